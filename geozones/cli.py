@@ -1,0 +1,149 @@
+"""The ``geozones`` command line.
+
+Every :class:`~geozones._errors.GeozonesError` becomes one line on standard
+error and exit status 2; this is the only place that mapping happens.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from geozones._errors import GeozonesError, InputError
+
+_PATH = click.Path(path_type=Path)
+_SOURCE_HELP = "Source folder (default ../shared/data or $GEOZONES_SOURCE)."
+_OUT_HELP = "Build folder (default data/build or $GEOZONES_BUILD)."
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Log debugging detail.")
+@click.version_option(package_name="geozones")
+def cli(verbose: bool) -> None:
+    """geozones: home-care zones, lots and price bands for English councils."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    logging.getLogger("pyogrio").setLevel(logging.WARNING)
+
+
+@cli.group()
+def data() -> None:
+    """Source datasets and region builds."""
+
+
+@data.command("sources")
+@click.option("--source", type=_PATH, help=_SOURCE_HELP)
+def data_sources(source: Path | None) -> None:
+    """List the source datasets and whether each is in the source folder."""
+    from geozones.settings import source_dir
+    from geozones.sources import source_status
+
+    folder = source_dir(source)
+    table = source_status(folder)
+    click.echo(f"source folder: {folder}")
+    for row in table.itertuples():
+        mark = "present" if row.present else ("MISSING" if row.required else "absent (optional)")
+        click.echo(f"{row.id:<20} {mark:<18} {row.file}")
+        click.echo(f"{'':<20} {row.publisher}; {row.licence}; {row.vintage}")
+        click.echo(f"{'':<20} {row.url}")
+    missing = table[~table["present"] & table["required"]]
+    if len(missing):
+        raise InputError(
+            f"{len(missing)} required dataset(s) missing from {folder}: " + ", ".join(missing["id"])
+        )
+
+
+@data.command("build")
+@click.option(
+    "--region", "regions", multiple=True, help="Region to build (repeatable; default: all)."
+)
+@click.option("--source", type=_PATH, help=_SOURCE_HELP)
+@click.option("--out", type=_PATH, help=_OUT_HELP)
+@click.option(
+    "--buffer-km",
+    type=click.FloatRange(min=0),
+    default=10.0,
+    show_default=True,
+    help="Keep practices, postcodes and places this far beyond the region.",
+)
+@click.option(
+    "--roads", type=_PATH, help="Road extract (.osm.pbf) to use instead of the region's own."
+)
+def data_build(
+    regions: tuple[str, ...],
+    source: Path | None,
+    out: Path | None,
+    buffer_km: float,
+    roads: Path | None,
+) -> None:
+    """Build region data (GeoPackage per region, EPSG:27700) from the source folder."""
+    from geozones.build import build_regions
+    from geozones.regions import expand_region_names
+
+    names = expand_region_names(regions)
+    if roads is not None and len(names) != 1:
+        raise InputError("--roads needs exactly one --region (the extract covers one region)")
+    for result in build_regions(names, source, out, buffer_km * 1000.0, roads):
+        _print_checks(result.region, result.path, result.checks)
+        click.echo(f"{result.region}: built in {result.seconds:.1f} s")
+
+
+@data.command("check")
+@click.option("--region", "regions", multiple=True, help="Region to check (default: all built).")
+@click.option("--out", type=_PATH, help=_OUT_HELP)
+def data_check(regions: tuple[str, ...], out: Path | None) -> None:
+    """Re-verify built regions and print the report."""
+    from geozones.checks import run_checks
+    from geozones.region import load_region
+    from geozones.regions import expand_region_names
+
+    failed = []
+    for name in expand_region_names(regions):
+        region = load_region(name, out)
+        layers = {n: getattr(region, n) for n in region.layer_names()}
+        repaired = {c["name"]: 0 for c in region.report["checks"]}
+        results = run_checks(layers, repaired)
+        _print_checks(name, region.path, results)
+        failed += [f"{name}: {c.name}" for c in results if c.level == "error"]
+    if failed:
+        raise InputError("checks failed: " + "; ".join(failed))
+
+
+def _print_checks(region: str, path: Path, results: list) -> None:
+    click.echo(f"{region} ({path})")
+    for c in results:
+        click.echo(f"  [{c.level:<7}] {c.name}: {c.detail}")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Serve the web app (development server; use gunicorn in production)."""
+    from werkzeug.serving import run_simple
+
+    from geozones.web import create_app
+
+    app = create_app()
+    click.echo(f"geozones is serving at http://{host}:{port}/  (Ctrl+C to stop)")
+    run_simple(host, port, app, use_reloader=False, threaded=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI, turning geozones errors into one line and exit 2."""
+    try:
+        cli.main(args=argv, prog_name="geozones", standalone_mode=False)
+    except GeozonesError as exc:
+        click.echo(f"geozones: error: {exc}", err=True)
+        sys.exit(2)
+    except click.exceptions.Abort:
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2)

@@ -1,0 +1,61 @@
+"""Session fixtures: real slices of the shared data, built once into a temporary folder."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from geozones.build import build_region, ensure_postcode_index
+from geozones.postcodes import PostcodeIndex
+from geozones.region import RegionData
+from geozones.regions import REGIONS
+from geozones.settings import source_dir
+
+
+@pytest.fixture(scope="session")
+def source() -> Path:
+    """The shared source data folder (../shared/data or $GEOZONES_SOURCE)."""
+    folder = source_dir()
+    if not (folder / "README.md").exists():
+        pytest.fail(
+            f"the source data folder {folder} is missing; put ../shared beside the checkout"
+        )
+    return folder
+
+
+@pytest.fixture(scope="session")
+def build_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A session build folder shared by the region fixtures."""
+    return tmp_path_factory.mktemp("build")
+
+
+@pytest.fixture(scope="session")
+def gb_index(source: Path, build_root: Path) -> PostcodeIndex:
+    """The GB postcode index, built once per session."""
+    return ensure_postcode_index(source, build_root)
+
+
+def _build(name: str, source: Path, out: Path, index: PostcodeIndex, roads: bool) -> RegionData:
+    spec = REGIONS[name] if roads else dataclasses.replace(REGIONS[name], roads=None)
+    result = build_region(spec, source, out, index)
+    return RegionData(spec, result.path)
+
+
+@pytest.fixture(scope="session")
+def rutland(source: Path, build_root: Path, gb_index: PostcodeIndex) -> RegionData:
+    """Rutland, built with its real road extract."""
+    return _build("rutland", source, build_root, gb_index, roads=True)
+
+
+@pytest.fixture(scope="session")
+def norfolk(source: Path, build_root: Path, gb_index: PostcodeIndex) -> RegionData:
+    """Norfolk's seven districts, built without the road network (boundaries, practices...)."""
+    return _build("norfolk", source, build_root, gb_index, roads=False)
+
+
+@pytest.fixture(scope="session")
+def herefordshire(source: Path, build_root: Path, gb_index: PostcodeIndex) -> RegionData:
+    """Herefordshire (no road extract in the sources)."""
+    return _build("herefordshire", source, build_root, gb_index, roads=False)
