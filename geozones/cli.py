@@ -94,6 +94,21 @@ def data_build(
         click.echo(f"{result.region}: built in {result.seconds:.1f} s")
 
 
+@data.command("circuity")
+@click.option("--out", type=_PATH, help=_OUT_HELP)
+def data_circuity(out: Path | None) -> None:
+    """Measure road/straight-line circuity on the built networks and write it into the build."""
+    from geozones.build import update_circuity
+
+    circuity, path = update_circuity(out)
+    click.echo(f"wrote {path}")
+    for row in circuity.pooled().itertuples():
+        click.echo(
+            f"  {row.from_m / 1609.344:4.0f}-{row.to_m / 1609.344:<4.0f} miles: "
+            f"x{row.median:.3f} (spread {row.low:.3f}-{row.high:.3f}, {row.points:,} postcodes)"
+        )
+
+
 @data.command("check")
 @click.option("--region", "regions", multiple=True, help="Region to check (default: all built).")
 @click.option("--out", type=_PATH, help=_OUT_HELP)
@@ -133,6 +148,26 @@ def serve(host: str, port: int) -> None:
     app = create_app()
     click.echo(f"geozones is serving at http://{host}:{port}/  (Ctrl+C to stop)")
     run_simple(host, port, app, use_reloader=False, threaded=True)
+
+
+@cli.command()
+@click.argument("infile", type=_PATH)
+@click.option(
+    "-o", "--out", "outfile", required=True, type=_PATH, help="Output table (.csv or .xlsx)."
+)
+@click.option("--column", help="Column to geocode (default: found by header, else by content).")
+@click.option(
+    "--region", help="Region for place names and outside_region flags (default: GB, no places)."
+)
+@click.option("--build", type=_PATH, help=_OUT_HELP)
+def geocode(
+    infile: Path, outfile: Path, column: str | None, region: str | None, build: Path | None
+) -> None:
+    """Geocode a CSV or XLSX table, adding lat, lon, easting, northing, precision, status..."""
+    from geozones.tabular import geocode_file
+
+    summary = geocode_file(infile, outfile, column, region, build)
+    click.echo(f"{summary} -> {outfile}")
 
 
 def main(argv: list[str] | None = None) -> None:

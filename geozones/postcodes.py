@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 
 #: File name of the index inside the build folder.
 INDEX_FILE = "gb_postcodes.npz"
+#: Version of the index layout and content rules; a build with another one is rebuilt.
+INDEX_FORMAT = 2
 
 #: A UK postcode (no spaces, upper case): outward code then inward code.
 POSTCODE_RE = re.compile(r"^(GIR0AA|[A-Z]{1,2}[0-9][0-9A-Z]?[0-9][A-Z]{2})$")
@@ -167,7 +169,7 @@ def build_postcode_index(source: Path) -> PostcodeIndex:
     lookup = lookup.drop_duplicates("key")
 
     live = cp.merge(lookup[["key", "oa11cd", "lsoa11cd"]], on="key", how="left")
-    live = live.sort_values("key", kind="stable").drop_duplicates("key")
+    live = live.sort_values("key", kind="stable").drop_duplicates("key").reset_index(drop=True)
     live[["oa11cd", "lsoa11cd"]] = live[["oa11cd", "lsoa11cd"]].fillna("")
 
     oa_xy = _centroids(live["oa11cd"], live["easting"], live["northing"])

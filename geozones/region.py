@@ -12,9 +12,14 @@ import pandas as pd
 import pyogrio
 
 from geozones._errors import BuildMissingError, DataError
-from geozones.build import GPKG_FILE, REPORT_FILE
+from geozones.network import RoadNetwork
 from geozones.regions import RegionSpec, get_region_spec
 from geozones.settings import build_dir
+
+#: File names inside a region's build folder.
+GPKG_FILE = "region.gpkg"
+REPORT_FILE = "build.json"
+NETWORK_DIR = "network"
 
 
 class RegionData:
@@ -104,6 +109,12 @@ class RegionData:
     def roads(self) -> gpd.GeoDataFrame | None:
         """Road centre lines from the region's extract, or None when it was built without one."""
         return self._layer("roads") if "roads" in self.layer_names() else None
+
+    @cached_property
+    def network(self) -> RoadNetwork | None:
+        """The drivable road network (EPSG:27700), or None when the region has no extract."""
+        folder = self.path / NETWORK_DIR
+        return RoadNetwork.load(folder) if folder.exists() else None
 
 
 def load_region(name: str, build: Path | None = None) -> RegionData:

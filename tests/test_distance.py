@@ -1,0 +1,226 @@
+from pathlib import Path
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pytest
+import shapely
+from shapely import LineString, Point
+
+from geozones._errors import InputError
+from geozones.bands import band_index
+from geozones.distance import NearestFacility
+from geozones.network import RoadNetwork, build_network, network_from_lines
+from geozones.schemes import get_scheme
+from geozones.settings import BNG, METRES_PER_MILE
+from geozones.sources import source_path
+
+X0, Y0 = 500_000.0, 300_000.0  # a hand-made street plan placed in Rutland's grid square
+
+
+def _lines(*rows: tuple[str, str | None, list[tuple[float, float]]]) -> gpd.GeoDataFrame:
+    """Road lines from (name, oneway, [(x, y) metres from X0, Y0]) rows."""
+    return gpd.GeoDataFrame(
+        {"highway": "residential", "name": [r[0] for r in rows], "oneway": [r[1] for r in rows]},
+        geometry=[LineString([(X0 + x, Y0 + y) for x, y in r[2]]) for r in rows],
+        crs=BNG,
+    )
+
+
+def _points(*xy: tuple[float, float], **columns: list[str]) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(columns, geometry=[Point(X0 + x, Y0 + y) for x, y in xy], crs=BNG)
+
+
+@pytest.fixture(scope="module")
+def one_way_plan() -> RoadNetwork:
+    """A 1 km one-way street A->B and a 2 km two-way road back from B to A."""
+    return network_from_lines(
+        _lines(
+            ("One Way Street", "yes", [(0, 0), (1000, 0)]),
+            ("Loop Road", None, [(1000, 0), (1000, 500), (0, 500), (0, 0)]),
+        )
+    )
+
+
+def test_distance_follows_one_way_streets_from_surgery_to_home(one_way_plan):
+    # surgery 200 m along the one-way street, home at 700 m: straight along it
+    surgery = _points((200, 10), code=["S1"], name=["Downstream Surgery"])
+    home = _points((700, -10))
+    out = NearestFacility(one_way_plan, surgery).distance_to_nearest(home)
+    assert out["metres"].iloc[0] == pytest.approx(500.0)
+    assert out["code"].iloc[0] == "S1" and out["status"].iloc[0] == "ok"
+    assert out["snap_gap_m"].iloc[0] == pytest.approx(10.0)
+
+    # swap them: the carer cannot drive back up the one-way street, so goes round the loop
+    surgery = _points((700, 10), code=["S2"], name=["Upstream Surgery"])
+    home = _points((200, -10))
+    out = NearestFacility(one_way_plan, surgery).distance_to_nearest(home)
+    assert out["metres"].iloc[0] == pytest.approx(300 + 2000 + 200)
+
+
+def test_same_edge_counts_only_the_stretch_between(one_way_plan):
+    # both on Loop Road's top side (two-way): only the 300 m between them counts
+    surgery = _points((800, 510))
+    homes = _points((500, 490), (900, 500))
+    out = NearestFacility(one_way_plan, surgery).distance_to_nearest(homes)
+    np.testing.assert_allclose(out["metres"], [300.0, 100.0])
+
+
+def test_snap_gap_is_reported_and_counted_only_beyond_the_threshold(one_way_plan):
+    surgery = _points((200, 30))
+    home = _points((700, -50))
+    plain = NearestFacility(one_way_plan, surgery).distance_to_nearest(home)
+    counted = NearestFacility(one_way_plan, surgery, count_gap_beyond_m=20).distance_to_nearest(
+        home
+    )
+    assert plain["metres"].iloc[0] == pytest.approx(500.0)
+    assert counted["metres"].iloc[0] == pytest.approx(500.0 + 10 + 30)
+    assert plain["snap_gap_m"].iloc[0] == counted["snap_gap_m"].iloc[0] == pytest.approx(50.0)
+
+
+def test_unreachable_and_off_network_points():
+    plan = network_from_lines(
+        _lines(
+            ("High Street", None, [(0, 0), (1000, 0)]),
+            ("Private Estate", None, [(0, 1500), (400, 1500)]),  # no road links it
+        )
+    )
+    surgery = _points((100, 5), code=["S1"])
+    homes = _points((500, 5), (200, 1490), (200, 6000))
+    out = NearestFacility(plan, surgery).distance_to_nearest(homes)
+    assert out["status"].tolist() == ["ok", "unreachable", "off_network"]
+    assert out["metres"].isna().tolist() == [False, True, True]
+    assert out["facility"].isna().tolist() == [False, True, True]
+    assert out["code"].iloc[0] == "S1" and out["code"].iloc[1:].isna().all()
+
+    # reachable_only snaps the estate home to High Street, 1490 m away, instead
+    out = NearestFacility(plan, surgery, reachable_only=True).distance_to_nearest(homes)
+    assert out["status"].tolist() == ["ok", "ok", "off_network"]
+    assert out["metres"].iloc[1] == pytest.approx(100.0)
+    assert out["snap_gap_m"].iloc[1] == pytest.approx(1490.0)
+
+
+def test_points_in_other_crs_or_units(one_way_plan):
+    surgery = _points((200, 10))
+    engine = NearestFacility(one_way_plan, surgery)
+    home = _points((700, -10))
+    as_lonlat = engine.distance_to_nearest(home.to_crs(4326))
+    as_array = engine.distance_to_nearest(np.array([[X0 + 700, Y0 - 10]]))
+    assert as_lonlat["metres"].iloc[0] == pytest.approx(500.0, abs=1e-3)
+    assert as_array["metres"].iloc[0] == pytest.approx(500.0)
+    lonlat = shapely.get_coordinates(home.to_crs(4326).geometry)
+    with pytest.raises(InputError, match=r"not British National Grid \(EPSG:27700\) metres"):
+        engine.distance_to_nearest(lonlat)
+    with pytest.raises(InputError, match="none of the 1 points lies within 2,000 m of a road"):
+        NearestFacility(one_way_plan, _points((9000, 9000)))
+
+
+# --- real data: Rutland -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def network(source: Path) -> RoadNetwork:
+    return build_network(source_path("roads_rutland", source))
+
+
+@pytest.fixture(scope="module")
+def surgeries(rutland) -> gpd.GeoDataFrame:
+    return rutland.gp_practices
+
+
+@pytest.fixture(scope="module")
+def engine(network, surgeries) -> NearestFacility:
+    return NearestFacility(network, surgeries).solve()
+
+
+@pytest.fixture(scope="module")
+def addresses(rutland) -> gpd.GeoDataFrame:
+    postcodes = rutland.postcodes
+    return postcodes[postcodes["in_region"]].sample(200, random_state=20191)
+
+
+def test_answers_carry_the_surgery_and_its_pcn(engine, addresses, surgeries):
+    out = engine.distance_to_nearest(addresses)
+    assert list(out.columns) == [
+        "metres", "miles", "facility", "code", "name", "pcn_code", "pcn_name",
+        "snap_gap_m", "status",
+    ]  # fmt: skip
+    assert out.index.equals(addresses.index)
+    ok = out[out["status"] == "ok"]
+    assert len(ok) >= 190
+    np.testing.assert_allclose(ok["miles"], ok["metres"] / METRES_PER_MILE)
+    picked = surgeries.iloc[ok["facility"].to_numpy(int)]
+    assert ok["code"].tolist() == picked["code"].tolist()
+    assert ok["pcn_name"].tolist() == picked["pcn_name"].tolist()
+    assert ok["metres"].max() < 20_000  # nowhere in Rutland is 12 miles from a surgery
+    assert ok["snap_gap_m"].median() < 50
+
+
+def test_surgeries_outside_the_extract_are_left_out(engine, surgeries):
+    snap = engine.facility_snap
+    assert snap.index.equals(surgeries.index)
+    assert (snap["status"] == "ok").sum() >= 5
+    assert (snap.loc[snap["status"] == "ok", "snap_gap_m"] <= 2000).all()
+    assert (snap.loc[snap["status"] == "off_network", "snap_gap_m"] > 2000).all()
+
+
+def _independent_distances(
+    network: RoadNetwork, surgeries: gpd.GeoDataFrame, homes: gpd.GeoDataFrame
+) -> np.ndarray:
+    """Nearest-surgery road metres with networkx, one surgery at a time.
+
+    Snapping is brute force over the osmnx edge frame (every arc at the smallest
+    distance counts); each surgery is a virtual node with an arc to the head of
+    the arc it sits on; a home on arc c->d at s metres is reached from c, or
+    from a surgery on the same arc behind it.
+    """
+    graph = network.to_networkx(geometry=True)
+    arcs = gpd.GeoDataFrame(
+        [(u, v, d["length"], d["geometry"]) for u, v, d in graph.edges(data=True)],
+        columns=["u", "v", "length", "geometry"],
+        geometry="geometry",
+    )
+
+    def snaps(point: Point) -> tuple[list[tuple[int, int, float, float]], float]:
+        gap = shapely.distance(arcs.geometry.to_numpy(), point)
+        near = arcs[gap <= gap.min() + 1e-6]
+        along = shapely.line_locate_point(near.geometry.to_numpy(), point)
+        rows = zip(near["u"], near["v"], near["length"], along, strict=True)
+        return list(rows), gap.min()
+
+    home_snaps = [snaps(p)[0] for p in homes.geometry]
+    best = np.full(len(homes), np.inf)
+    for point in surgeries.geometry:
+        at, gap = snaps(point)
+        if gap > 2000:
+            continue
+        g = graph.copy()
+        for _, v, length, along in at:
+            g.add_edge("surgery", v, length=length - along)
+        dist = nx.shortest_path_length(g, source="surgery", weight="length")
+        for i, home_at in enumerate(home_snaps):
+            for c, d, _, s in home_at:
+                best[i] = min(best[i], dist.get(c, np.inf) + s)
+                for a, b, _, s_surgery in at:
+                    if (a, b) == (c, d) and s_surgery <= s:
+                        best[i] = min(best[i], s - s_surgery)
+    return best
+
+
+def test_acceptance_matches_networkx_on_200_rutland_postcodes(
+    network, surgeries, engine, addresses
+):
+    expected = _independent_distances(network, surgeries, addresses)
+    out = engine.distance_to_nearest(addresses)
+    got = out["metres"].fillna(np.inf).to_numpy()
+
+    assert np.array_equal(np.isinf(got), np.isinf(expected))
+    assert np.isinf(got).sum() <= 5
+    finite = np.isfinite(expected)
+    assert np.abs(got[finite] - expected[finite]).max() < 1.0
+
+    scheme = get_scheme("rutland-demo")
+    expected_band = np.digitize(expected[finite] / METRES_PER_MILE, [3.0, 6.0])
+    assert np.array_equal(band_index(got[finite], scheme), expected_band)
+    # Rutland is small: the sample holds Bands 1 and 2 (Band 3 is 4 of its 1,290 postcodes)
+    assert np.bincount(expected_band, minlength=3)[:2].min() >= 50
