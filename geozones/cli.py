@@ -6,13 +6,17 @@ error and exit status 2; this is the only place that mapping happens.
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
+import numpy as np
 
 from geozones._errors import GeozonesError, InputError
+from geozones.settings import METRES_PER_MILE
 
 _PATH = click.Path(path_type=Path)
 _SOURCE_HELP = "Source folder (default ../shared/data or $GEOZONES_SOURCE)."
@@ -168,6 +172,81 @@ def geocode(
 
     summary = geocode_file(infile, outfile, column, region, build)
     click.echo(f"{summary} -> {outfile}")
+
+
+@cli.command()
+@click.argument("query", nargs=-1, required=True)
+@click.option("--scheme", "scheme_id", required=True, help="Scheme id, e.g. norfolk-2019.")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
+@click.option("--build", type=_PATH, help=_OUT_HELP)
+def lookup(query: tuple[str, ...], scheme_id: str, as_json: bool, build: Path | None) -> None:
+    """Band or class, rate, distance, district, PCN and caveats of an address, postcode or place."""
+    from geozones.classify import classify
+
+    answer = classify(" ".join(query), scheme_id, build)
+    if as_json:
+        click.echo(json.dumps(answer.to_dict(), indent=2))
+        return
+    _print_answer(answer)
+
+
+@cli.command()
+@click.argument("query", nargs=-1, required=True)
+@click.option("--region", default="norfolk", show_default=True, help="Region to answer in.")
+@click.option("--build", type=_PATH, help=_OUT_HELP)
+def band(query: tuple[str, ...], region: str, build: Path | None) -> None:
+    """Road distance to the nearest GP surgery and the band it gives (where the region has one)."""
+    from geozones.classify import Classifier, NearestSurgery
+    from geozones.geocode import Geocoder
+    from geozones.region import load_region
+    from geozones.schemes import list_schemes
+
+    text = " ".join(query)
+    schemes = [s for s in list_schemes() if s.region == region and s.centres is not None
+               and s.centres.kind == "gp-surgeries"]  # fmt: skip
+    if schemes:
+        _print_answer(Classifier.for_scheme(schemes[0].id, build).classify(text))
+        return
+    place = Geocoder.for_region(region, build).geocode(text)
+    if place.status == "error":
+        raise InputError(f"{text!r}: {place.message}")
+    surgeries = NearestSurgery(load_region(region, build), build)
+    got = surgeries.measure(np.array([[place.easting, place.northing]]))
+    click.echo(f"{place.matched} ({place.precision}): {place.message}")
+    click.echo(f"band:     none ({region} has no road-distance band scheme)")
+    click.echo(f"distance: {got['metres'][0] / METRES_PER_MILE:.2f} miles")
+    click.echo(f"surgery:  {got['label'][0]}, {got['pcn_name'][0]}")
+    click.echo(f"method:   {surgeries.method}")
+    if surgeries.method != "road":
+        click.echo(f"caveat:   {surgeries.estimate_caveat}")
+
+
+def _print_answer(answer: Any) -> None:
+    miles = "" if answer.distance_miles is None else f"{answer.distance_miles:.2f} miles"
+    rows = [
+        ("query", answer.query),
+        ("located", f"{answer.matched} ({answer.precision})" if answer.matched else None),
+        ("status", f"{answer.status}: {answer.message}"),
+        ("scheme", answer.scheme),
+        ("band", answer.band),
+        ("rate", f"£{answer.rate} an hour" if answer.rate is not None else None),
+        ("distance", f"{miles} ({answer.method}, {answer.confidence})" if miles else None),
+        ("surgery", answer.nearest_surgery),
+        ("district", answer.district),
+        ("zone", answer.zone),
+        ("lot", answer.lot),
+        ("PCN", answer.pcn),
+    ]
+    for key, value in rows:
+        if value:
+            click.echo(f"{key + ':':<10}{value}")
+    for caveat in answer.caveats:
+        click.echo(f"{'caveat:':<10}{caveat}")
+
+
+from geozones.zones.cli import zones  # noqa: E402 - the zones commands live in geozones.zones
+
+cli.add_command(zones)
 
 
 def main(argv: list[str] | None = None) -> None:

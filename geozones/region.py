@@ -106,6 +106,11 @@ class RegionData:
         return self._layer("places")
 
     @cached_property
+    def scheme_centres(self) -> gpd.GeoDataFrame:
+        """Named centres of the region's schemes (e.g. Hereford and the market towns)."""
+        return self._layer("scheme_centres")
+
+    @cached_property
     def roads(self) -> gpd.GeoDataFrame | None:
         """Road centre lines from the region's extract, or None when it was built without one."""
         return self._layer("roads") if "roads" in self.layer_names() else None

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from geozones.build import build_region, ensure_postcode_index
+from geozones.build import build_region, ensure_postcode_index, update_circuity
 from geozones.postcodes import PostcodeIndex
 from geozones.region import RegionData
 from geozones.regions import REGIONS
@@ -51,11 +51,23 @@ def rutland(source: Path, build_root: Path, gb_index: PostcodeIndex) -> RegionDa
 
 @pytest.fixture(scope="session")
 def norfolk(source: Path, build_root: Path, gb_index: PostcodeIndex) -> RegionData:
-    """Norfolk's seven districts, built without the road network (boundaries, practices...)."""
-    return _build("norfolk", source, build_root, gb_index, roads=False)
+    """Norfolk's seven districts with the 2021 road network."""
+    return _build("norfolk", source, build_root, gb_index, roads=True)
 
 
 @pytest.fixture(scope="session")
 def herefordshire(source: Path, build_root: Path, gb_index: PostcodeIndex) -> RegionData:
     """Herefordshire (no road extract in the sources)."""
     return _build("herefordshire", source, build_root, gb_index, roads=False)
+
+
+@pytest.fixture(scope="session")
+def hertfordshire(source: Path, build_root: Path, gb_index: PostcodeIndex) -> RegionData:
+    """Hertfordshire's ten districts (no road extract in the sources)."""
+    return _build("hertfordshire", source, build_root, gb_index, roads=False)
+
+
+@pytest.fixture(scope="session")
+def circuity_measured(build_root: Path, norfolk: RegionData, rutland: RegionData) -> Path:
+    """circuity.json measured on the Norfolk and Rutland networks of the session build."""
+    return update_circuity(build_root)[1]

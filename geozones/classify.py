@@ -1,0 +1,442 @@
+"""Classification: for any address, postcode, place or point, its band or class, rate and areas.
+
+:class:`Classifier` answers for one scheme (:mod:`geozones.schemes`) over its
+region's build: it geocodes the input (:mod:`geozones.geocode`), finds the
+unit, district and nearest GP surgery (with its PCN), measures the distance the
+scheme prices by and turns it into a band or class and an hourly rate:
+
+- ``road-distance-bands`` (Norfolk): road distance from the nearest surgery
+  (:mod:`geozones.distance`) where the region has a road network, method
+  ``road``; otherwise the straight-line distance times the circuity measured on
+  the networks we have (:mod:`geozones.circuity`), method
+  ``straight-line estimate``, flagged ``near band edge`` when the estimate's
+  spread crosses an edge. Outside the scheme's banding districts the
+  elsewhere rate applies, and the answer says so.
+- ``straight-line-radius`` (Herefordshire 2016): urban within the radius of a
+  named centre, rural beyond every one, method ``straight line``.
+- ``flat`` (Herefordshire 2017, Hertfordshire): one rate wherever the point is.
+
+Everything is vectorised over arrays of points; a single query runs the same
+path with one row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from decimal import Decimal
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.spatial import cKDTree
+
+from geozones._errors import InputError
+from geozones.bands import band_for_distance, banding_applies, near_edge, urban_rural
+from geozones.circuity import load_circuity
+from geozones.distance import NearestFacility
+from geozones.geocode import Geocoder
+from geozones.pricing import hourly_rate
+from geozones.region import REPORT_FILE, RegionData, load_region
+from geozones.schemes import Scheme, get_scheme
+from geozones.settings import METRES_PER_MILE, build_dir
+
+#: A priced distance closer than this to a band edge or radius gets a caveat (metres):
+#: a postcode's point is the centroid of its addresses, so a door can be this far off.
+EDGE_CAVEAT_M = 0.1 * METRES_PER_MILE
+#: Columns :meth:`Classifier.classify_many` adds, in order.
+CLASSIFY_COLUMNS = [
+    "lat", "lon", "easting", "northing", "precision", "matched", "band", "rate",
+    "distance_miles", "method", "confidence", "district", "zone", "lot", "pcn",
+    "nearest_surgery", "status", "message", "caveats",
+]  # fmt: skip
+
+ROAD, ESTIMATE, STRAIGHT = "road", "straight-line estimate", "straight line"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The classification of one query under one scheme.
+
+    ``rate`` is the hourly rate in pounds; ``distance_miles`` is the distance the
+    band rests on (None for flat schemes) and ``method`` how it was measured.
+    """
+
+    query: str
+    scheme: str
+    status: str
+    message: str
+    precision: str | None = None
+    matched: str | None = None
+    easting: float | None = None
+    northing: float | None = None
+    lat: float | None = None
+    lon: float | None = None
+    band: str | None = None
+    rate: Decimal | None = None
+    distance_miles: float | None = None
+    method: str | None = None
+    confidence: str | None = None
+    district: str | None = None
+    zone: str | None = None
+    lot: str | None = None
+    pcn: str | None = None
+    nearest_surgery: str | None = None
+    caveats: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The answer as JSON-ready values (rate as a string of pounds, e.g. ``"18.24"``)."""
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out["rate"] = None if self.rate is None else str(self.rate)
+        out["caveats"] = list(self.caveats)
+        return out
+
+
+class Classifier:
+    """Classify queries or points under ``scheme`` using the built data of its region.
+
+    Parameters
+    ----------
+    scheme : Scheme
+        The pricing scheme; its ``region`` must be built.
+    build : Path, optional
+        Build folder (default ``data/build`` or ``$GEOZONES_BUILD``).
+
+    """
+
+    def __init__(self, scheme: Scheme, build: Path | None = None) -> None:
+        self.scheme = scheme
+        self.geocoder = Geocoder.for_region(scheme.region, build)
+        self.region = load_region(scheme.region, build)
+        self.surgeries = NearestSurgery(self.region, build)
+
+    @classmethod
+    def for_scheme(cls, scheme_id: str, build: Path | None = None) -> Classifier:
+        """The classifier of scheme ``scheme_id``, cached per build."""
+        scheme = get_scheme(scheme_id)
+        report = build_dir(build) / scheme.region / REPORT_FILE
+        stamp = report.stat().st_mtime_ns if report.exists() else 0
+        return _cached_classifier(scheme_id, build_dir(build).resolve(), stamp)
+
+    @cached_property
+    def _units(self) -> gpd.GeoDataFrame:
+        return self.region.units
+
+    @cached_property
+    def _district_names(self) -> dict[str, str]:
+        districts = self.region.districts
+        return dict(zip(districts["code"], districts["name"], strict=True))
+
+    @property
+    def distance_method(self) -> str | None:
+        """How this scheme's distances are measured here (None for flat schemes)."""
+        if self.scheme.method == "road-distance-bands":
+            return self.surgeries.method
+        return STRAIGHT if self.scheme.method == "straight-line-radius" else None
+
+    def classify(self, query: str | tuple[float, float]) -> Answer:
+        """Classify one query: text, or an (easting, northing) pair in EPSG:27700 metres."""
+        if isinstance(query, tuple):
+            if len(query) != 2:
+                raise InputError(f"a point is (easting, northing) in metres; got {query!r}")
+            query = f"{float(query[0])} {float(query[1])}"
+        row = self.classify_many([query]).iloc[0]
+        values = {c: (None if _missing(row[c]) else row[c]) for c in CLASSIFY_COLUMNS}
+        values["rate"] = None if values["rate"] is None else Decimal(values["rate"])
+        values["caveats"] = tuple(c for c in (values["caveats"] or "").split("; ") if c)
+        return Answer(query=str(query), scheme=self.scheme.id, **values)
+
+    def classify_many(self, values: list[object] | pd.Series) -> pd.DataFrame:
+        """Geocode and classify many inputs; one row per input, in order.
+
+        Returns
+        -------
+        DataFrame
+            :data:`CLASSIFY_COLUMNS`; ``rate`` as text in pounds (e.g. ``"19.68"``),
+            ``distance_miles`` rounded to 2 decimals, ``caveats`` joined by ``"; "``.
+
+        """
+        geo = self.geocoder.geocode_many(values)
+        located = geo["status"].to_numpy() == "ok"
+        out = self.classify_points(geo[["easting", "northing"]].to_numpy(dtype=float), located)
+        out.index = geo.index
+        for c in ("lat", "lon", "easting", "northing", "precision", "matched"):
+            out[c] = geo[c].to_numpy()
+        warnings = geo["warnings"].fillna("").to_numpy(dtype=object)
+        out["caveats"] = _join(warnings, out["caveats"].to_numpy(dtype=object))
+        failed = geo["status"].to_numpy() != "ok"
+        out.loc[failed, "status"] = geo.loc[failed, "status"].to_numpy()
+        out.loc[failed, "message"] = geo.loc[failed, "message"].to_numpy()
+        outside = geo["status"].to_numpy() == "outside_region"
+        out.loc[outside, "caveats"] = _join(
+            out.loc[outside, "caveats"].to_numpy(dtype=object),
+            np.full(outside.sum(), f"outside the scheme's area ({self.region.spec.title})"),
+        )
+        return out[CLASSIFY_COLUMNS]
+
+    def classify_points(self, xy: np.ndarray, located: np.ndarray | None = None) -> pd.DataFrame:
+        """Classify points (EPSG:27700 metres, shape (n, 2)); rows not ``located`` stay empty."""
+        xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+        n = len(xy)
+        ok = np.isfinite(xy).all(axis=1) if located is None else located & np.isfinite(xy).all(1)
+        out = pd.DataFrame(
+            {c: np.full(n, None, dtype=object) for c in CLASSIFY_COLUMNS}, index=range(n)
+        )
+        out["status"], out["message"], out["caveats"] = "error", "not located", ""
+        if not ok.any():
+            return out
+        rows = np.flatnonzero(ok)
+        pts = xy[rows]
+        district = self._districts_at(pts)
+        surgery = self.surgeries.measure(pts, self.scheme.method == "road-distance-bands")
+        out.loc[rows, "district"] = pd.Series(district).map(self._district_names).to_numpy()
+        out.loc[rows, "pcn"] = surgery["pcn_name"]
+        out.loc[rows, "nearest_surgery"] = surgery["label"]
+        priced = self._price(pts, district, surgery)
+        for c, v in priced.items():
+            out.loc[rows, c] = v
+        out.loc[rows, "status"] = np.where(pd.isna(priced["band"]), "error", "ok")
+        out.loc[rows, "message"] = priced["message"]
+        return out
+
+    def _districts_at(self, pts: np.ndarray) -> np.ndarray:
+        """District code of the unit each point lies in (nearest unit within 1 km otherwise)."""
+        units = self._units
+        geoms = shapely.points(pts)
+        hit_pt, hit_unit = units.sindex.query(geoms, predicate="within")
+        unit = np.full(len(pts), -1)
+        unit[hit_pt] = hit_unit
+        miss = np.flatnonzero(unit < 0)
+        if len(miss):
+            near_pt, near_unit = units.sindex.nearest(geoms[miss], max_distance=1000.0)
+            unit[miss[near_pt]] = near_unit
+        codes = units["district"].to_numpy(dtype=object)
+        return np.where(unit >= 0, codes[np.maximum(unit, 0)], None)
+
+    def _price(
+        self, pts: np.ndarray, district: np.ndarray, surgery: dict[str, np.ndarray]
+    ) -> dict[str, np.ndarray]:
+        """Band, rate, distance, method, confidence, message and caveats of each point."""
+        scheme = self.scheme
+        n = len(pts)
+        caveats = np.full(n, "", dtype=object)
+        if scheme.demonstration:
+            caveats[:] = f"{scheme.title}: a demonstration of the method, not a council's rates"
+        if scheme.method == "flat":
+            rate = hourly_rate(scheme)
+            label = scheme.priced(scheme.default_rate).label if scheme.default_rate else "Flat"
+            return {
+                "band": np.full(n, label, dtype=object),
+                "rate": np.full(n, str(rate), dtype=object),
+                "message": np.full(n, f"{label}: £{rate} an hour", dtype=object),
+                "caveats": caveats,
+            }
+        if scheme.method == "straight-line-radius":
+            return self._radius(pts, caveats)
+        return self._bands(district, surgery, caveats)
+
+    def _radius(self, pts: np.ndarray, caveats: np.ndarray) -> dict[str, np.ndarray]:
+        scheme = self.scheme
+        centres = self.region.scheme_centres
+        centres = centres[centres["scheme"] == scheme.id].reset_index(drop=True)
+        cxy = np.column_stack([centres.geometry.x, centres.geometry.y])
+        radius = float(scheme.centres.radius_m)
+        labels, nearest, metres = urban_rural(pts, cxy, radius, labels=("within", "beyond"))
+        band = np.where(labels == "within", 0, 1)
+        names = np.array([b.label for b in scheme.bands], dtype=object)[band]
+        rates = np.array([str(b.rate) for b in scheme.bands], dtype=object)[band]
+        centre = centres["name"].to_numpy(dtype=object)[nearest]
+        miles = metres / METRES_PER_MILE
+        radius_miles = float(scheme.centres.radius_miles)
+        edge = np.abs(metres - radius) <= EDGE_CAVEAT_M
+        caveats = _join(
+            caveats,
+            np.where(edge, f"within 0.1 miles of the {radius_miles:g}-mile radius", ""),
+        )
+        message = (
+            names
+            + ": "
+            + pd.Series(miles).map("{:.2f}".format).to_numpy(dtype=object)
+            + " miles in a straight line from "
+            + centre
+        )
+        return {
+            "band": names,
+            "rate": rates,
+            "distance_miles": np.round(miles, 2),
+            "method": np.full(len(pts), STRAIGHT, dtype=object),
+            "confidence": np.where(edge, "near radius", "exact").astype(object),
+            "message": message,
+            "caveats": caveats,
+        }
+
+    def _bands(
+        self, district: np.ndarray, surgery: dict[str, np.ndarray], caveats: np.ndarray
+    ) -> dict[str, np.ndarray]:
+        scheme = self.scheme
+        n = len(district)
+        metres, spread, method = surgery["metres"], surgery["spread_m"], self.surgeries.method
+        if method == ESTIMATE:
+            caveats = _join(caveats, np.full(n, self.surgeries.estimate_caveat))
+        labels, rates = band_for_distance(metres, scheme, district)
+        applies = banding_applies(district, scheme)
+        edge = near_edge(metres, scheme, spread) & applies
+        confidence = np.where(
+            edge, "near band edge", "estimate" if method == ESTIMATE else "exact"
+        ).astype(object)
+        caveats = _join(
+            caveats, np.where(edge, "near a band edge: the neighbouring band is possible", "")
+        )
+        if scheme.elsewhere_rate is not None:
+            caveats = _join(
+                caveats,
+                np.where(
+                    applies,
+                    "",
+                    f"{scheme.priced(scheme.elsewhere_rate).label}: banding "
+                    "applies only in the Central Belt districts",
+                ),
+            )
+        miles = metres / METRES_PER_MILE
+        unreached = ~np.isfinite(metres)
+        road_status = surgery["status"]
+        message = np.where(
+            unreached,
+            np.where(
+                road_status == "off_network",
+                "more than 2 km from any road in the network: no road distance",
+                "no surgery can be reached by road from here",
+            ),
+            labels.astype(str)
+            + ": "
+            + pd.Series(miles).map("{:.2f}".format).to_numpy(dtype=object)
+            + " miles ("
+            + method
+            + ") from "
+            + surgery["label"].astype(str),
+        ).astype(object)
+        return {
+            "band": np.where(unreached & applies, None, labels),
+            "rate": np.array([None if r is None else str(r) for r in rates], dtype=object),
+            "distance_miles": np.where(unreached, None, np.round(miles, 2)),
+            "method": np.full(n, method, dtype=object),
+            "confidence": confidence,
+            "message": message,
+            "caveats": caveats,
+        }
+
+
+class NearestSurgery:
+    """Distance from points to the nearest GP surgery of a region, and which surgery.
+
+    By road (:class:`~geozones.distance.NearestFacility`, addresses on detached
+    road pieces snapped to the nearest road a surgery reaches) where the region
+    has a network, method ``road``; otherwise the straight-line distance to the
+    nearest surgery times the measured circuity (:mod:`geozones.circuity`),
+    method ``straight-line estimate``, with the spread of that factor.
+
+    Parameters
+    ----------
+    region : RegionData
+        A built region (its ``gp_practices`` include those in the buffer).
+    build : Path, optional
+        Build folder holding ``circuity.json`` (needed without a network).
+
+    """
+
+    def __init__(self, region: RegionData, build: Path | None = None) -> None:
+        self.region = region
+        self.build = build_dir(build)
+        self.practices = region.gp_practices.reset_index(drop=True)
+        self.method = ROAD if region.network is not None else ESTIMATE
+        self.estimate_caveat = (
+            f"estimate: no road network for {region.spec.title}; straight-line distance "
+            "times the circuity measured on the road networks geozones has"
+        )
+
+    @cached_property
+    def _road(self) -> NearestFacility:
+        return NearestFacility(self.region.network, self.practices, reachable_only=True).solve()
+
+    @cached_property
+    def _tree(self) -> cKDTree:
+        p = self.practices.geometry
+        return cKDTree(np.column_stack([p.x, p.y]))
+
+    def measure(self, pts: np.ndarray, with_distance: bool = True) -> dict[str, np.ndarray]:
+        """Nearest surgery of each point (EPSG:27700 metres, shape (n, 2)).
+
+        With ``with_distance=False`` only the straight-line nearest surgery is
+        found (for its name and PCN) and ``metres`` is NaN.
+
+        Returns
+        -------
+        dict of arrays
+            ``metres`` (road or estimated road distance; NaN when none),
+            ``spread_m`` (uncertainty: :data:`EDGE_CAVEAT_M` by road, the
+            circuity spread for an estimate), ``status`` (``ok``,
+            ``unreachable``, ``off_network``), ``index`` (row in ``practices``),
+            ``label`` ("name (code)") and ``pcn_name``.
+
+        """
+        straight, index = self._tree.query(pts)
+        if not with_distance:
+            metres = spread = np.full(len(pts), np.nan)
+            status = np.full(len(pts), "ok", dtype=object)
+        elif self.method == ROAD:
+            road = self._road.distance_to_nearest(pts)
+            status = road["status"].to_numpy(dtype=object)
+            metres = road["metres"].to_numpy(dtype=float)
+            index = np.where(status == "ok", road["facility"].fillna(-1).to_numpy(dtype=int), index)
+            spread = np.full(len(pts), EDGE_CAVEAT_M)
+        else:
+            metres, low, high = load_circuity(self.build).estimate(straight)
+            spread = np.maximum(metres - low, high - metres)
+            status = np.full(len(pts), "ok", dtype=object)
+        practices = self.practices
+        label = (practices["name"] + " (" + practices["code"] + ")").to_numpy(dtype=object)
+        return {
+            "metres": metres,
+            "spread_m": spread,
+            "status": status,
+            "index": index,
+            "label": label[index],
+            "pcn_name": practices["pcn_name"].to_numpy(dtype=object)[index],
+        }
+
+
+@lru_cache(maxsize=16)
+def _cached_classifier(scheme_id: str, build: Path, stamp: int) -> Classifier:
+    del stamp
+    return Classifier(get_scheme(scheme_id), build)
+
+
+def _join(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Join two arrays of caveat strings with ``"; "``, skipping empty ones."""
+    a = np.asarray(a, dtype=object)
+    b = np.asarray(b, dtype=object)
+    both = (a != "") & (b != "")
+    return np.where(both, a + "; " + b, np.where(a != "", a, b)).astype(object)
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
+
+
+def classify(query: str | tuple[float, float], scheme: str, build: Path | None = None) -> Answer:
+    """Classify one address, postcode, place, grid reference or (easting, northing) point.
+
+    Parameters
+    ----------
+    query : str or (float, float)
+        What a person typed, or a point in EPSG:27700 metres.
+    scheme : str
+        Scheme id, e.g. ``"norfolk-2019"``.
+    build : Path, optional
+        Build folder.
+
+    """
+    return Classifier.for_scheme(scheme, build).classify(query)

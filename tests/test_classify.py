@@ -1,0 +1,125 @@
+import numpy as np
+import pytest
+
+from geozones.classify import ESTIMATE, Classifier, NearestSurgery
+from geozones.cli import main
+from geozones.settings import METRES_PER_MILE
+
+HEREFORD = (350897.0, 239976.0)  # OS Open Names point of Hereford (City)
+KINGTON = (329779.0, 256672.0)
+RADIUS = 4 * METRES_PER_MILE
+
+
+@pytest.fixture(scope="module")
+def norfolk_bands(norfolk, build_root):
+    return Classifier.for_scheme("norfolk-2019", build_root)
+
+
+@pytest.fixture(scope="module")
+def hereford_2016(herefordshire, build_root):
+    return Classifier.for_scheme("herefordshire-2016", build_root)
+
+
+def test_norwich_postcode_is_banded_in_the_central_belt(norfolk_bands):
+    answer = norfolk_bands.classify("nr1 3qu")
+    assert answer.status == "ok"
+    assert answer.band == "Band 1" and str(answer.rate) == "18.24"
+    assert answer.method == "road" and answer.confidence == "exact"
+    assert answer.district == "Norwich"
+    assert answer.pcn == "CENTRAL NORWICH PCN"
+    assert answer.nearest_surgery.endswith("(D82008)")
+    assert answer.distance_miles < 3
+
+
+def test_kings_lynn_gets_the_spot_rate_with_the_caveat(norfolk_bands):
+    answer = norfolk_bands.classify("PE30 1EX")
+    assert answer.band == "Spot rate (outside the Central Belt)"
+    assert str(answer.rate) == "18.24"
+    assert any("banding applies only in the Central Belt" in c for c in answer.caveats)
+
+
+def test_rural_north_norfolk_is_band_3_by_road(norfolk_bands):
+    answer = norfolk_bands.classify("NR21 0AA")
+    assert answer.district == "North Norfolk"
+    assert answer.distance_miles >= 6 and answer.band == "Band 3"
+    assert str(answer.rate) == "21.72"
+
+
+def test_band_matches_the_engine_distance(norfolk_bands):
+    answer = norfolk_bands.classify("Little Snoring")
+    got = norfolk_bands.surgeries.measure(np.array([[answer.easting, answer.northing]]))
+    assert answer.distance_miles == pytest.approx(got["metres"][0] / METRES_PER_MILE, abs=0.005)
+    assert answer.precision == "place" and answer.matched == "Little Snoring"
+
+
+def test_outside_the_region_has_no_band(norfolk_bands):
+    answer = norfolk_bands.classify("HR1 2HX")
+    assert answer.status == "outside_region" and answer.band is None and answer.rate is None
+    assert "outside the scheme's area (Norfolk)" in answer.caveats
+
+
+def test_bad_input_is_an_error_with_the_reason(norfolk_bands):
+    answer = norfolk_bands.classify("ZZ99")
+    assert answer.status == "error" and answer.band is None
+    assert answer.message
+
+
+def test_central_hereford_and_leominster_are_urban(hereford_2016):
+    for query, centre in [("HR1 2HX", "Hereford"), ("Leominster", "Leominster")]:
+        answer = hereford_2016.classify(query)
+        assert answer.band == "Urban" and str(answer.rate) == "14.76", query
+        assert centre in answer.message
+
+
+def test_just_over_four_miles_from_every_centre_is_rural(hereford_2016):
+    step = (RADIUS + 20) / np.sqrt(2)
+    answer = hereford_2016.classify((HEREFORD[0] - step, HEREFORD[1] - step))
+    assert answer.status == "ok"
+    assert answer.band == "Rural" and str(answer.rate) == "15.76"
+    assert "within 0.1 miles of the 4-mile radius" in answer.caveats
+
+
+def test_just_under_four_miles_from_kington_alone_is_urban(hereford_2016):
+    answer = hereford_2016.classify((KINGTON[0] + RADIUS - 20, KINGTON[1]))
+    assert answer.status == "ok"
+    assert answer.band == "Urban" and "from Kington" in answer.message
+
+
+def test_herefordshire_2017_is_a_flat_rate(herefordshire, build_root):
+    answer = Classifier.for_scheme("herefordshire-2017", build_root).classify("HR1 2HX")
+    assert str(answer.rate) == "15.80" and answer.method is None
+
+
+def test_bulk_keeps_every_row_in_order(norfolk_bands, source):
+    import pandas as pd
+
+    sample = pd.read_csv(source / "samples" / "norfolk_packages_sample.csv")
+    out = norfolk_bands.classify_many(sample["address"])
+    assert len(out) == len(sample) and out.index.equals(sample.index)
+    assert (out["status"] == "error").sum() == 3  # empty, unknown and malformed address rows
+    assert out.loc[out["status"] == "ok", "rate"].notna().all()
+
+
+def test_region_without_roads_answers_with_an_estimate(herefordshire, build_root,
+                                                       circuity_measured):  # fmt: skip
+    surgeries = NearestSurgery(herefordshire, build_root)
+    assert surgeries.method == ESTIMATE
+    got = surgeries.measure(np.array([HEREFORD]))
+    assert got["metres"][0] > 0 and got["spread_m"][0] > 0
+
+
+def test_band_command_says_herefordshire_is_an_estimate(capsys, herefordshire, build_root,
+                                                        circuity_measured):  # fmt: skip
+    main(["band", "HR1 2HX", "--region", "herefordshire", "--build", str(build_root)])
+    out = capsys.readouterr().out
+    assert "method:   straight-line estimate" in out
+    assert "estimate: no road network for Herefordshire" in out
+
+
+def test_lookup_json(capsys, norfolk, build_root):
+    import json
+
+    main(["lookup", "NR1", "3QU", "--scheme", "norfolk-2019", "--json", "--build",
+          str(build_root)])  # fmt: skip
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["band"] == "Band 1" and answer["rate"] == "18.24"
