@@ -22,6 +22,7 @@ path with one row.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, fields
 from decimal import Decimal
 from functools import cached_property, lru_cache
@@ -33,16 +34,18 @@ import numpy as np
 import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
+from tqdm import tqdm
 
 from geozones._errors import InputError
 from geozones.bands import band_for_distance, banding_applies, near_edge, urban_rural
 from geozones.circuity import load_circuity
 from geozones.distance import NearestFacility
-from geozones.geocode import Geocoder
+from geozones.geocode import CHUNK_ROWS, Geocoder
 from geozones.pricing import hourly_rate
 from geozones.region import REPORT_FILE, RegionData, load_region
 from geozones.schemes import Scheme, get_scheme
 from geozones.settings import METRES_PER_MILE, build_dir
+from geozones.tabular import open_table, write_table
 
 #: A priced distance closer than this to a band edge or radius gets a caveat (metres):
 #: a postcode's point is the centroid of its addresses, so a door can be this far off.
@@ -327,6 +330,33 @@ class Classifier:
             "message": message,
             "caveats": caveats,
         }
+
+
+def classify_file(
+    infile: Path, outfile: Path, scheme_id: str, column: str | None = None,
+    build: Path | None = None, chunk_rows: int = CHUNK_ROWS,
+) -> dict[str, int]:  # fmt: skip
+    """Geocode and classify every row of a CSV/XLSX file into another, in order.
+
+    Adds :data:`CLASSIFY_COLUMNS` (prefixed ``geozones_`` where the table
+    already has a column of that name) and returns the row count per status.
+    """
+    table, column = open_table(infile, outfile, column)
+    classifier = Classifier.for_scheme(scheme_id, build)
+    parts = []
+    with tqdm(total=len(table), unit="row", desc="classifying", file=sys.stderr,
+              disable=len(table) <= chunk_rows) as bar:  # fmt: skip
+        for start in range(0, len(table), chunk_rows):
+            chunk = table[column].iloc[start : start + chunk_rows]
+            parts.append(classifier.classify_many(chunk))
+            bar.update(len(chunk))
+    result = pd.concat(parts) if parts else classifier.classify_many([])
+    out = table.copy()
+    taken = set(map(str, table.columns))
+    for c in CLASSIFY_COLUMNS:
+        out[f"geozones_{c}" if c in taken else c] = result[c].to_numpy()
+    write_table(out, outfile)
+    return result["status"].value_counts().to_dict()
 
 
 class NearestSurgery:

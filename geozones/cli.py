@@ -221,6 +221,24 @@ def band(query: tuple[str, ...], region: str, build: Path | None) -> None:
         click.echo(f"caveat:   {surgeries.estimate_caveat}")
 
 
+@cli.command("classify")
+@click.argument("infile", type=_PATH)
+@click.option("-o", "--out", "outfile", required=True, type=_PATH, help="Output (.csv or .xlsx).")
+@click.option("--scheme", "scheme_id", required=True, help="Scheme id, e.g. norfolk-2019.")
+@click.option("--column", help="Address/postcode column (default: found by header or content).")
+@click.option("--build", type=_PATH, help=_OUT_HELP)
+def classify_command(
+    infile: Path, outfile: Path, scheme_id: str, column: str | None, build: Path | None
+) -> None:
+    """Geocode and classify every row of a package list, adding band, rate, district, PCN..."""
+    from geozones.classify import classify_file
+
+    counts = classify_file(infile, outfile, scheme_id, column, build)
+    total = sum(counts.values())
+    click.echo(f"classified {total:,} rows ({', '.join(f'{v:,} {k}' for k, v in counts.items())})"
+               f" -> {outfile}")  # fmt: skip
+
+
 def _print_answer(answer: Any) -> None:
     miles = "" if answer.distance_miles is None else f"{answer.distance_miles:.2f} miles"
     rows = [

@@ -169,7 +169,9 @@ def _postcode_share(values: pd.Series) -> float:
     sample = sample[sample != ""]
     if sample.empty:
         return 0.0
-    found = sample.str.upper().str.extract(TEXT_POSTCODE_RE.pattern, flags=re.DOTALL)[0]
+    found = sample.str.upper().str.extract(TEXT_POSTCODE_RE.pattern, flags=TEXT_POSTCODE_RE.flags)[
+        0
+    ]
     return float(found.notna().mean())
 
 
@@ -212,6 +214,32 @@ class GeocodeFileSummary:
         return f"geocoded {self.rows:,} rows from column '{self.column}': {counts}"
 
 
+def open_table(
+    infile: str | os.PathLike[str], outfile: str | os.PathLike[str], column: str | None
+) -> tuple[pd.DataFrame, str]:
+    """Read ``infile`` for processing into ``outfile`` and settle the address column.
+
+    Raises
+    ------
+    InputError
+        Unsupported output extension, output equal to the input, unreadable
+        input, or a named column that is not there (or none detectable).
+
+    """
+    infile, outfile = Path(infile), Path(outfile)
+    _extension(outfile.name)
+    if outfile.resolve() == infile.resolve():
+        raise InputError(f"{outfile}: the output would overwrite the input; name another file")
+    table = read_table(infile)
+    if column is None:
+        return table, detect_column(table, infile.name)
+    if column not in table.columns:
+        raise InputError(
+            f"{infile.name}: no column '{column}'; columns: " + ", ".join(map(str, table.columns))
+        )
+    return table, column
+
+
 def geocode_file(
     infile: str | os.PathLike[str],
     outfile: str | os.PathLike[str],
@@ -247,17 +275,7 @@ def geocode_file(
         or output path equal to the input.
 
     """
-    infile, outfile = Path(infile), Path(outfile)
-    _extension(outfile.name)
-    if outfile.resolve() == infile.resolve():
-        raise InputError(f"{outfile}: the output would overwrite the input; name another file")
-    table = read_table(infile)
-    if column is None:
-        column = detect_column(table, infile.name)
-    elif column not in table.columns:
-        raise InputError(
-            f"{infile.name}: no column '{column}'; columns: " + ", ".join(map(str, table.columns))
-        )
+    table, column = open_table(infile, outfile, column)
     geocoder = Geocoder.for_region(region, build)
     out = geocoder.geocode_table(table, column, chunk_rows, progress=len(table) > chunk_rows)
     write_table(out, outfile)

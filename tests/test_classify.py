@@ -123,3 +123,22 @@ def test_lookup_json(capsys, norfolk, build_root):
           str(build_root)])  # fmt: skip
     answer = json.loads(capsys.readouterr().out)
     assert answer["band"] == "Band 1" and answer["rate"] == "18.24"
+
+
+def test_classify_command_writes_every_row(capsys, norfolk, build_root, source, tmp_path):
+    import pandas as pd
+
+    out = tmp_path / "classified.csv"
+    main(["classify", str(source / "samples" / "norfolk_packages_sample.csv"), "-o", str(out),
+          "--scheme", "norfolk-2019", "--build", str(build_root)])  # fmt: skip
+    assert "classified 1,500 rows (1,497 ok, 3 error)" in capsys.readouterr().out
+    table = pd.read_csv(out)
+    assert list(table["package_id"]) == list(
+        pd.read_csv(source / "samples" / "norfolk_packages_sample.csv")["package_id"]
+    )
+    assert {"band", "rate", "distance_miles", "pcn", "status", "message"} <= set(table.columns)
+    assert set(table.loc[table["status"] == "ok", "rate"].astype(str)) <= {
+        "18.24",
+        "19.68",
+        "21.72",
+    }
