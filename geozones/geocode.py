@@ -69,7 +69,9 @@ LOCAL_TYPE_RANK = {
     "City": 0, "Town": 1, "Village": 2, "Suburban Area": 3, "Hamlet": 4, "Other Settlement": 5,
 }  # fmt: skip
 #: A postcode inside free text (upper-cased): the last one wins (greedy ``^.*``).
-TEXT_POSTCODE_RE = re.compile(r"^.*\b([A-Z]{1,2}[0-9][0-9A-Z]?)\s*([0-9][A-Z]{2})\b", re.DOTALL)
+TEXT_POSTCODE_RE = re.compile(
+    r"^.*\b([A-Z]{1,2}[0-9][0-9A-Z]?)\s*([0-9][A-Z]{2})\b", re.DOTALL | re.ASCII
+)
 # Python's white space (what str.split() splits on) in RE2 syntax, for pyarrow.
 _WHITESPACE_RE2 = r"[\s\v\pZ\x{1C}-\x{1F}\x{85}]+"
 #: Rows per chunk in :meth:`Geocoder.geocode_table`.
@@ -613,7 +615,9 @@ class Geocoder:
         keys = np.where(bare, compact.to_numpy(zero_copy_only=False), "")
         rest = ~bare & ~empty
         spaced = pc.replace_substring_regex(upper.filter(pa.array(rest)), _WHITESPACE_RE2, " ")
-        found = pd.Series(pd.arrays.ArrowStringArray(spaced)).str.extract(TEXT_POSTCODE_RE.pattern)
+        found = pd.Series(pd.arrays.ArrowStringArray(spaced)).str.extract(
+            TEXT_POSTCODE_RE.pattern, flags=TEXT_POSTCODE_RE.flags
+        )
         in_text = found[0].notna().to_numpy(dtype=bool)
         keys[np.flatnonzero(rest)[in_text]] = (found[0] + found[1]).to_numpy(dtype=object)[in_text]
 
@@ -626,9 +630,9 @@ class Geocoder:
         }
         postcode_rows = np.flatnonzero(keys != "")
         if len(postcode_rows):
-            arrays = self._postcode_frame(keys[postcode_rows].astype(str))
-            for c, values in cols.items():
-                values[postcode_rows] = arrays[c]
+            arrays = self._postcode_columns(keys[postcode_rows].astype(str))
+            for c, column in cols.items():
+                column[postcode_rows] = arrays[c]
         other_rows = np.flatnonzero(rest & (keys == ""))
         if len(other_rows):
             codes, uniques = pd.factorize(text.iloc[other_rows])
@@ -636,8 +640,8 @@ class Geocoder:
             frame = pd.DataFrame(rows, columns=RESULT_COLUMNS).astype(
                 dict.fromkeys(_FLOAT_COLUMNS, float)
             )
-            for c, values in cols.items():
-                values[other_rows] = frame[c].to_numpy()[codes]
+            for c, column in cols.items():
+                column[other_rows] = frame[c].to_numpy()[codes]
         return pd.DataFrame(
             {c: pd.Series(cols[c], index=series.index, copy=False) for c in RESULT_COLUMNS}
         )
@@ -693,7 +697,7 @@ class Geocoder:
             out[name] = result[c].to_numpy()
         return out
 
-    def _postcode_frame(self, keys: np.ndarray) -> dict[str, np.ndarray]:
+    def _postcode_columns(self, keys: np.ndarray) -> dict[str, np.ndarray]:
         """Result columns (:data:`RESULT_COLUMNS`) for well-formed postcode keys, as arrays."""
         f = self._resolve_postcodes(keys)
         located = f["precision"] != None  # noqa: E711 - elementwise on an object array

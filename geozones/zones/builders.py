@@ -1,0 +1,529 @@
+"""Zone plans built from data: districts, lots, PCN areas and price-band areas.
+
+Every builder returns an unsaved :class:`~geozones.zones.plan.ZonePlan` whose
+``method`` says how it was made (rule file, distance measure), so a stored
+version can always be traced back.
+
+* :func:`district_plan`: one zone per district, or the scheme's district
+  areas through its rule file (Hertfordshire: Three Rivers & Watford merged).
+* :func:`lot_plan`: a scheme's lots from its rule file (Hertfordshire's 14 lot
+  areas from wards: district lots, low-density rural lots and
+  population-balanced halves).
+* :func:`pcn_plan`: each LSOA in the PCN of its nearest member practice.
+* :func:`band_labels`, :func:`band_polygons`, :func:`band_plan`: price bands
+  of points (postcodes), turned into polygons and into a plan of LSOAs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.spatial import cKDTree
+
+from geozones._errors import DataError, InputError
+from geozones.bands import band_for_distance
+from geozones.distance import OK, NearestFacility
+from geozones.network import RoadNetwork
+from geozones.region import RegionData
+from geozones.schemes import Scheme
+from geozones.settings import BNG
+from geozones.zones.plan import ZonePlan
+from geozones.zones.rules import ZoneRules, rules_for
+from geozones.zones.units import UnitLayer, load_units
+
+__all__ = [
+    "DISTANCE_METHODS",
+    "ELSEWHERE_COLOUR",
+    "band_colours",
+    "band_labels",
+    "band_plan",
+    "band_polygons",
+    "district_plan",
+    "lot_plan",
+    "pcn_members",
+    "pcn_plan",
+]
+
+#: How distances to practices are measured: by road when the region has a
+#: network (``auto``), always by road, or as the crow flies.
+DISTANCE_METHODS: tuple[str, ...] = ("auto", "road", "straight-line")
+#: Colour of the area paid the scheme's elsewhere rate (outside the banding districts).
+ELSEWHERE_COLOUR = "#969696"
+
+
+def _check_scheme(region: RegionData, scheme: Scheme) -> None:
+    if scheme.region != region.name:
+        raise InputError(
+            f"scheme {scheme.id} is for region {scheme.region}, not {region.name}; "
+            f"name a scheme of {region.name}"
+        )
+
+
+def district_plan(
+    region: RegionData,
+    scheme: Scheme | None = None,
+    *,
+    name: str | None = None,
+    author: str = "geozones",
+) -> ZonePlan:
+    """One zone per district, or the scheme's district areas.
+
+    Parameters
+    ----------
+    region : RegionData
+        A built region.
+    scheme : Scheme, optional
+        A scheme whose rule file has a ``districts`` table (e.g.
+        ``hertfordshire-2022``: 9 district areas, Three Rivers & Watford
+        merged). Without one each LAD 2013 district is a zone named as the
+        district.
+    name : str, optional
+        Plan name (default ``<region>-<zone layer>`` or ``<region>-districts``).
+    author : str
+        Recorded on the plan.
+
+    Returns
+    -------
+    ZonePlan
+        LSOA units.
+
+    """
+    if scheme is not None:
+        _check_scheme(region, scheme)
+        return _rules_plan(region, scheme, rules_for(scheme.id, "districts"), name, author)
+    layer = load_units(region, "units")
+    return ZonePlan(
+        name=name or f"{region.name}-districts",
+        region=region,
+        unit_layer="units",
+        assignment=layer.frame["district_name"],
+        zones=tuple(region.districts["name"]),
+        method="districts: one zone per LAD 2013 district, built from LSOAs",
+        author=author,
+    )
+
+
+def lot_plan(
+    region: RegionData, scheme: Scheme, *, name: str | None = None, author: str = "geozones"
+) -> ZonePlan:
+    """A scheme's lots, built by the ``lots`` table of its rule file.
+
+    Parameters
+    ----------
+    region : RegionData
+        A built region.
+    scheme : Scheme
+        A scheme with lot rules (``hertfordshire-2022``: 14 lot areas from wards).
+    name : str, optional
+        Plan name (default ``<region>-<zone layer>``).
+    author : str
+        Recorded on the plan.
+
+    Returns
+    -------
+    ZonePlan
+        Zones named and ordered as the scheme's zone layer.
+
+    Raises
+    ------
+    NotFoundError
+        The scheme has no lot rules.
+    DataError
+        The rules leave a district out, a half cannot be contiguous, or the
+        zones built are not the scheme's names.
+
+    """
+    _check_scheme(region, scheme)
+    return _rules_plan(region, scheme, rules_for(scheme.id, "lots"), name, author)
+
+
+def _rules_plan(
+    region: RegionData, scheme: Scheme, rules: ZoneRules, name: str | None, author: str
+) -> ZonePlan:
+    layer = load_units(region, rules.units)
+    frame = layer.frame
+    unmapped = sorted(set(frame["district"]) - set(rules.districts))
+    if unmapped:
+        raise DataError(
+            f"{rules.path}: [{rules.layer}.districts] leaves out district(s) "
+            f"{', '.join(unmapped)} of region {region.name}; map every district to a zone"
+        )
+    zone = frame["district"].map(rules.districts).to_numpy(dtype=object)
+    steps = [f"{rules.kind}: LAD 2013 districts to zones by {rules.source}, from {rules.units}"]
+    if rules.rural is not None:
+        density = frame["population"].to_numpy() / frame["area_km2"].to_numpy()
+        limit = rules.rural.max_density_per_km2
+        for lot in rules.rural.lots:
+            zone[frame["district"].isin(lot.districts).to_numpy() & (density < limit)] = lot.name
+        steps.append(
+            f"rural: units under {limit:g} residents per km2 (mid-2017 population, "
+            "apportioned to wards by area) to the rural lots"
+        )
+    for rule in rules.halves:
+        members = np.flatnonzero(zone == rule.zone)
+        north = _north_half(layer, members, f"{rules.source}: {rule.zone}")
+        zone[members[north]] = rule.names[0]
+        zone[members[~north]] = rule.names[1]
+    if rules.halves:
+        steps.append(
+            "halves: cut along the population-weighted principal axis at the most "
+            "balanced cut leaving both halves contiguous; half 1 is the northern one"
+        )
+    names = scheme.zone_layer(rules.layer).names
+    built = set(zone)
+    if built != set(names):
+        raise DataError(
+            f"{rules.path}: [{rules.layer}] builds zones {sorted(built)} but scheme {scheme.id} "
+            f"names {sorted(names)}; make the rules produce exactly the scheme's names"
+        )
+    return ZonePlan(
+        name=name or f"{region.name}-{rules.layer}",
+        region=region,
+        unit_layer=rules.units,
+        assignment=pd.Series(zone, index=frame.index),
+        zones=names,
+        method="; ".join(steps),
+        author=author,
+    )
+
+
+def _north_half(layer: UnitLayer, members: np.ndarray, what: str) -> np.ndarray:
+    """Split units into two contiguous halves balanced on population; True for the northern one.
+
+    Units are ordered along the principal axis of their population-weighted
+    points; of the cuts along that order, the one whose two sides come closest
+    to equal population while both are contiguous wins.
+    """
+    if len(members) < 2:
+        raise DataError(f"{what}: a zone of {len(members)} unit(s) cannot be cut in halves")
+    xy = layer.points[members]
+    people = layer.frame["population"].to_numpy(dtype=float)[members]
+    offset = xy - np.average(xy, axis=0, weights=people)
+    spread = (offset * people[:, None]).T @ offset
+    axis = np.linalg.eigh(spread)[1][:, -1]
+    order = np.argsort(offset @ axis, kind="stable")
+    running = np.cumsum(people[order])
+    for cut in np.argsort(np.abs(running[:-1] - running[-1] / 2), kind="stable") + 1:
+        labels = np.full(len(layer.frame), -1)
+        labels[members[order[:cut]]] = 0
+        labels[members[order[cut:]]] = 1
+        if len(np.unique(layer.components(labels)[members])) == 2:
+            first = np.zeros(len(members), dtype=bool)
+            first[order[:cut]] = True
+            north_y = np.average(xy[first, 1], weights=people[first])
+            south_y = np.average(xy[~first, 1], weights=people[~first])
+            return first if north_y >= south_y else ~first
+    raise DataError(f"{what}: no cut along the principal axis leaves both halves contiguous")
+
+
+def pcn_members(region: RegionData) -> gpd.GeoDataFrame:
+    """The practices whose PCNs make a region's PCN areas.
+
+    Returns
+    -------
+    GeoDataFrame
+        Practices of the region's ICB (``icb == spec.icb``, e.g. QMM for
+        Norfolk & Waveney, wherever they are), or the practices inside the
+        region when it has no ICB declared; only those with a PCN. EPSG:27700.
+
+    """
+    practices = region.gp_practices
+    if region.spec.icb is not None:
+        keep = practices["icb"] == region.spec.icb
+    else:
+        keep = practices["in_region"].astype(bool)
+    return practices[keep & practices["pcn_code"].notna()].reset_index(drop=True)
+
+
+def _distance_network(region: RegionData, method: str) -> RoadNetwork | None:
+    if method not in DISTANCE_METHODS:
+        raise InputError(f"unknown distance method {method!r}; choose one of: {DISTANCE_METHODS}")
+    if method == "straight-line":
+        return None
+    network = region.network
+    if network is None and method == "road":
+        raise InputError(
+            f"region {region.name} has no road network; rebuild it with a road extract "
+            "or use method='straight-line'"
+        )
+    return network
+
+
+def pcn_plan(
+    region: RegionData, *, method: str = "auto", name: str | None = None, author: str = "geozones"
+) -> ZonePlan:
+    """PCN areas: each LSOA goes to the PCN of its nearest member practice.
+
+    Parameters
+    ----------
+    region : RegionData
+        A built region.
+    method : str
+        ``auto`` (by road where the region has a road network, else straight
+        line), ``road`` or ``straight-line``. Distances run from each LSOA's
+        population-weighted point (the mean of its postcodes). By road, LSOAs
+        whose point is off the network or unreachable fall back to straight
+        line, and the method says how many did.
+    name : str, optional
+        Plan name (default ``<region>-pcn-areas``).
+    author : str
+        Recorded on the plan.
+
+    Returns
+    -------
+    ZonePlan
+        One zone per PCN nearest to at least one LSOA, zones sorted by name;
+        ``notes`` lists member PCNs that no LSOA is nearest to.
+
+    Raises
+    ------
+    DataError
+        The region has no member practice with a PCN.
+
+    """
+    network = _distance_network(region, method)
+    members = pcn_members(region)
+    if members.empty:
+        raise DataError(f"region {region.name} has no practice with a PCN to build PCN areas from")
+    layer = load_units(region, "units")
+    member_xy = shapely.get_coordinates(members.geometry.to_numpy())
+    nearest = cKDTree(member_xy).query(layer.points)[1]
+    how = "straight-line distance (scipy cKDTree)"
+    if network is not None:
+        found = NearestFacility(network, members).distance_to_nearest(layer.points)
+        by_road = (found["status"] == OK).to_numpy()
+        facility = found["facility"].to_numpy(dtype=np.int64, na_value=-1)
+        nearest = np.where(by_road, facility, nearest)
+        how = (
+            f"road distance (geozones.distance); {int((~by_road).sum())} unit(s) off the "
+            "network or unreachable by straight line"
+        )
+    pcn = members["pcn_name"].fillna(members["pcn_code"]).astype(str)
+    shared = pcn.map(members.groupby(pcn)["pcn_code"].nunique()) > 1
+    pcn = pcn.where(~shared, pcn + " (" + members["pcn_code"] + ")").to_numpy(dtype=object)
+    zone = pcn[nearest]
+    idle = sorted(set(pcn) - set(zone))
+    scope = f"ICB {region.spec.icb}" if region.spec.icb else "in the region"
+    return ZonePlan(
+        name=name or f"{region.name}-pcn-areas",
+        region=region,
+        unit_layer="units",
+        assignment=pd.Series(zone, index=layer.codes),
+        zones=tuple(sorted(set(zone))),
+        method=(
+            f"pcn: each LSOA to the PCN of its nearest member practice ({len(members)} "
+            f"practices {scope} with a PCN) from its postcode-mean point, by {how}"
+        ),
+        author=author,
+        notes=(
+            f"PCNs with member practices but no LSOA nearest them: {', '.join(idle)}"
+            if idle
+            else ""
+        ),
+    )
+
+
+def band_colours(scheme: Scheme) -> dict[str, str]:
+    """Band label to colour, in band order, then the elsewhere rate's label (grey) if any."""
+    colours = {band.label: band.colour for band in scheme.bands}
+    if scheme.elsewhere_rate is not None:
+        colours[scheme.priced(scheme.elsewhere_rate).label] = ELSEWHERE_COLOUR
+    return colours
+
+
+def band_labels(region: RegionData, scheme: Scheme, *, method: str = "auto") -> gpd.GeoDataFrame:
+    """Label the region's postcodes with their price band.
+
+    Parameters
+    ----------
+    region : RegionData
+        A built region.
+    scheme : Scheme
+        A ``road-distance-bands`` scheme of the region (e.g. ``norfolk-2019``).
+    method : str
+        ``auto``, ``road`` or ``straight-line`` (see :func:`pcn_plan`):
+        distance to the nearest GP practice of the region and its buffer.
+
+    Returns
+    -------
+    GeoDataFrame
+        The in-region postcodes that get a band: ``postcode``, ``district``,
+        ``metres`` and ``band`` (band label, or the elsewhere rate's label
+        outside the scheme's banding districts); points without a road
+        distance are left out. ``attrs["method"]`` says how distances were
+        measured. EPSG:27700.
+
+    """
+    _check_scheme(region, scheme)
+    if scheme.method != "road-distance-bands":
+        raise InputError(
+            f"scheme {scheme.id} uses {scheme.method}; band areas need road-distance-bands"
+        )
+    network = _distance_network(region, method)
+    postcodes = region.postcodes[region.postcodes["in_region"].astype(bool)]
+    xy = shapely.get_coordinates(postcodes.geometry.to_numpy())
+    practices = region.gp_practices
+    if network is None:
+        metres = cKDTree(shapely.get_coordinates(practices.geometry.to_numpy())).query(xy)[0]
+        how = "straight-line distance to the nearest GP practice (scipy cKDTree)"
+    else:
+        metres = NearestFacility(network, practices).distance_to_nearest(xy)["metres"].to_numpy()
+        how = "road distance to the nearest GP practice (geozones.distance)"
+    labels, _ = band_for_distance(metres, scheme, postcodes["district"].to_numpy(dtype=object))
+    out = gpd.GeoDataFrame(
+        {
+            "postcode": postcodes["postcode"].to_numpy(),
+            "district": postcodes["district"].to_numpy(),
+            "metres": metres,
+            "band": labels,
+        },
+        geometry=postcodes.geometry.to_numpy(),
+        crs=BNG,
+    )
+    out = out[out["band"].notna()].reset_index(drop=True)
+    out.attrs["method"] = how
+    return out
+
+
+def _label_order(labels: np.ndarray, order: Sequence[str] | None) -> list[str]:
+    present = list(pd.unique(labels))
+    if order is None:
+        return sorted(present)
+    stray = [label for label in present if label not in order]
+    if stray:
+        raise InputError(f"labels {stray} are not in the order given: {list(order)}")
+    return [label for label in order if label in present]
+
+
+def _labelled(points: gpd.GeoDataFrame, label_col: str) -> tuple[np.ndarray, np.ndarray]:
+    if label_col not in points.columns:
+        raise InputError(f"points have no column {label_col!r}; columns: {list(points.columns)}")
+    labels = points[label_col].to_numpy(dtype=object)
+    missing = pd.isna(labels)
+    if missing.any():
+        raise InputError(
+            f"{int(missing.sum())} point(s) have no {label_col}, first at row "
+            f"{int(np.argmax(missing))}; label every point or leave it out"
+        )
+    return shapely.get_coordinates(points.to_crs(BNG).geometry.to_numpy()), labels
+
+
+def band_polygons(
+    points: gpd.GeoDataFrame,
+    boundary: gpd.GeoDataFrame | gpd.GeoSeries,
+    *,
+    label_col: str = "band",
+    order: Sequence[str] | None = None,
+) -> gpd.GeoDataFrame:
+    """Polygons of labelled points: Voronoi cells dissolved by label, clipped to a boundary.
+
+    Parameters
+    ----------
+    points : GeoDataFrame
+        Points (e.g. postcodes) with a label column; any CRS, used in EPSG:27700.
+        Points at the same place keep the first one's label.
+    boundary : GeoDataFrame or GeoSeries
+        The area to cover (e.g. ``region.boundary``), EPSG:27700.
+    label_col : str
+        Column of labels (e.g. band labels).
+    order : sequence of str, optional
+        Label order of the output (default sorted).
+
+    Returns
+    -------
+    GeoDataFrame
+        One row per label present: ``label`` and a MultiPolygon, EPSG:27700.
+        The polygons cover the boundary once: every place takes the label of
+        its nearest point.
+
+    """
+    xy, labels = _labelled(points, label_col)
+    xy, first = np.unique(xy, axis=0, return_index=True)
+    if len(xy) < 2:
+        raise InputError("band polygons need at least two points at different places")
+    labels = labels[first]
+    area = shapely.union_all(boundary.to_crs(BNG).geometry.to_numpy())
+    cells = shapely.get_parts(
+        shapely.voronoi_polygons(shapely.multipoints(xy), extend_to=area, ordered=True)
+    )
+    names = _label_order(labels, order)
+    shapes = shapely.intersection(
+        np.array([shapely.coverage_union_all(cells[labels == n]) for n in names], dtype=object),
+        area,
+    )
+    parts, index = shapely.get_parts(shapes, return_index=True)
+    polygonal = shapely.get_type_id(parts) == shapely.GeometryType.POLYGON
+    return gpd.GeoDataFrame(
+        {"label": names},
+        geometry=shapely.multipolygons(parts[polygonal], indices=index[polygonal]),
+        crs=BNG,
+    )
+
+
+def band_plan(
+    region: RegionData,
+    points: gpd.GeoDataFrame,
+    *,
+    label_col: str = "band",
+    colours: Mapping[str, str] | None = None,
+    name: str | None = None,
+    method: str = "",
+    author: str = "geozones",
+) -> ZonePlan:
+    """A plan of LSOAs with one zone per band: each LSOA takes its majority band.
+
+    Parameters
+    ----------
+    region : RegionData
+        A built region.
+    points : GeoDataFrame
+        Labelled points (e.g. from :func:`band_labels`), EPSG:27700.
+    label_col : str
+        Column of labels.
+    colours : mapping of str to str, optional
+        Label to colour; its order is the zone order (e.g.
+        :func:`band_colours`). Default: labels sorted, palette colours.
+    name : str, optional
+        Plan name (default ``<region>-bands``).
+    method : str
+        How the labels were made, recorded in the plan's method.
+    author : str
+        Recorded on the plan.
+
+    Returns
+    -------
+    ZonePlan
+        Each LSOA in the band most of the points inside it have (ties go to
+        the band listed first); an LSOA holding no point takes the band of the
+        point nearest its population-weighted point.
+
+    """
+    xy, labels = _labelled(points, label_col)
+    names = _label_order(labels, list(colours) if colours is not None else None)
+    code = pd.Index(names).get_indexer(labels)
+    layer = load_units(region, "units")
+    unit_i, point_i = shapely.STRtree(shapely.points(xy)).query(layer.geoms, predicate="contains")
+    counts = np.zeros((len(layer.frame), len(names)), dtype=np.int64)
+    np.add.at(counts, (unit_i, code[point_i]), 1)
+    best = counts.argmax(axis=1)
+    empty = counts.sum(axis=1) == 0
+    if empty.any():
+        best[empty] = code[cKDTree(xy).query(layer.points[empty])[1]]
+    zone = np.asarray(names, dtype=object)[best]
+    return ZonePlan(
+        name=name or f"{region.name}-bands",
+        region=region,
+        unit_layer="units",
+        assignment=pd.Series(zone, index=layer.codes),
+        zones=tuple(n for n in names if n in set(zone)),
+        colours=dict(colours or {}),
+        method=(
+            f"bands: each LSOA to the band of most of its {len(xy)} labelled points"
+            + (f" ({method})" if method else "")
+        ),
+        author=author,
+    )
