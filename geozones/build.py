@@ -61,6 +61,7 @@ from geozones.sources import (
     source_info,
     source_path,
 )
+from geozones.zones.builders import band_colours, band_labels, band_polygons
 
 log = logging.getLogger(__name__)
 
@@ -214,7 +215,7 @@ def build_region(
         "road_source": str(road_path) if road_path else None,
         "network": _network_report(network),
     }
-    path = _write_atomically(out, spec.name, layers, report, network)
+    path = _write_atomically(out, spec, layers, report, network)
     seconds = time.perf_counter() - started
     log.info(
         "built %s in %.1f s: %s",
@@ -562,14 +563,49 @@ def _network_report(network: RoadNetwork | None) -> dict[str, Any] | None:
     }
 
 
+def band_areas(region: RegionData) -> gpd.GeoDataFrame:
+    """Band polygons of every road-distance scheme of a region that has a road network.
+
+    Each in-region postcode is banded as a lookup would band it
+    (:func:`geozones.zones.builders.band_labels`); each place in the county takes
+    the band of its nearest postcode (Voronoi cells dissolved by band, clipped to
+    the boundary). Regions without a network get none: their bands would be
+    estimates, which the map shows point by point instead.
+
+    Returns
+    -------
+    GeoDataFrame
+        scheme, band, colour, geometry (EPSG:27700).
+
+    """
+    frames = []
+    if region.network is not None:
+        for scheme in list_schemes():
+            if scheme.region != region.name or scheme.method != "road-distance-bands":
+                continue
+            colours = band_colours(scheme)
+            polygons = band_polygons(
+                band_labels(region, scheme), region.boundary, order=list(colours)
+            )
+            polygons = polygons.rename(columns={"label": "band"})
+            polygons["scheme"] = scheme.id
+            polygons["colour"] = polygons["band"].map(colours)
+            frames.append(polygons)
+    if not frames:
+        return gpd.GeoDataFrame({"scheme": [], "band": [], "colour": []}, geometry=[], crs=BNG)
+    both = pd.concat(frames, ignore_index=True)
+    return gpd.GeoDataFrame(both[["scheme", "band", "colour", "geometry"]], crs=BNG)
+
+
 def _write_atomically(
     out: Path,
-    name: str,
+    spec: RegionSpec,
     layers: dict[str, gpd.GeoDataFrame | pd.DataFrame],
     report: dict,
     network: RoadNetwork | None,
 ) -> Path:
-    """Write the layers and report into a temporary folder, then swap it into place."""
+    """Write the layers, network, band areas and report into a temporary folder, then swap."""
+    name = spec.name
     out.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".tmp", dir=out))
     try:
@@ -578,6 +614,10 @@ def _write_atomically(
             pyogrio.write_dataframe(frame, gpkg, layer=layer, driver="GPKG")
         if network is not None:
             network.save(tmp / NETWORK_DIR)
+        (tmp / REPORT_FILE).write_text(json.dumps(report, indent=2, default=str))
+        areas = band_areas(RegionData(spec, tmp))
+        pyogrio.write_dataframe(areas, gpkg, layer="band_areas", driver="GPKG")
+        report["counts"]["band_areas"] = len(areas)
         (tmp / REPORT_FILE).write_text(json.dumps(report, indent=2, default=str))
         final = out / name
         old = out / f".{name}.old"

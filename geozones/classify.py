@@ -33,23 +33,22 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from scipy.spatial import cKDTree
 from tqdm import tqdm
 
 from geozones._errors import InputError
 from geozones.bands import band_for_distance, banding_applies, near_edge, urban_rural
-from geozones.circuity import load_circuity
-from geozones.distance import NearestFacility
 from geozones.geocode import CHUNK_ROWS, Geocoder
 from geozones.pricing import hourly_rate
-from geozones.region import REPORT_FILE, RegionData, load_region
+from geozones.region import REPORT_FILE, load_region
 from geozones.schemes import Scheme, get_scheme
 from geozones.settings import METRES_PER_MILE, build_dir
+from geozones.surgeries import EDGE_CAVEAT_M, ESTIMATE, NearestSurgery
 from geozones.tabular import open_table, write_table
+from geozones.zones.builders import district_plan, lot_plan
+from geozones.zones.plan import ZonePlan
+from geozones.zones.rules import ZoneRules, scheme_rules
+from geozones.zones.store import PlanStore
 
-#: A priced distance closer than this to a band edge or radius gets a caveat (metres):
-#: a postcode's point is the centroid of its addresses, so a door can be this far off.
-EDGE_CAVEAT_M = 0.1 * METRES_PER_MILE
 #: Columns :meth:`Classifier.classify_many` adds, in order.
 CLASSIFY_COLUMNS = [
     "lat", "lon", "easting", "northing", "precision", "matched", "band", "rate",
@@ -57,7 +56,7 @@ CLASSIFY_COLUMNS = [
     "nearest_surgery", "status", "message", "caveats",
 ]  # fmt: skip
 
-ROAD, ESTIMATE, STRAIGHT = "road", "straight-line estimate", "straight line"
+STRAIGHT = "straight line"
 
 
 @dataclass(frozen=True)
@@ -110,11 +109,71 @@ class Classifier:
 
     """
 
-    def __init__(self, scheme: Scheme, build: Path | None = None) -> None:
+    def __init__(
+        self, scheme: Scheme, build: Path | None = None, store: Path | None = None
+    ) -> None:
         self.scheme = scheme
         self.geocoder = Geocoder.for_region(scheme.region, build)
         self.region = load_region(scheme.region, build)
         self.surgeries = NearestSurgery(self.region, build)
+        self.store = PlanStore(store, build)
+        self._plans_cache: tuple[tuple[int | None, ...], dict[str, ZonePlan]] | None = None
+        self._lookup_cache: dict[str, tuple[shapely.STRtree, np.ndarray]] = {}
+
+    def _layer_plans(self) -> list[tuple[str, str, ZoneRules | None]]:
+        """(answer column, plan name, rules or None) for each of the scheme's zone layers."""
+        out = []
+        for layer in self.scheme.zone_layers:
+            rules = next((r for r in scheme_rules(self.scheme.id) if r.layer == layer.id), None)
+            lots = (rules is not None and rules.kind == "lots") or "lot" in layer.id
+            out.append(("lot" if lots else "zone", f"{self.region.name}-{layer.id}", rules))
+        return out
+
+    def zone_plans(self) -> dict[str, ZonePlan]:
+        """The plan behind the ``zone`` and ``lot`` answers, per column.
+
+        For each of the scheme's zone layers: the latest version of the plan
+        ``<region>-<layer id>`` in the plan store, else the plan its rule file
+        builds (e.g. Hertfordshire's district and lot areas); a layer with
+        neither (e.g. Herefordshire's 'O' zones before any is saved) answers
+        nothing. Layers whose rules are of kind ``lots``, or whose id names
+        lots, fill ``lot``; the others fill ``zone``. A newly saved version is
+        picked up on the next query.
+        """
+        versions = tuple(self.store.latest(name) for _, name, _ in self._layer_plans())
+        if self._plans_cache is not None and self._plans_cache[0] == versions:
+            return self._plans_cache[1]
+        plans: dict[str, ZonePlan] = {}
+        for (column, name, rules), version in zip(self._layer_plans(), versions, strict=True):
+            if column in plans:
+                continue
+            if version is not None:
+                plans[column] = self.store.get(name, version)
+            elif rules is not None:
+                build = lot_plan if rules.kind == "lots" else district_plan
+                plans[column] = build(self.region, self.scheme)
+        self._plans_cache = (versions, plans)
+        self._lookup_cache = {}
+        return plans
+
+    def _zone_lookup(self) -> dict[str, tuple[shapely.STRtree, np.ndarray]]:
+        for column, plan in self.zone_plans().items():
+            if column not in self._lookup_cache:
+                units = plan.units
+                zones = plan.assignment.reindex(units.codes).to_numpy(dtype=object)
+                self._lookup_cache[column] = (shapely.STRtree(units.geoms), zones)
+        return self._lookup_cache
+
+    def _zones_at(self, pts: np.ndarray) -> dict[str, np.ndarray]:
+        """Zone and lot of each point from :attr:`zone_plans` (None outside every unit)."""
+        geoms = shapely.points(pts)
+        out = {}
+        for column, (tree, zones) in self._zone_lookup().items():
+            hit_pt, hit_unit = tree.query(geoms, predicate="within")
+            found = np.full(len(pts), None, dtype=object)
+            found[hit_pt] = zones[hit_unit]
+            out[column] = found
+        return out
 
     @classmethod
     def for_scheme(cls, scheme_id: str, build: Path | None = None) -> Classifier:
@@ -198,6 +257,8 @@ class Classifier:
         out.loc[rows, "district"] = pd.Series(district).map(self._district_names).to_numpy()
         out.loc[rows, "pcn"] = surgery["pcn_name"]
         out.loc[rows, "nearest_surgery"] = surgery["label"]
+        for column, zones in self._zones_at(pts).items():
+            out.loc[rows, column] = zones
         priced = self._price(pts, district, surgery)
         for c, v in priced.items():
             out.loc[rows, c] = v
@@ -357,85 +418,6 @@ def classify_file(
         out[f"geozones_{c}" if c in taken else c] = result[c].to_numpy()
     write_table(out, outfile)
     return result["status"].value_counts().to_dict()
-
-
-class NearestSurgery:
-    """Distance from points to the nearest GP surgery of a region, and which surgery.
-
-    By road (:class:`~geozones.distance.NearestFacility`, addresses on detached
-    road pieces snapped to the nearest road a surgery reaches) where the region
-    has a network, method ``road``; otherwise the straight-line distance to the
-    nearest surgery times the measured circuity (:mod:`geozones.circuity`),
-    method ``straight-line estimate``, with the spread of that factor.
-
-    Parameters
-    ----------
-    region : RegionData
-        A built region (its ``gp_practices`` include those in the buffer).
-    build : Path, optional
-        Build folder holding ``circuity.json`` (needed without a network).
-
-    """
-
-    def __init__(self, region: RegionData, build: Path | None = None) -> None:
-        self.region = region
-        self.build = build_dir(build)
-        self.practices = region.gp_practices.reset_index(drop=True)
-        self.method = ROAD if region.network is not None else ESTIMATE
-        self.estimate_caveat = (
-            f"estimate: no road network for {region.spec.title}; straight-line distance "
-            "times the circuity measured on the road networks geozones has"
-        )
-
-    @cached_property
-    def _road(self) -> NearestFacility:
-        return NearestFacility(self.region.network, self.practices, reachable_only=True).solve()
-
-    @cached_property
-    def _tree(self) -> cKDTree:
-        p = self.practices.geometry
-        return cKDTree(np.column_stack([p.x, p.y]))
-
-    def measure(self, pts: np.ndarray, with_distance: bool = True) -> dict[str, np.ndarray]:
-        """Nearest surgery of each point (EPSG:27700 metres, shape (n, 2)).
-
-        With ``with_distance=False`` only the straight-line nearest surgery is
-        found (for its name and PCN) and ``metres`` is NaN.
-
-        Returns
-        -------
-        dict of arrays
-            ``metres`` (road or estimated road distance; NaN when none),
-            ``spread_m`` (uncertainty: :data:`EDGE_CAVEAT_M` by road, the
-            circuity spread for an estimate), ``status`` (``ok``,
-            ``unreachable``, ``off_network``), ``index`` (row in ``practices``),
-            ``label`` ("name (code)") and ``pcn_name``.
-
-        """
-        straight, index = self._tree.query(pts)
-        if not with_distance:
-            metres = spread = np.full(len(pts), np.nan)
-            status = np.full(len(pts), "ok", dtype=object)
-        elif self.method == ROAD:
-            road = self._road.distance_to_nearest(pts)
-            status = road["status"].to_numpy(dtype=object)
-            metres = road["metres"].to_numpy(dtype=float)
-            index = np.where(status == "ok", road["facility"].fillna(-1).to_numpy(dtype=int), index)
-            spread = np.full(len(pts), EDGE_CAVEAT_M)
-        else:
-            metres, low, high = load_circuity(self.build).estimate(straight)
-            spread = np.maximum(metres - low, high - metres)
-            status = np.full(len(pts), "ok", dtype=object)
-        practices = self.practices
-        label = (practices["name"] + " (" + practices["code"] + ")").to_numpy(dtype=object)
-        return {
-            "metres": metres,
-            "spread_m": spread,
-            "status": status,
-            "index": index,
-            "label": label[index],
-            "pcn_name": practices["pcn_name"].to_numpy(dtype=object)[index],
-        }
 
 
 @lru_cache(maxsize=16)

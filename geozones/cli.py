@@ -196,10 +196,11 @@ def lookup(query: tuple[str, ...], scheme_id: str, as_json: bool, build: Path | 
 @click.option("--build", type=_PATH, help=_OUT_HELP)
 def band(query: tuple[str, ...], region: str, build: Path | None) -> None:
     """Road distance to the nearest GP surgery and the band it gives (where the region has one)."""
-    from geozones.classify import Classifier, NearestSurgery
+    from geozones.classify import Classifier
     from geozones.geocode import Geocoder
     from geozones.region import load_region
     from geozones.schemes import list_schemes
+    from geozones.surgeries import NearestSurgery
 
     text = " ".join(query)
     schemes = [s for s in list_schemes() if s.region == region and s.centres is not None

@@ -106,6 +106,11 @@ class RegionData:
         return self._layer("places")
 
     @cached_property
+    def band_areas(self) -> gpd.GeoDataFrame:
+        """Price-band polygons of the region's road-distance schemes: scheme, band, colour."""
+        return self._layer("band_areas")
+
+    @cached_property
     def scheme_centres(self) -> gpd.GeoDataFrame:
         """Named centres of the region's schemes (e.g. Hereford and the market towns)."""
         return self._layer("scheme_centres")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,15 @@ from geozones.postcodes import PostcodeIndex
 from geozones.region import RegionData
 from geozones.regions import REGIONS
 from geozones.settings import source_dir
+from geozones.zones.store import INSTANCE_ENV
+
+
+@pytest.fixture(scope="session", autouse=True)
+def instance(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A session instance folder (plan store), so tests never write into the checkout."""
+    folder = tmp_path_factory.mktemp("instance")
+    os.environ[INSTANCE_ENV] = str(folder)
+    return folder
 
 
 @pytest.fixture(scope="session")

@@ -152,3 +152,20 @@ def test_practice_whose_postcode_cannot_be_located_is_listed(source, gb_index, t
         json.loads((result.path / "build.json").read_text())["counts"]["gp_practices_unlocated"]
         == 1
     )
+
+
+def test_band_areas_cover_the_county_by_band(norfolk):
+    areas = norfolk.band_areas
+    assert list(areas["band"]) == ["Band 1", "Band 2", "Band 3",
+                                   "Spot rate (outside the Central Belt)"]  # fmt: skip
+    assert (areas["scheme"] == "norfolk-2019").all()
+    assert list(areas["colour"][:3]) == ["#1a9850", "#fdae61", "#d73027"]
+    county = norfolk.boundary.geometry.area.iloc[0]
+    assert areas.geometry.area.sum() == pytest.approx(county, rel=1e-6)
+    norwich = areas.loc[areas["band"] == "Band 1"].geometry.iloc[0]
+    point = norfolk.postcodes.loc[norfolk.postcodes["postcode"] == "NR1 3QU"].geometry.iloc[0]
+    assert norwich.contains(point)
+
+
+def test_regions_without_roads_have_no_band_areas(herefordshire):
+    assert len(herefordshire.band_areas) == 0

@@ -1,8 +1,9 @@
 import numpy as np
 import pytest
 
-from geozones.classify import ESTIMATE, Classifier, NearestSurgery
+from geozones.classify import Classifier
 from geozones.cli import main
+from geozones.schemes import get_scheme
 from geozones.settings import METRES_PER_MILE
 
 HEREFORD = (350897.0, 239976.0)  # OS Open Names point of Hereford (City)
@@ -100,14 +101,6 @@ def test_bulk_keeps_every_row_in_order(norfolk_bands, source):
     assert out.loc[out["status"] == "ok", "rate"].notna().all()
 
 
-def test_region_without_roads_answers_with_an_estimate(herefordshire, build_root,
-                                                       circuity_measured):  # fmt: skip
-    surgeries = NearestSurgery(herefordshire, build_root)
-    assert surgeries.method == ESTIMATE
-    got = surgeries.measure(np.array([HEREFORD]))
-    assert got["metres"][0] > 0 and got["spread_m"][0] > 0
-
-
 def test_band_command_says_herefordshire_is_an_estimate(capsys, herefordshire, build_root,
                                                         circuity_measured):  # fmt: skip
     main(["band", "HR1 2HX", "--region", "herefordshire", "--build", str(build_root)])
@@ -142,3 +135,33 @@ def test_classify_command_writes_every_row(capsys, norfolk, build_root, source, 
         "19.68",
         "21.72",
     }
+
+
+def test_hertfordshire_answers_its_district_area_and_lot(hertfordshire, build_root):
+    answer = Classifier.for_scheme("hertfordshire-2022", build_root).classify("WD17 1HP")
+    assert answer.district == "Watford"
+    assert answer.zone == "Three Rivers & Watford" and answer.lot == "Watford"
+    assert str(answer.rate) == "21.92"
+
+
+def test_saved_zone_plan_versions_answer_the_zone(herefordshire, build_root, tmp_path):
+    from geozones.zones import PlanStore, district_plan
+
+    store = PlanStore(tmp_path / "zones.sqlite", build_root)
+    classifier = Classifier(get_scheme("herefordshire-2017"), build_root, tmp_path / "zones.sqlite")
+    assert classifier.classify("HR1 2HX").zone is None  # no 'O' zones saved yet
+    plan = district_plan(herefordshire, name="herefordshire-o-zones")
+    plan = plan.reassign(dict.fromkeys(plan.assignment.index, "Zone A"))
+    first = store.save(plan)
+    answer = classifier.classify("HR1 2HX")
+    assert answer.zone == "Zone A"
+    unit = answer_unit(herefordshire, answer)
+    store.save(store.get("herefordshire-o-zones").reassign({unit: "Zone B"}), base_version=first)
+    assert classifier.classify("HR1 2HX").zone == "Zone B"
+
+
+def answer_unit(region, answer):
+    import shapely
+
+    point = shapely.Point(answer.easting, answer.northing)
+    return region.units.loc[region.units.contains(point), "code"].iloc[0]

@@ -166,11 +166,13 @@ def test_band_plan_gives_each_lsoa_the_band_of_most_of_its_postcodes(norfolk):
 
 def test_band_labels_follow_the_scheme(norfolk):
     scheme = get_scheme("norfolk-2019")
-    labels = band_labels(norfolk, scheme, method="straight-line")
+    labels = band_labels(norfolk, scheme)
     assert set(labels["band"]) <= set(band_colours(scheme))
     spot = labels["band"] == "Spot rate (outside the Central Belt)"
     assert (~labels.loc[spot, "district"].isin(scheme.banding_districts)).all()
-    assert labels.attrs["method"].startswith("straight-line distance")
+    assert labels.attrs["method"] == "road distance to the nearest GP practice"
+    lynn = labels[labels["postcode"] == "PE30 1EX"].iloc[0]
+    assert lynn["band"] == "Spot rate (outside the Central Belt)"
 
 
 def test_band_labels_need_a_banded_scheme_of_the_region(norfolk, hertfordshire):
@@ -178,5 +180,3 @@ def test_band_labels_need_a_banded_scheme_of_the_region(norfolk, hertfordshire):
         band_labels(hertfordshire, get_scheme(HERTS))
     with pytest.raises(InputError, match="is for region hertfordshire, not norfolk"):
         band_labels(norfolk, get_scheme(HERTS))
-    with pytest.raises(InputError, match="unknown distance method 'taxi'"):
-        band_labels(norfolk, get_scheme("norfolk-2019"), method="taxi")

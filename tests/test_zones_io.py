@@ -79,18 +79,17 @@ def test_unit_table_is_sorted_by_zone_then_unit(lots):
     assert len(table) == 186
 
 
-def _csv(tmp_path, lots, edit):
+def _csv(tmp_path, lots, column, row, value):
+    """The unit table as CSV with one cell changed (``row`` counts data rows from 0)."""
     table = unit_table(lots)
-    edit(table)
+    table.loc[row, column] = value
     path = tmp_path / "edited.csv"
     table.to_csv(path, index=False)
     return path
 
 
 def test_csv_with_an_unknown_unit_names_the_row(lots, tmp_path, build_root):
-    path = _csv(
-        tmp_path, lots, lambda t: t.__setitem__("unit", t["unit"].where(t.index != 4, "E05999999"))
-    )
+    path = _csv(tmp_path, lots, "unit", 4, "E05999999")
     with pytest.raises(InputError, match="row 6: column 'unit' holds 'E05999999'"):
         import_plan(path, build=build_root)
 
@@ -103,14 +102,11 @@ def test_csv_without_a_zone_column_names_it(lots, tmp_path, build_root):
 
 
 def test_csv_with_a_blank_zone_or_a_repeated_unit_names_the_row(lots, tmp_path, build_root):
-    path = _csv(tmp_path, lots, lambda t: t.__setitem__("zone", t["zone"].where(t.index != 0, "")))
     with pytest.raises(InputError, match="row 2: column 'zone' is blank"):
-        import_plan(path, build=build_root)
-    path = _csv(
-        tmp_path, lots, lambda t: t.__setitem__("unit", t["unit"].where(t.index != 9, t["unit"][3]))
-    )
-    with pytest.raises(InputError, match="row 11: unit '.*' is listed twice"):
-        import_plan(path, build=build_root)
+        import_plan(_csv(tmp_path, lots, "zone", 0, ""), build=build_root)
+    repeated = unit_table(lots).loc[3, "unit"]
+    with pytest.raises(InputError, match=f"row 11: unit '{repeated}' is listed twice"):
+        import_plan(_csv(tmp_path, lots, "unit", 9, repeated), build=build_root)
 
 
 def test_minimal_csv_needs_the_region_and_takes_it_as_an_argument(lots, tmp_path, build_root):
@@ -118,12 +114,9 @@ def test_minimal_csv_needs_the_region_and_takes_it_as_an_argument(lots, tmp_path
     unit_table(lots)[["unit", "zone"]].to_csv(path, index=False)
     with pytest.raises(InputError, match="does not say its region"):
         import_plan(path, build=build_root)
+    full = export_plan(lots, tmp_path / "full.csv")
     with pytest.raises(InputError, match="the file's region is 'hertfordshire' but 'norfolk'"):
-        import_plan(
-            tmp_path / "x.csv" if False else export_plan(lots, tmp_path / "full.csv"),
-            region="norfolk",
-            build=build_root,
-        )
+        import_plan(full, region="norfolk", build=build_root)
     back = import_plan(
         path, region="hertfordshire", unit_layer="wards", name="bare", build=build_root
     )

@@ -35,7 +35,7 @@ def test_saved_plan_reads_back_identical_in_wal_mode(store, plan):
     assert back.region.name == "hertfordshire" and back.unit_layer == "units"
     with sqlite3.connect(store.path) as db:
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-    assert store.get(store.list().loc[0, "id"].item()).version == 1
+    assert store.get(store.list().loc[0, "id"]).version == 1
 
 
 def test_saving_adds_versions_and_keeps_history(store, plan):

@@ -31,6 +31,7 @@ from geozones.network import RoadNetwork
 from geozones.region import RegionData
 from geozones.schemes import Scheme
 from geozones.settings import BNG
+from geozones.surgeries import NearestSurgery
 from geozones.zones.plan import ZonePlan
 from geozones.zones.rules import ZoneRules, rules_for
 from geozones.zones.units import UnitLayer, load_units
@@ -335,8 +336,12 @@ def band_colours(scheme: Scheme) -> dict[str, str]:
     return colours
 
 
-def band_labels(region: RegionData, scheme: Scheme, *, method: str = "auto") -> gpd.GeoDataFrame:
-    """Label the region's postcodes with their price band.
+def band_labels(region: RegionData, scheme: Scheme) -> gpd.GeoDataFrame:
+    """Label the region's postcodes with their price band, as a lookup would.
+
+    Distances come from :class:`geozones.surgeries.NearestSurgery`, the same
+    measure the classifier prices by: by road where the region has a network,
+    else the straight-line estimate (which needs the build's circuity factors).
 
     Parameters
     ----------
@@ -344,18 +349,15 @@ def band_labels(region: RegionData, scheme: Scheme, *, method: str = "auto") -> 
         A built region.
     scheme : Scheme
         A ``road-distance-bands`` scheme of the region (e.g. ``norfolk-2019``).
-    method : str
-        ``auto``, ``road`` or ``straight-line`` (see :func:`pcn_plan`):
-        distance to the nearest GP practice of the region and its buffer.
 
     Returns
     -------
     GeoDataFrame
         The in-region postcodes that get a band: ``postcode``, ``district``,
         ``metres`` and ``band`` (band label, or the elsewhere rate's label
-        outside the scheme's banding districts); points without a road
-        distance are left out. ``attrs["method"]`` says how distances were
-        measured. EPSG:27700.
+        outside the scheme's banding districts); points without a distance
+        are left out. ``attrs["method"]`` says how distances were measured.
+        EPSG:27700.
 
     """
     _check_scheme(region, scheme)
@@ -363,16 +365,10 @@ def band_labels(region: RegionData, scheme: Scheme, *, method: str = "auto") -> 
         raise InputError(
             f"scheme {scheme.id} uses {scheme.method}; band areas need road-distance-bands"
         )
-    network = _distance_network(region, method)
     postcodes = region.postcodes[region.postcodes["in_region"].astype(bool)]
     xy = shapely.get_coordinates(postcodes.geometry.to_numpy())
-    practices = region.gp_practices
-    if network is None:
-        metres = cKDTree(shapely.get_coordinates(practices.geometry.to_numpy())).query(xy)[0]
-        how = "straight-line distance to the nearest GP practice (scipy cKDTree)"
-    else:
-        metres = NearestFacility(network, practices).distance_to_nearest(xy)["metres"].to_numpy()
-        how = "road distance to the nearest GP practice (geozones.distance)"
+    surgeries = NearestSurgery(region, region.path.parent)
+    metres = surgeries.measure(xy)["metres"]
     labels, _ = band_for_distance(metres, scheme, postcodes["district"].to_numpy(dtype=object))
     out = gpd.GeoDataFrame(
         {
@@ -385,7 +381,7 @@ def band_labels(region: RegionData, scheme: Scheme, *, method: str = "auto") -> 
         crs=BNG,
     )
     out = out[out["band"].notna()].reset_index(drop=True)
-    out.attrs["method"] = how
+    out.attrs["method"] = f"{surgeries.method} distance to the nearest GP practice"
     return out
 
 

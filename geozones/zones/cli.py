@@ -160,7 +160,7 @@ def build_cmd(
     elif kind == "pcn":
         plan = builders.pcn_plan(data, method=distance, name=name, author=author)
     else:
-        labels = builders.band_labels(data, chosen, method=distance)
+        labels = builders.band_labels(data, chosen)
         plan = builders.band_plan(
             data,
             labels,

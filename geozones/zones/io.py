@@ -27,8 +27,10 @@ import io
 import json
 import tempfile
 import zipfile
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -197,7 +199,7 @@ def export_plan(
 
 
 def _region_and_layer(
-    values: dict[str, str | None], region: str | None, unit_layer: str | None, build: Path | None
+    values: Mapping[str, Any], region: str | None, unit_layer: str | None, build: Path | None
 ) -> tuple[RegionData, str]:
     """Resolve region and unit layer from the file (``values``) and the caller's arguments."""
     chosen = {}
@@ -309,7 +311,7 @@ def _read_csv(source: str | Path | io.StringIO, what: str) -> pd.DataFrame:
 
 def _plan_from_polygons(
     zones: gpd.GeoDataFrame,
-    meta: dict[str, str | None],
+    meta: Mapping[str, Any],
     region: str | None,
     unit_layer: str | None,
     name: str | None,

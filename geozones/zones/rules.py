@@ -210,6 +210,12 @@ def read_rules(path: Path) -> tuple[ZoneRules, ...]:
     return tuple(_read_layer(path, path.stem, layer, table) for layer, table in raw.items())
 
 
+def scheme_rules(scheme_id: str) -> tuple[ZoneRules, ...]:
+    """Every rule table of a scheme (none when it has no rule file)."""
+    path = RULES_DIR / f"{scheme_id}.toml"
+    return read_rules(path) if path.exists() else ()
+
+
 def rules_for(scheme_id: str, kind: str) -> ZoneRules:
     """Return the rules of ``kind`` (``districts`` or ``lots``) for a scheme.
 
@@ -220,9 +226,7 @@ def rules_for(scheme_id: str, kind: str) -> ZoneRules:
         message lists what there is.
 
     """
-    path = RULES_DIR / f"{scheme_id}.toml"
-    found = read_rules(path) if path.exists() else ()
-    for rules in found:
+    for rules in scheme_rules(scheme_id):
         if rules.kind == kind:
             return rules
     having = sorted(

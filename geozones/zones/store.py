@@ -215,9 +215,10 @@ class PlanStore:
         )
 
     def _plan_row(self, db: sqlite3.Connection, plan: int | str) -> tuple[int, str, str, str]:
-        key = "id" if isinstance(plan, int) else "name"
+        """The plan's id, name, region and unit layer, or NotFoundError listing the plans."""
+        key, value = _key(plan)
         row = db.execute(
-            f"SELECT id, name, region, unit_layer FROM plans WHERE {key} = ?", (plan,)
+            f"SELECT id, name, region, unit_layer FROM plans WHERE {key} = ?", (value,)
         ).fetchone()
         if row is None:
             names = [r[0] for r in db.execute("SELECT name FROM plans ORDER BY name")]
@@ -228,12 +229,12 @@ class PlanStore:
 
     def latest(self, plan: int | str) -> int | None:
         """The latest version of a plan, None when the store has no plan of that id or name."""
-        key = "id" if isinstance(plan, int) else "name"
+        key, value = _key(plan)
         with self._connect() as db:
             (version,) = db.execute(
                 f"SELECT MAX(v.version) FROM versions v JOIN plans p ON p.id = v.plan_id "
                 f"WHERE p.{key} = ?",
-                (plan,),
+                (value,),
             ).fetchone()
         return version
 
@@ -360,6 +361,11 @@ class PlanStore:
         frame = pd.DataFrame(rows, columns=columns)
         frame["parent"] = frame["parent"].astype("Int64")
         return frame
+
+
+def _key(plan: int | str) -> tuple[str, int | str]:
+    """The ``plans`` column and value that find a plan by name (text) or id (any integer)."""
+    return ("name", plan) if isinstance(plan, str) else ("id", int(plan))
 
 
 def _conflict(name: str, base: int | None, latest: int | None) -> ConflictError:
