@@ -200,7 +200,7 @@ def build_region(
         "units": int(units.attrs.get("repaired", 0)),
         "wards": int(wards.attrs.get("repaired", 0)),
     }
-    results = checks.run_checks(layers, repaired)
+    results = [*checks.run_checks(layers, repaired), checks.network_check(network)]
     counts = {name: len(layer) for name, layer in layers.items()}
     report = {
         "region": spec.name,

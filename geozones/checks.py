@@ -9,10 +9,13 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geozones.network import RoadNetwork
 from geozones.settings import BNG
 
 #: Largest acceptable gap between the area of the units and of the boundary (per cent).
 COVERAGE_TOLERANCE_PCT = 2.0
+#: Share of road length the largest connected piece should hold.
+NETWORK_CONNECTED_SHARE = 0.95
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,19 @@ def run_checks(layers: dict[str, pd.DataFrame], repaired: dict[str, int]) -> lis
                       f"{len(inside)} in the region, {len(postcodes) - len(inside)} in the "
                       f"buffer; {held} of {len(units)} units hold a postcode"))  # fmt: skip
     return out
+
+
+def network_check(network: RoadNetwork | None) -> Check:
+    """Connectivity of the road network: a warning when much road is cut off."""
+    if network is None:
+        return Check("network", "ok", "no road extract: road distances are straight-line estimates")
+    stats = network.stats()
+    return _check(
+        "network",
+        stats.largest_share >= NETWORK_CONNECTED_SHARE,
+        str(stats),
+        level_if_not="warning",
+    )
 
 
 def _unit_districts(units: gpd.GeoDataFrame, districts: gpd.GeoDataFrame) -> Check:

@@ -52,7 +52,7 @@ from geozones.zones.store import PlanStore
 #: Columns :meth:`Classifier.classify_many` adds, in order.
 CLASSIFY_COLUMNS = [
     "lat", "lon", "easting", "northing", "precision", "matched", "band", "rate",
-    "distance_miles", "method", "confidence", "district", "zone", "lot", "pcn",
+    "distance_band", "distance_miles", "method", "confidence", "district", "zone", "lot", "pcn",
     "nearest_surgery", "status", "message", "caveats",
 ]  # fmt: skip
 
@@ -63,8 +63,11 @@ STRAIGHT = "straight line"
 class Answer:
     """The classification of one query under one scheme.
 
-    ``rate`` is the hourly rate in pounds; ``distance_miles`` is the distance the
-    band rests on (None for flat schemes) and ``method`` how it was measured.
+    ``band`` is what the rate is paid as (a band, a class, or an elsewhere rate
+    such as Norfolk's spot rate outside the Central Belt) and ``rate`` the hourly
+    rate in pounds; ``distance_band`` is the band the distance alone gives under
+    a road-distance scheme, wherever banding applies; ``distance_miles`` is the
+    distance behind them (None for flat schemes) and ``method`` how it was measured.
     """
 
     query: str
@@ -79,6 +82,7 @@ class Answer:
     lon: float | None = None
     band: str | None = None
     rate: Decimal | None = None
+    distance_band: str | None = None
     distance_miles: float | None = None
     method: str | None = None
     confidence: str | None = None
@@ -346,6 +350,7 @@ class Classifier:
         if method == ESTIMATE:
             caveats = _join(caveats, np.full(n, self.surgeries.estimate_caveat))
         labels, rates = band_for_distance(metres, scheme, district)
+        by_distance, _ = band_for_distance(metres, scheme)
         applies = banding_applies(district, scheme)
         edge = near_edge(metres, scheme, spread) & applies
         confidence = np.where(
@@ -384,6 +389,7 @@ class Classifier:
         ).astype(object)
         return {
             "band": np.where(unreached & applies, None, labels),
+            "distance_band": by_distance,
             "rate": np.array([None if r is None else str(r) for r in rates], dtype=object),
             "distance_miles": np.where(unreached, None, np.round(miles, 2)),
             "method": np.full(n, method, dtype=object),

@@ -118,7 +118,7 @@ def data_circuity(out: Path | None) -> None:
 @click.option("--out", type=_PATH, help=_OUT_HELP)
 def data_check(regions: tuple[str, ...], out: Path | None) -> None:
     """Re-verify built regions and print the report."""
-    from geozones.checks import run_checks
+    from geozones.checks import network_check, run_checks
     from geozones.region import load_region
     from geozones.regions import expand_region_names
 
@@ -127,7 +127,7 @@ def data_check(regions: tuple[str, ...], out: Path | None) -> None:
         region = load_region(name, out)
         layers = {n: getattr(region, n) for n in region.layer_names()}
         repaired = {c["name"]: 0 for c in region.report["checks"]}
-        results = run_checks(layers, repaired)
+        results = [*run_checks(layers, repaired), network_check(region.network)]
         _print_checks(name, region.path, results)
         failed += [f"{name}: {c.name}" for c in results if c.level == "error"]
     if failed:
@@ -248,6 +248,7 @@ def _print_answer(answer: Any) -> None:
         ("status", f"{answer.status}: {answer.message}"),
         ("scheme", answer.scheme),
         ("band", answer.band),
+        ("by miles", answer.distance_band if answer.distance_band != answer.band else None),
         ("rate", f"£{answer.rate} an hour" if answer.rate is not None else None),
         ("distance", f"{miles} ({answer.method}, {answer.confidence})" if miles else None),
         ("surgery", answer.nearest_surgery),

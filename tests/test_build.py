@@ -169,3 +169,22 @@ def test_band_areas_cover_the_county_by_band(norfolk):
 
 def test_regions_without_roads_have_no_band_areas(herefordshire):
     assert len(herefordshire.band_areas) == 0
+
+
+def test_an_unresolved_scheme_centre_is_an_error(herefordshire):
+    from geozones._errors import DataError
+    from geozones.build import scheme_centres
+
+    places = herefordshire.places[herefordshire.places["name"] != "Kington"]
+    with pytest.raises(DataError, match=r"herefordshire-2016 .* names centre\(s\) Kington"):
+        scheme_centres("herefordshire", places)
+
+
+def test_any_road_extract_can_be_given(source, gb_index, tmp_path):
+    spec = dataclasses.replace(REGIONS["rutland"], roads=None)
+    pbf = source / "roads" / "rutland-latest.osm.pbf"
+    result = build_region(spec, source, tmp_path, gb_index, roads=pbf)
+    region = RegionData(spec, result.path)
+    assert region.network is not None and region.network.n_edges > 7000
+    assert region.report["road_source"] == str(pbf)
+    assert region.report["network"]["components"] >= 1

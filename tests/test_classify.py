@@ -165,3 +165,32 @@ def answer_unit(region, answer):
 
     point = shapely.Point(answer.easting, answer.northing)
     return region.units.loc[region.units.contains(point), "code"].iloc[0]
+
+
+def test_rural_breckland_and_north_norfolk_bands_follow_the_road_distance(norfolk, norfolk_bands):
+    from geozones.bands import band_index
+    from geozones.distance import NearestFacility
+
+    postcodes = norfolk.postcodes[norfolk.postcodes["in_region"]]
+    engine = NearestFacility(norfolk.network, norfolk.gp_practices, reachable_only=True)
+    for district, name in [("E07000143", "Breckland"), ("E07000147", "North Norfolk")]:
+        here = postcodes[postcodes["district"] == district]
+        metres = engine.distance_to_nearest(here)["metres"].to_numpy()
+        far = here[band_index(metres, get_scheme("norfolk-2019")) >= 1].head(20)
+        out = norfolk_bands.classify_many(far["postcode"])
+        expected = np.array(["Band 1", "Band 2", "Band 3"], dtype=object)[
+            band_index(engine.distance_to_nearest(far)["metres"].to_numpy(), get_scheme(
+                "norfolk-2019"))]  # fmt: skip
+        assert len(far) == 20, name
+        assert list(out["distance_band"]) == list(expected), name
+        assert set(out["distance_band"]) <= {"Band 2", "Band 3"}
+        if name == "Breckland":
+            assert (out["band"] == "Spot rate (outside the Central Belt)").all()
+        else:
+            assert list(out["band"]) == list(expected)
+
+
+def test_an_oakham_postcode_is_band_1(rutland, build_root):
+    answer = Classifier.for_scheme("rutland-demo", build_root).classify("LE15 6NT")
+    assert answer.band == "Band 1" and answer.method == "road"
+    assert answer.nearest_surgery == "Oakham Medical Practice (C82010)"

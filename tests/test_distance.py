@@ -167,12 +167,13 @@ def test_surgeries_outside_the_extract_are_left_out(engine, surgeries):
 def _independent_distances(
     network: RoadNetwork, surgeries: gpd.GeoDataFrame, homes: gpd.GeoDataFrame
 ) -> np.ndarray:
-    """Nearest-surgery road metres with networkx, one surgery at a time.
+    """Nearest-surgery road metres with networkx, independently of the engine.
 
     Snapping is brute force over the osmnx edge frame (every arc at the smallest
-    distance counts); each surgery is a virtual node with an arc to the head of
-    the arc it sits on; a home on arc c->d at s metres is reached from c, or
-    from a surgery on the same arc behind it.
+    distance counts). One virtual ``source`` node has an arc to the head of each
+    arc a surgery sits on, costing the rest of that arc; networkx's Dijkstra from
+    it gives every node its distance from the nearest surgery. A home on arc
+    c->d at s metres is reached from c, or from a surgery on the same arc behind it.
     """
     graph = network.to_networkx(geometry=True)
     arcs = gpd.GeoDataFrame(
@@ -188,30 +189,30 @@ def _independent_distances(
         rows = zip(near["u"], near["v"], near["length"], along, strict=True)
         return list(rows), gap.min()
 
-    home_snaps = [snaps(p)[0] for p in homes.geometry]
-    best = np.full(len(homes), np.inf)
-    for point in surgeries.geometry:
-        at, gap = snaps(point)
-        if gap > 2000:
-            continue
-        g = graph.copy()
+    surgery_snaps = [at for at, gap in map(snaps, surgeries.geometry) if gap <= 2000]
+    for at in surgery_snaps:
         for _, v, length, along in at:
-            g.add_edge("surgery", v, length=length - along)
-        dist = nx.shortest_path_length(g, source="surgery", weight="length")
-        for i, home_at in enumerate(home_snaps):
-            for c, d, _, s in home_at:
-                best[i] = min(best[i], dist.get(c, np.inf) + s)
+            graph.add_edge("source", v, length=length - along)
+    dist = nx.single_source_dijkstra_path_length(graph, "source", weight="length")
+    best = np.full(len(homes), np.inf)
+    for i, point in enumerate(homes.geometry):
+        for c, d, _, s in snaps(point)[0]:
+            best[i] = min(best[i], dist.get(c, np.inf) + s)
+            for at in surgery_snaps:
                 for a, b, _, s_surgery in at:
                     if (a, b) == (c, d) and s_surgery <= s:
                         best[i] = min(best[i], s - s_surgery)
     return best
 
 
-def test_acceptance_matches_networkx_on_200_rutland_postcodes(
-    network, surgeries, engine, addresses
-):
-    expected = _independent_distances(network, surgeries, addresses)
-    out = engine.distance_to_nearest(addresses)
+@pytest.mark.parametrize("name", ["rutland", "norfolk"])
+def test_acceptance_matches_networkx_on_200_postcodes(name, request):
+    region = request.getfixturevalue(name)
+    surgeries = region.gp_practices
+    postcodes = region.postcodes
+    addresses = postcodes[postcodes["in_region"]].sample(200, random_state=20191)
+    expected = _independent_distances(region.network, surgeries, addresses)
+    out = NearestFacility(region.network, surgeries).distance_to_nearest(addresses)
     got = out["metres"].fillna(np.inf).to_numpy()
 
     assert np.array_equal(np.isinf(got), np.isinf(expected))
@@ -219,8 +220,8 @@ def test_acceptance_matches_networkx_on_200_rutland_postcodes(
     finite = np.isfinite(expected)
     assert np.abs(got[finite] - expected[finite]).max() < 1.0
 
-    scheme = get_scheme("rutland-demo")
+    scheme = get_scheme("rutland-demo" if name == "rutland" else "norfolk-2019")
     expected_band = np.digitize(expected[finite] / METRES_PER_MILE, [3.0, 6.0])
     assert np.array_equal(band_index(got[finite], scheme), expected_band)
-    # Rutland is small: the sample holds Bands 1 and 2 (Band 3 is 4 of its 1,290 postcodes)
-    assert np.bincount(expected_band, minlength=3)[:2].min() >= 50
+    # The samples hold Bands 1 and 2 often enough to compare (Band 3 is rare in both).
+    assert np.bincount(expected_band, minlength=3)[:2].min() >= 20
