@@ -18,7 +18,6 @@ import dataclasses
 import resource
 import tempfile
 import time
-from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -26,6 +25,7 @@ import geopandas as gpd
 import networkx as nx
 import numpy as np
 import osmnx as ox
+from _timing import best_of
 
 from geozones.build import build_region, ensure_postcode_index
 from geozones.distance import NearestFacility
@@ -37,15 +37,6 @@ from geozones.sources import source_path
 
 SAMPLE = 200
 SEED = 20191  # the acceptance test's sample of Rutland postcodes
-
-
-def best_of(fn: Callable[[], object], repeat: int = 5) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def peak_mb() -> float:

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import argparse
 import time
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _timing import best_of
 
 from geozones.region import RegionData, load_region
 from geozones.schemes import get_scheme
@@ -28,15 +28,6 @@ from geozones.zones.plan import ZonePlan
 
 REPEAT = 5
 LAYERS = ("units", "wards", "postcodes", "gp_practices", "districts")
-
-
-def best_of(fn: Callable[[], object], repeat: int = REPEAT) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def read(region: RegionData) -> RegionData:
@@ -88,11 +79,11 @@ def main() -> None:
     print(f"islands found: {len(plan.check().islands)}")
     t = cold(plan)
     print(f"dissolve + check, cold (unit layer prepared): {t * 1000:7.1f} ms  {verdict(t, 1.0)}")
-    t = best_of(dissolve_and_check)
+    t = best_of(dissolve_and_check, REPEAT)
     print(f"dissolve + check, warm:                       {t * 1000:7.1f} ms  {verdict(t, 1.0)}")
-    t = best_of(plan.summary)
+    t = best_of(plan.summary, REPEAT)
     print(f"summary (units, population, 65+):             {t * 1000:7.1f} ms  {verdict(t, 0.1)}")
-    t = best_of(lambda: plan.summary(demand, scheme, rate="Band 1"))
+    t = best_of(lambda: plan.summary(demand, scheme, rate="Band 1"), REPEAT)
     print(f"summary with demand priced (zone_table):      {t * 1000:7.1f} ms  {verdict(t, 0.1)}")
 
 

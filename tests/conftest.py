@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from geozones.build import build_region, ensure_postcode_index, update_circuity
+from geozones.cli import main
 from geozones.postcodes import PostcodeIndex
 from geozones.region import RegionData
 from geozones.regions import REGIONS
@@ -22,6 +24,22 @@ def instance(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("instance")
     os.environ[INSTANCE_ENV] = str(folder)
     return folder
+
+
+@pytest.fixture
+def run_cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
+    """Run the ``geozones`` command line; return (exit code, stdout, stderr)."""
+
+    def run(*args: object) -> tuple[int, str, str]:
+        try:
+            main([str(a) for a in args])
+            code = 0
+        except SystemExit as exc:
+            code = exc.code
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    return run
 
 
 @pytest.fixture(scope="session")

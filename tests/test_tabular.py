@@ -3,21 +3,10 @@ import pytest
 from openpyxl import Workbook
 
 from geozones._errors import InputError
-from geozones.cli import main
 from geozones.geocode import RESULT_COLUMNS
 from geozones.tabular import detect_column, geocode_file, read_table, write_table
 
 ROWS = "id,address,note\n007,NR1 3QU,£12 a week\n008,Little Snoring,café\n009,,\n"
-
-
-def run(capsys, *args):
-    try:
-        main([str(a) for a in args])
-        code = 0
-    except SystemExit as exc:
-        code = exc.code
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 # -- reading and writing ------------------------------------------------------------------
@@ -129,10 +118,10 @@ def test_detect_column_fails_with_the_columns_listed():
 
 
 @pytest.mark.usefixtures("norfolk")
-def test_cli_geocodes_the_norfolk_sample(capsys, source, build_root, tmp_path):
+def test_cli_geocodes_the_norfolk_sample(run_cli, source, build_root, tmp_path):
     infile = source / "samples" / "norfolk_packages_sample.csv"
     outfile = tmp_path / "geocoded.csv"
-    code, out, err = run(capsys, "geocode", infile, "-o", outfile, "--region", "norfolk",
+    code, out, err = run_cli("geocode", infile, "-o", outfile, "--region", "norfolk",
                          "--build", build_root)  # fmt: skip
     assert (code, err) == (0, "")
     assert out == (
@@ -156,11 +145,11 @@ def test_cli_geocodes_the_norfolk_sample(capsys, source, build_root, tmp_path):
 
 
 @pytest.mark.usefixtures("herefordshire")
-def test_cli_writes_xlsx_and_reads_a_named_column(capsys, build_root, tmp_path):
+def test_cli_writes_xlsx_and_reads_a_named_column(run_cli, build_root, tmp_path):
     infile = tmp_path / "list.csv"
     infile.write_bytes("ref,where,x\n1,HR4 9AA,é\n2,Ross on Wye,£\n3,NR1 3QU,\n".encode("cp1252"))
     outfile = tmp_path / "list.xlsx"
-    code, out, _ = run(capsys, "geocode", infile, "-o", outfile, "--column", "where",
+    code, out, _ = run_cli("geocode", infile, "-o", outfile, "--column", "where",
                        "--region", "herefordshire", "--build", build_root)  # fmt: skip
     assert code == 0
     assert "3 rows from column 'where': 2 ok, 1 outside_region, 0 error" in out
@@ -171,10 +160,10 @@ def test_cli_writes_xlsx_and_reads_a_named_column(capsys, build_root, tmp_path):
 
 
 @pytest.mark.usefixtures("gb_index")
-def test_cli_without_a_region_uses_gb_postcodes(capsys, build_root, tmp_path):
+def test_cli_without_a_region_uses_gb_postcodes(run_cli, build_root, tmp_path):
     infile = tmp_path / "in.csv"
     infile.write_text("postcode\nEH1 1YZ\nTG 23 08\nDiss\n")
-    code, out, _ = run(capsys, "geocode", infile, "-o", tmp_path / "out.csv",
+    code, out, _ = run_cli("geocode", infile, "-o", tmp_path / "out.csv",
                        "--build", build_root)  # fmt: skip
     assert code == 0
     assert "2 ok, 0 outside_region, 1 error" in out
@@ -191,28 +180,28 @@ def test_cli_without_a_region_uses_gb_postcodes(capsys, build_root, tmp_path):
         (["-o", "{tmp}/out.json"], "out.json: unsupported file type '.json'; use a .csv or .xlsx"),
     ],
 )  # fmt: skip
-def test_cli_input_errors_are_one_line_and_exit_2(capsys, source, tmp_path, args, message):
+def test_cli_input_errors_are_one_line_and_exit_2(run_cli, source, tmp_path, args, message):
     infile = source / "samples" / "norfolk_packages_sample.csv"
     argv = ["geocode", infile, "-o", tmp_path / "out.csv"] + [a.format(tmp=tmp_path) for a in args]
-    code, _, err = run(capsys, *argv)
+    code, _, err = run_cli(*argv)
     assert code == 2
     assert err.count("\n") == 1 and message in err
     assert err.startswith("geozones: error: ")
 
 
-def test_cli_refuses_unreadable_or_overwritten_input(capsys, tmp_path):
-    code, _, err = run(capsys, "geocode", tmp_path / "missing.csv", "-o", tmp_path / "o.csv")
+def test_cli_refuses_unreadable_or_overwritten_input(run_cli, tmp_path):
+    code, _, err = run_cli("geocode", tmp_path / "missing.csv", "-o", tmp_path / "o.csv")
     assert code == 2 and "cannot read" in err and "missing.csv" in err
     same = tmp_path / "same.csv"
     same.write_text("postcode\nNR1 3QU\n")
-    code, _, err = run(capsys, "geocode", same, "-o", same)
+    code, _, err = run_cli("geocode", same, "-o", same)
     assert code == 2 and "the output would overwrite the input" in err
 
 
-def test_cli_unbuilt_region_is_one_line(capsys, tmp_path):
+def test_cli_unbuilt_region_is_one_line(run_cli, tmp_path):
     infile = tmp_path / "in.csv"
     infile.write_text("postcode\nNR1 3QU\n")
-    code, _, err = run(capsys, "geocode", infile, "-o", tmp_path / "o.csv",
+    code, _, err = run_cli("geocode", infile, "-o", tmp_path / "o.csv",
                        "--build", tmp_path / "empty")  # fmt: skip
     assert code == 2 and "has not been built" in err and err.count("\n") == 1
 

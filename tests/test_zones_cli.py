@@ -1,68 +1,54 @@
 import pytest
 
-from geozones.cli import main
-
-
-def run(capsys, *args):
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = exc.code
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
 
 @pytest.fixture
 def where(tmp_path, build_root, hertfordshire):
     return ["--build", str(build_root), "--store", str(tmp_path / "zones.sqlite")]
 
 
-def test_build_lots_saves_a_version_and_prints_the_summary(capsys, where):
-    code, out, _ = run(capsys, "zones", "build", "lots", "--region", "hertfordshire", *where)
+def test_build_lots_saves_a_version_and_prints_the_summary(run_cli, where):
+    code, out, _ = run_cli("zones", "build", "lots", "--region", "hertfordshire", *where)
     assert code == 0
     assert "saved hertfordshire-lot-areas version 1" in out
     assert "East & North Herts Rural" in out and "Total" in out and "1,178,979" in out
     assert "check: zone 'Dacorum Rural' has an island" in out
-    code, out, _ = run(capsys, "zones", "build", "lots", "--region", "hertfordshire", *where)
+    code, out, _ = run_cli("zones", "build", "lots", "--region", "hertfordshire", *where)
     assert "saved hertfordshire-lot-areas version 2" in out and "(parent 1)" in out
 
 
-def test_list_show_history_export_import(capsys, where, tmp_path):
-    run(capsys, "zones", "build", "districts", "--region", "hertfordshire", *where)
-    code, out, _ = run(capsys, "zones", "list", where[2], where[3])
+def test_list_show_history_export_import(run_cli, where, tmp_path):
+    run_cli("zones", "build", "districts", "--region", "hertfordshire", *where)
+    code, out, _ = run_cli("zones", "list", where[2], where[3])
     assert code == 0 and "hertfordshire-district-areas" in out
-    code, out, _ = run(capsys, "zones", "show", "hertfordshire-district-areas", *where)
+    code, out, _ = run_cli("zones", "show", "hertfordshire-district-areas", *where)
     assert code == 0 and "Three Rivers & Watford" in out and "every zone contiguous" in out
     csv = tmp_path / "districts.csv"
-    code, out, _ = run(capsys, "zones", "export", "hertfordshire-district-areas", str(csv), *where)
+    code, out, _ = run_cli("zones", "export", "hertfordshire-district-areas", str(csv), *where)
     assert code == 0 and csv.exists()
-    code, out, _ = run(capsys, "zones", "import", str(csv), "--author", "carol", *where)
+    code, out, _ = run_cli("zones", "import", str(csv), "--author", "carol", *where)
     assert code == 0 and "saved hertfordshire-district-areas version 2" in out
-    code, out, _ = run(
-        capsys, "zones", "history", "hertfordshire-district-areas", where[2], where[3]
-    )
+    code, out, _ = run_cli("zones", "history", "hertfordshire-district-areas", *where[2:4])
     assert code == 0 and "carol" in out
-    code, _, err = run(capsys, "zones", "import", str(csv), "--base-version", "1", *where)
+    code, _, err = run_cli("zones", "import", str(csv), "--base-version", "1", *where)
     assert code == 2 and err.count("\n") == 1
     assert "based on version 1 but the latest version is 2" in err
 
 
-def test_show_prices_demand_with_a_scheme(capsys, where, tmp_path, hertfordshire):
-    run(capsys, "zones", "build", "districts", "--region", "hertfordshire", *where)
+def test_show_prices_demand_with_a_scheme(run_cli, where, tmp_path, hertfordshire):
+    run_cli("zones", "build", "districts", "--region", "hertfordshire", *where)
     demand = tmp_path / "demand.csv"
     code = hertfordshire.units["code"].iloc[0]
     demand.write_text(f"unit,clients,weekly_hours\n{code},2,10\n")
     args = ("zones", "show", "hertfordshire-district-areas", "--demand", str(demand))
-    code, out, _ = run(capsys, *args, "--scheme", "hertfordshire-2022", *where)
+    code, out, _ = run_cli(*args, "--scheme", "hertfordshire-2022", *where)
     assert code == 0 and "£11,398.40" in out  # 10 h x 52 x £21.92
-    code, _, err = run(capsys, *args, *where)
+    code, _, err = run_cli(*args, *where)
     assert code == 2 and "--demand needs --scheme" in err
 
 
-def test_errors_are_one_line(capsys, where):
-    code, _, err = run(capsys, "zones", "show", "nothing", *where)
+def test_errors_are_one_line(run_cli, where):
+    code, _, err = run_cli("zones", "show", "nothing", *where)
     assert code == 2 and err.startswith("geozones: error: no zone plan 'nothing'")
-    code, _, err = run(capsys, "zones", "build", "bands", "--region", "hertfordshire", *where)
+    code, _, err = run_cli("zones", "build", "bands", "--region", "hertfordshire", *where)
     assert code == 2 and "no scheme of region hertfordshire has road-distance bands" in err
     assert err.count("\n") == 1

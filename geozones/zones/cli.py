@@ -47,6 +47,11 @@ def _store(path: Path | None, build: Path | None) -> PlanStore:
     return PlanStore(path, build)
 
 
+def _stored(plan: str, version: int | None, store: Path | None, build: Path | None) -> ZonePlan:
+    """A stored plan by id (digits) or name, at ``version`` or its latest."""
+    return _store(store, build).get(int(plan) if plan.isdigit() else plan, version)
+
+
 def _scheme(region: str, kind: str, scheme_id: str | None) -> Scheme | None:
     """The scheme named, or the region's one scheme that fits ``kind`` (None: plain districts)."""
     from geozones.schemes import get_scheme, list_schemes
@@ -216,7 +221,7 @@ def show_cmd(
     """Show PLAN (name or id): metadata, per-zone summary and check."""
     from geozones.schemes import get_scheme
 
-    stored = _store(store, build).get(int(plan) if plan.isdigit() else plan, version)
+    stored = _stored(plan, version, store, build)
     _echo_plan(stored, _demand(demand), get_scheme(scheme) if scheme else None, rate)
 
 
@@ -243,7 +248,7 @@ def export_cmd(
     from geozones.schemes import get_scheme
     from geozones.zones.io import export_plan
 
-    stored = _store(store, build).get(int(plan) if plan.isdigit() else plan, version)
+    stored = _stored(plan, version, store, build)
     table = _demand(demand)
     if table is not None and scheme is None:
         raise InputError("--demand needs --scheme to price the hours")
