@@ -23,9 +23,10 @@ path with one row.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from decimal import Decimal
-from functools import cached_property, lru_cache
+from functools import cached_property, lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -44,9 +45,9 @@ from geozones.schemes import Scheme, get_scheme
 from geozones.settings import METRES_PER_MILE, build_dir
 from geozones.surgeries import EDGE_CAVEAT_M, ESTIMATE, NearestSurgery
 from geozones.tabular import open_table, write_table
-from geozones.zones.builders import district_plan, lot_plan
+from geozones.zones.builders import district_plan, lot_plan, pcn_plan
 from geozones.zones.plan import ZonePlan
-from geozones.zones.rules import ZoneRules, scheme_rules
+from geozones.zones.rules import scheme_rules
 from geozones.zones.store import PlanStore
 
 #: Columns :meth:`Classifier.classify_many` adds, in order.
@@ -124,38 +125,45 @@ class Classifier:
         self._plans_cache: tuple[tuple[int | None, ...], dict[str, ZonePlan]] | None = None
         self._lookup_cache: dict[str, tuple[shapely.STRtree, np.ndarray]] = {}
 
-    def _layer_plans(self) -> list[tuple[str, str, ZoneRules | None]]:
-        """(answer column, plan name, rules or None) for each of the scheme's zone layers."""
-        out = []
+    def _layer_plans(self) -> list[tuple[str, str, Callable[[], ZonePlan] | None]]:
+        """(answer column, plan name, builder or None) behind ``zone``, ``lot`` and ``pcn``."""
+        out: list[tuple[str, str, Callable[[], ZonePlan] | None]] = []
         for layer in self.scheme.zone_layers:
             rules = next((r for r in scheme_rules(self.scheme.id) if r.layer == layer.id), None)
             lots = (rules is not None and rules.kind == "lots") or "lot" in layer.id
-            out.append(("lot" if lots else "zone", f"{self.region.name}-{layer.id}", rules))
+            build = None
+            if rules is not None:
+                builder = lot_plan if rules.kind == "lots" else district_plan
+                build = partial(builder, self.region, self.scheme)
+            out.append(("lot" if lots else "zone", f"{self.region.name}-{layer.id}", build))
+        out.append(("pcn", f"{self.region.name}-pcn-areas", partial(pcn_plan, self.region)))
         return out
 
     def zone_plans(self) -> dict[str, ZonePlan]:
-        """The plan behind the ``zone`` and ``lot`` answers, per column.
+        """The plans behind the ``zone``, ``lot`` and ``pcn`` answers, per column.
 
         For each of the scheme's zone layers: the latest version of the plan
         ``<region>-<layer id>`` in the plan store, else the plan its rule file
         builds (e.g. Hertfordshire's district and lot areas); a layer with
         neither (e.g. Herefordshire's 'O' zones before any is saved) answers
         nothing. Layers whose rules are of kind ``lots``, or whose id names
-        lots, fill ``lot``; the others fill ``zone``. A newly saved version is
+        lots, fill ``lot``; the others fill ``zone``. The PCN is the PCN area
+        the point lies in: the latest ``<region>-pcn-areas`` plan, else
+        :func:`~geozones.zones.builders.pcn_plan`. A newly saved version is
         picked up on the next query.
         """
-        versions = tuple(self.store.latest(name) for _, name, _ in self._layer_plans())
+        layers = self._layer_plans()
+        versions = tuple(self.store.latest(name) for _, name, _ in layers)
         if self._plans_cache is not None and self._plans_cache[0] == versions:
             return self._plans_cache[1]
         plans: dict[str, ZonePlan] = {}
-        for (column, name, rules), version in zip(self._layer_plans(), versions, strict=True):
+        for (column, name, build), version in zip(layers, versions, strict=True):
             if column in plans:
                 continue
             if version is not None:
                 plans[column] = self.store.get(name, version)
-            elif rules is not None:
-                build = lot_plan if rules.kind == "lots" else district_plan
-                plans[column] = build(self.region, self.scheme)
+            elif build is not None:
+                plans[column] = build()
         self._plans_cache = (versions, plans)
         self._lookup_cache = {}
         return plans
@@ -169,14 +177,11 @@ class Classifier:
         return self._lookup_cache
 
     def _zones_at(self, pts: np.ndarray) -> dict[str, np.ndarray]:
-        """Zone and lot of each point from :attr:`zone_plans` (None outside every unit)."""
-        geoms = shapely.points(pts)
+        """Zone, lot and PCN of each point from :meth:`zone_plans` (None outside every unit)."""
         out = {}
         for column, (tree, zones) in self._zone_lookup().items():
-            hit_pt, hit_unit = tree.query(geoms, predicate="within")
-            found = np.full(len(pts), None, dtype=object)
-            found[hit_pt] = zones[hit_unit]
-            out[column] = found
+            unit = _unit_at(tree, pts)
+            out[column] = np.where(unit >= 0, zones[np.maximum(unit, 0)], None)
         return out
 
     @classmethod
@@ -190,6 +195,10 @@ class Classifier:
     @cached_property
     def _units(self) -> gpd.GeoDataFrame:
         return self.region.units
+
+    @cached_property
+    def _units_tree(self) -> shapely.STRtree:
+        return shapely.STRtree(self._units.geometry.to_numpy())
 
     @cached_property
     def _district_names(self) -> dict[str, str]:
@@ -241,6 +250,8 @@ class Classifier:
             out.loc[outside, "caveats"].to_numpy(dtype=object),
             np.full(outside.sum(), f"outside the scheme's area ({self.region.spec.title})"),
         )
+        numbers = ["lat", "lon", "easting", "northing", "distance_miles"]
+        out[numbers] = out[numbers].astype(float)
         return out[CLASSIFY_COLUMNS]
 
     def classify_points(self, xy: np.ndarray, located: np.ndarray | None = None) -> pd.DataFrame:
@@ -259,7 +270,6 @@ class Classifier:
         district = self._districts_at(pts)
         surgery = self.surgeries.measure(pts, self.scheme.method == "road-distance-bands")
         out.loc[rows, "district"] = pd.Series(district).map(self._district_names).to_numpy()
-        out.loc[rows, "pcn"] = surgery["pcn_name"]
         out.loc[rows, "nearest_surgery"] = surgery["label"]
         for column, zones in self._zones_at(pts).items():
             out.loc[rows, column] = zones
@@ -271,16 +281,9 @@ class Classifier:
         return out
 
     def _districts_at(self, pts: np.ndarray) -> np.ndarray:
-        """District code of the unit each point lies in (nearest unit within 1 km otherwise)."""
+        """District code of the unit each point lies in."""
         units = self._units
-        geoms = shapely.points(pts)
-        hit_pt, hit_unit = units.sindex.query(geoms, predicate="within")
-        unit = np.full(len(pts), -1)
-        unit[hit_pt] = hit_unit
-        miss = np.flatnonzero(unit < 0)
-        if len(miss):
-            near_pt, near_unit = units.sindex.nearest(geoms[miss], max_distance=1000.0)
-            unit[miss[near_pt]] = near_unit
+        unit = _unit_at(self._units_tree, pts)
         codes = units["district"].to_numpy(dtype=object)
         return np.where(unit >= 0, codes[np.maximum(unit, 0)], None)
 
@@ -430,6 +433,27 @@ def classify_file(
 def _cached_classifier(scheme_id: str, build: Path, stamp: int) -> Classifier:
     del stamp
     return Classifier(get_scheme(scheme_id), build)
+
+
+#: A point in no unit polygon (a gap along the coast or a border between generalised
+#: polygons) takes the nearest unit within this many metres.
+UNIT_SNAP_M = 1000.0
+
+
+def _unit_at(tree: shapely.STRtree, pts: np.ndarray) -> np.ndarray:
+    """Unit each point (EPSG:27700) lies in, else the nearest within :data:`UNIT_SNAP_M`.
+
+    Returns positions in the tree's geometries, -1 for none.
+    """
+    geoms = shapely.points(pts)
+    hit_pt, hit_unit = tree.query(geoms, predicate="within")
+    unit = np.full(len(pts), -1)
+    unit[hit_pt] = hit_unit
+    miss = np.flatnonzero(unit < 0)
+    if len(miss):
+        near_pt, near_unit = tree.query_nearest(geoms[miss], max_distance=UNIT_SNAP_M)
+        unit[miss[near_pt]] = near_unit
+    return unit
 
 
 def _join(a: np.ndarray, b: np.ndarray) -> np.ndarray:
