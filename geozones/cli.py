@@ -16,7 +16,9 @@ import click
 import numpy as np
 
 from geozones._errors import GeozonesError, InputError
+from geozones.balance_cli import balance
 from geozones.settings import METRES_PER_MILE
+from geozones.zones.cli import zones
 
 _PATH = click.Path(path_type=Path)
 _SOURCE_HELP = "Source folder (default ../shared/data or $GEOZONES_SOURCE)."
@@ -264,9 +266,8 @@ def _print_answer(answer: Any) -> None:
         click.echo(f"{'caveat:':<10}{caveat}")
 
 
-from geozones.zones.cli import zones  # noqa: E402 - the zones commands live in geozones.zones
-
 cli.add_command(zones)
+cli.add_command(balance)
 
 
 def main(argv: list[str] | None = None) -> None:

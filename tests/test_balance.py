@@ -1,0 +1,219 @@
+import json
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from geozones._errors import InputError
+from geozones.balance import (
+    MOVE_COLUMNS,
+    REPORT_COLUMNS,
+    Constraints,
+    LotBalancer,
+    Viability,
+    balance,
+    improve,
+    lot_report,
+)
+from geozones.cli import main
+from geozones.demand import modelled_demand, read_demand
+from geozones.pricing import hourly_rate
+from geozones.schemes import get_scheme
+from geozones.settings import source_dir
+from geozones.zones.plan import ZonePlan
+from geozones.zones.units import load_units
+
+SAMPLE = source_dir() / "samples" / "herefordshire_packages_sample.csv"
+
+
+@pytest.fixture(scope="module")
+def units(herefordshire):
+    return load_units(herefordshire, "units")
+
+
+@pytest.fixture(scope="module")
+def ordinary(herefordshire):
+    return modelled_demand(herefordshire, "O")
+
+
+@pytest.fixture(scope="module")
+def five(units, ordinary):
+    return balance(units, ordinary, 5)
+
+
+@pytest.fixture(scope="module")
+def halves(herefordshire, units, ordinary):
+    """A parent plan: the northern units holding 40% of the hours, and the rest."""
+    hours = ordinary.units["weekly_hours"].to_numpy()
+    order = np.argsort(-units.points[:, 1])
+    cut = np.argmin(np.abs(np.cumsum(hours[order]) - 0.4 * hours.sum()))
+    zone = np.full(len(hours), "South", dtype=object)
+    zone[order[: cut + 1]] = "North"
+    return ZonePlan("halves", herefordshire, "units", pd.Series(zone, index=units.codes))
+
+
+def deviation(plan, demand):
+    return lot_report(plan, demand)["deviation_pct"].abs().max()
+
+
+def test_five_o_lots_are_within_2_percent_and_contiguous(five, ordinary):
+    assert len(five.zones) == 5
+    assert deviation(five, ordinary) <= 2.0
+    check = five.check()
+    assert check.ok and check.contiguous
+    assert "modelled=True" in five.notes and "target met" in five.notes
+
+
+def test_two_d_lots_are_within_5_percent(herefordshire, units):
+    complex_care = modelled_demand(herefordshire, "D")
+    plan = balance(units, complex_care, 2, Constraints(tolerance=0.05))
+    assert deviation(plan, complex_care) <= 5.0
+    assert plan.check().contiguous
+    assert plan.name == "herefordshire-d-2-lots"
+
+
+def test_the_same_seed_gives_the_same_lots(units, ordinary, five):
+    again = balance(units, ordinary, 5, seed=0)
+    pd.testing.assert_series_equal(again.assignment, five.assignment)
+    assert again.zones == five.zones
+
+
+def test_hour_limits_are_met_as_well(units, ordinary):
+    constraints = Constraints(tolerance=None, min_hours=1800, max_hours=1900)
+    report = lot_report(balance(units, ordinary, 5, constraints), ordinary)
+    assert report["weekly_hours"].iloc[:-1].between(1800, 1900).all()
+
+
+def test_lots_nest_in_a_parent_plan_two_plus_three(units, ordinary, halves):
+    plan = balance(units, ordinary, 5, Constraints(within=halves))
+    parents = pd.crosstab(plan.assignment, halves.assignment)
+    assert ((parents > 0).sum(axis=1) == 1).all()
+    assert (parents > 0).sum().to_dict() == {"North": 2, "South": 3}
+    assert sorted(plan.zones) == [
+        "North lot 1", "North lot 2", "South lot 1", "South lot 2", "South lot 3",
+    ]  # fmt: skip
+    assert deviation(plan, ordinary) <= 2.0
+    assert plan.check().contiguous
+
+
+def test_an_island_joins_its_nearest_units_lot(herefordshire, units, ordinary, halves):
+    zone = halves.assignment.reindex(units.codes).to_numpy().copy()
+    south = np.flatnonzero(zone == "South")
+    island = south[np.argmin(units.points[south, 1])]
+    zone[island] = "North"
+    parent = ZonePlan("exclave", herefordshire, "units", pd.Series(zone, index=units.codes))
+    assert parent.check().islands["units"].tolist() == [(units.codes[island],)]
+    plan = balance(units, ordinary, 5, Constraints(tolerance=0.05, within=parent))
+    north = np.flatnonzero((zone == "North") & (np.arange(len(zone)) != island))
+    nearest = north[np.argmin(shapely.distance(units.geoms[north], units.geoms[island]))]
+    assert plan.assignment[units.codes[island]] == plan.assignment[units.codes[nearest]]
+
+
+def test_locked_units_stay_in_their_lots(units, ordinary):
+    locks = {units.codes[0]: "Hereford", units.codes[40]: "Hereford", units.codes[100]: "East"}
+    plan = balance(units, ordinary, 5, Constraints(locked=locks))
+    assert {u: plan.assignment[u] for u in locks} == locks
+    assert plan.zones[:2] == ("Hereford", "East")
+    assert plan.check().contiguous
+    assert deviation(plan, ordinary) <= 2.0
+
+
+def test_improve_makes_few_moves_and_lists_them(five, herefordshire, ordinary):
+    recorded = read_demand(SAMPLE, herefordshire, pathway="O")
+    assert deviation(five, recorded) > 2.0
+    plan, moves = improve(five, recorded)
+    assert 0 < len(moves) <= 12
+    assert list(moves.columns) == list(MOVE_COLUMNS)
+    assert moves["from_lot"].tolist() == five.assignment[moves["unit"]].tolist()
+    assert moves["to_lot"].tolist() == plan.assignment[moves["unit"]].tolist()
+    hours = recorded.units.set_index("unit")["weekly_hours"]
+    assert moves["weekly_hours"].tolist() == hours[moves["unit"]].tolist()
+    unmoved = ~five.assignment.index.isin(moves["unit"])
+    assert (plan.assignment[unmoved] == five.assignment[unmoved]).all()
+    assert deviation(plan, recorded) <= 2.0
+    assert plan.check().contiguous and plan.zones == five.zones
+    assert f"{len(moves)} unit(s) moved" in plan.notes
+    again, none = improve(plan, recorded)
+    assert none.empty and again.assignment.equals(plan.assignment)
+
+
+def test_an_impossible_target_fails_before_searching_naming_the_unit(units, ordinary):
+    hours = ordinary.units["weekly_hours"].to_numpy()
+    big = units.codes[np.argmax(hours)]
+    constraints = Constraints(tolerance=None, max_hours=200)
+    with pytest.raises(InputError) as caught:
+        LotBalancer(units, hours, 5, constraints)  # the check is in the constructor
+    message = str(caught.value)
+    assert big in message and f"{hours.max():,.1f} hours a week" in message
+    assert "maximum of 200.0 hours a week" in message
+    with pytest.raises(InputError, match="need between 10,000.0 and"):
+        balance(units, ordinary, 5, Constraints(tolerance=None, min_hours=2000))
+
+
+def test_the_report_prices_lots_with_the_pricing_module(five, ordinary):
+    scheme = get_scheme("herefordshire-2017")
+    report = lot_report(five, ordinary, scheme, rate="standard", viability=Viability(1850, 2000))
+    assert list(report.columns) == list(REPORT_COLUMNS)
+    lots, total = report.iloc[:-1], report.iloc[-1]
+    assert total["lot"] == "Total" and total["clients"] == 768 and total["weekly_hours"] == 9199
+    assert (lots["annual_hours"] == lots["weekly_hours"] * 52).all()
+    rate = hourly_rate(scheme, "standard")
+    assert lots["rate"].tolist() == [rate] * 5
+    assert all(isinstance(c, Decimal) for c in lots["cost"])
+    assert lots["deviation_pct"].sum() == pytest.approx(0.0, abs=1e-9)
+    assert lots["polsby_popper"].between(0, 1).all()
+    expected = np.where(lots["weekly_hours"] < 1850, "under minimum", "viable")
+    assert lots["viability"].tolist() == expected.tolist()
+    assert report["modelled"].all()
+
+
+def test_the_report_without_a_scheme_has_no_cost(five, ordinary):
+    report = lot_report(five, ordinary)
+    assert report["cost"].isna().all() and report["rate"].isna().all()
+    assert report["clients"].sum() == 2 * 768
+    assert (report["viability"].iloc[:-1] == "viable").all()
+
+
+def run(capsys, *args):
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as exc:
+        code = exc.code
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_the_command_prints_writes_and_saves_then_improves(capsys, tmp_path, build_root, units):
+    where = ["--build", str(build_root), "--store", str(tmp_path / "zones.sqlite")]
+    lots = ["--region", "herefordshire", "--pathway", "D", "--tolerance", "0.05"]
+    out_file = tmp_path / "d.geojson"
+    code, out, err = run(capsys, "balance", *lots, "--lots", "2", "-o", str(out_file), *where)
+    assert code == 0, err
+    assert "modelled=True" in out and "Complex" not in out
+    assert "target (within 5.0% of the mean hours) met" in out
+    assert "£13.70" in out and "every zone contiguous" in out
+    assert "saved herefordshire-d-2-lots version 1" in out
+    written = json.loads(out_file.read_text())
+    assert all(f["properties"]["modelled"] for f in written["features"])
+    assert "modelled=True" in written["geozones"]["notes"]
+    code, out, err = run(
+        capsys, "balance", *lots, "--improve", "herefordshire-d-2-lots", "--demand", str(SAMPLE),
+        "-o", str(tmp_path / "d2.csv"), *where,
+    )  # fmt: skip
+    assert code == 0, err
+    assert "row 21 (HER00019): bad_address" in out and "unit(s) moved" in out
+    assert "saved herefordshire-d-2-lots version 2" in out
+
+
+def test_the_command_names_the_unit_of_an_impossible_target(capsys, tmp_path, build_root):
+    code, _, err = run(
+        capsys, "balance", "--region", "herefordshire", "--lots", "5", "--pathway", "O",
+        "--max-hours", "150", "-o", str(tmp_path / "x.geojson"),
+        "--build", str(build_root), "--store", str(tmp_path / "zones.sqlite"),
+    )  # fmt: skip
+    assert code == 2
+    assert err.startswith("geozones: error: unit E01") and "maximum of 150.0 hours" in err
+    assert not (tmp_path / "x.geojson").exists()
