@@ -23,3 +23,12 @@ def test_layers_load_lazily_and_are_cached(rutland, build_root):
     units = region.units
     assert "units" in vars(region) and region.units is units
     assert set(region.layer_names()) >= {"boundary", "units", "gp_practices", "roads"}
+
+
+def test_package_level_entry_points(rutland, build_root, capsys):
+    import geozones
+
+    assert geozones.load_region("rutland", build_root).name == "rutland"
+    geozones.show_versions()
+    out = capsys.readouterr().out
+    assert "geozones  0.1.0" in out and "shapely" in out
