@@ -7,7 +7,7 @@ PORT ?= 5000
 BUILD ?= data/build
 REGIONS := norfolk herefordshire hertfordshire rutland isle-of-wight
 
-.PHONY: run test install dev data lint bench clean
+.PHONY: run test install dev data assets lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,18 +30,31 @@ $(BUILD)/%/build.json: | $(VENV)/.installed
 
 data: $(foreach r,$(REGIONS),$(BUILD)/$(r)/build.json)
 
-run: install data
+# Front-end libraries (package.json) served by the app itself: npm ci, then copy the dist files.
+VENDOR := geozones/web/static/vendor
+$(VENDOR)/.installed: package.json package-lock.json geozones/web/assets.py | $(VENV)/.installed
+	npm ci --no-audit --no-fund
+	$(BIN)/python -c "from geozones.web.assets import main; main()" node_modules $(VENDOR)
+	touch $@
+
+assets: $(VENDOR)/.installed
+
+run: install data assets
 	$(BIN)/geozones serve --host $(HOST) --port $(PORT)
 
-test: dev
+test: dev assets
 	$(BIN)/python -m pytest
 
 lint: dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-bench: install data
+$(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[bench]'
+	touch $@
+
+bench: $(VENV)/.installed-bench data assets
 	for script in benchmarks/*.py; do $(BIN)/python $$script || exit 1; done
 
 clean:
-	rm -rf $(VENV) $(BUILD)
+	rm -rf $(VENV) $(BUILD) node_modules $(VENDOR)

@@ -1,43 +1,106 @@
-"""The geozones web application (Flask application factory)."""
+"""The geozones web application: a price-band map, a batch upload page and a JSON API.
+
+``create_app()`` reads its configuration from environment variables, which a
+``config`` mapping given to it overrides (keys in brackets):
+
+* ``GEOZONES_BUILD`` (``BUILD_DIR``): the build folder (default ``data/build``).
+* ``GEOZONES_INSTANCE`` (``INSTANCE_DIR``): plan store, map layer cache and batch
+  jobs (default ``instance`` in the checkout).
+* ``GEOZONES_REGIONS`` (``REGIONS``): comma-separated regions served (default
+  every region built).
+* ``GEOZONES_SECRET_KEY`` (``SECRET_KEY``): default random per process.
+* ``GEOZONES_TILES`` (``TILES``): a basemap tile URL template such as
+  ``https://tiles.example/{z}/{x}/{y}.png``; no basemap by default, the map's
+  vector layers give the context. ``GEOZONES_TILES_ATTRIBUTION``
+  (``TILES_ATTRIBUTION``) credits it.
+* ``GEOZONES_MAX_UPLOAD_MB`` (``MAX_UPLOAD_MB``): largest request body (default 20).
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, jsonify, render_template
+from flask import Flask, jsonify
 
-from geozones._errors import GeozonesError
+from geozones._errors import InputError
 from geozones.regions import REGIONS
 from geozones.settings import build_dir
+from geozones.web.api import bp as api_bp
+from geozones.web.errors import register_error_handlers
+from geozones.web.pages import bp as pages_bp
+from geozones.web.site import Site
+from geozones.zones.store import instance_dir
+
+__all__ = ["DEFAULT_MAX_UPLOAD_MB", "create_app"]
+
+#: Default upload limit (megabytes).
+DEFAULT_MAX_UPLOAD_MB = 20.0
 
 
-def create_app(config: dict[str, Any] | None = None) -> Flask:
+def _env_config() -> dict[str, Any]:
+    """Configuration from the ``GEOZONES_*`` environment variables."""
+    regions = os.environ.get("GEOZONES_REGIONS", "").strip()
+    return {
+        "BUILD_DIR": str(build_dir()),
+        "INSTANCE_DIR": str(instance_dir()),
+        "REGIONS": [r.strip() for r in regions.split(",") if r.strip()] if regions else None,
+        "SECRET_KEY": os.environ.get("GEOZONES_SECRET_KEY") or os.urandom(16).hex(),
+        "TILES": os.environ.get("GEOZONES_TILES") or None,
+        "TILES_ATTRIBUTION": os.environ.get("GEOZONES_TILES_ATTRIBUTION") or None,
+        "MAX_UPLOAD_MB": os.environ.get("GEOZONES_MAX_UPLOAD_MB") or DEFAULT_MAX_UPLOAD_MB,
+    }
+
+
+def _upload_mb(value: object) -> float:
+    try:
+        mb = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        mb = float("nan")
+    if not mb > 0:
+        raise InputError(
+            f"GEOZONES_MAX_UPLOAD_MB must be a number of megabytes above 0; got {value!r}"
+        )
+    return mb
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Create the web app.
 
-    Configuration comes from ``config``, else environment variables:
-    ``GEOZONES_BUILD`` (build folder), ``GEOZONES_SECRET_KEY``.
+    Parameters
+    ----------
+    config : mapping, optional
+        Overrides of the environment's configuration (see the module docstring),
+        and any Flask setting (e.g. ``TESTING``).
+
+    Raises
+    ------
+    InputError
+        An unknown region in ``GEOZONES_REGIONS`` or a bad upload limit.
+
     """
     app = Flask(__name__)
-    app.config.update(
-        BUILD_DIR=str(build_dir()),
-        SECRET_KEY=os.environ.get("GEOZONES_SECRET_KEY", os.urandom(16).hex()),
-    )
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.config.update(_env_config())
     app.config.update(config or {})
-
-    @app.errorhandler(GeozonesError)
-    def _geozones_error(exc: GeozonesError) -> tuple[Any, int]:
-        return jsonify(error=type(exc).__name__, detail=str(exc)), exc.status
-
-    @app.get("/")
-    def index() -> str:
-        built = Path(app.config["BUILD_DIR"])
-        regions = [
-            {"name": spec.name, "title": spec.title, "built": (built / spec.name).is_dir()}
-            for spec in REGIONS.values()
-        ]
-        return render_template("index.html", regions=regions)
+    app.config["MAX_UPLOAD_MB"] = _upload_mb(app.config["MAX_UPLOAD_MB"])
+    app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_UPLOAD_MB"] * 1024 * 1024)
+    regions = app.config["REGIONS"]
+    unknown = [name for name in regions or () if name not in REGIONS]
+    if unknown:
+        raise InputError(
+            f"GEOZONES_REGIONS: unknown region(s) {', '.join(unknown)}; known: {', '.join(REGIONS)}"
+        )
+    app.extensions["geozones"] = Site(
+        Path(app.config["BUILD_DIR"]).resolve(),
+        Path(app.config["INSTANCE_DIR"]).resolve(),
+        tuple(regions) if regions is not None else None,
+    )
+    register_error_handlers(app)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(pages_bp)
 
     @app.get("/healthz")
     def healthz() -> Any:

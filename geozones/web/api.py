@@ -1,0 +1,371 @@
+"""The JSON API under ``/api/v1`` (described by :mod:`geozones.web.openapi`).
+
+Answers are those of :class:`geozones.classify.Classifier`; one-place lookups
+are kept in a bounded per-process cache keyed by the region's build, so a
+rebuilt region answers afresh.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import tempfile
+from decimal import Decimal
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+from flask import Blueprint, Response, current_app, jsonify, request, send_file, url_for
+from pyproj import Transformer
+from werkzeug.exceptions import BadRequest
+from werkzeug.utils import secure_filename
+
+from geozones._errors import InputError
+from geozones.classify import CLASSIFY_COLUMNS, Answer, Classifier
+from geozones.region import NETWORK_DIR
+from geozones.schemes import Scheme
+from geozones.settings import BNG, WGS84
+from geozones.web.batch import Upload, classify_table, csv_bytes, read_upload
+from geozones.web.openapi import document
+from geozones.web.site import site
+from geozones.zones.io import export_plan
+
+__all__ = ["MAX_QUERIES", "MAX_QUERY_CHARS", "bp", "scheme_info"]
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+#: Queries one ``POST /lookup`` may carry.
+MAX_QUERIES = 1_000
+#: Longest query accepted (characters).
+MAX_QUERY_CHARS = 300
+#: One-place answers kept per process.
+ANSWER_CACHE_SIZE = 50_000
+
+GEOJSON = "application/geo+json"
+
+
+@cache
+def _to_bng() -> Transformer:
+    return Transformer.from_crs(WGS84, BNG, always_xy=True)
+
+
+@lru_cache(maxsize=ANSWER_CACHE_SIZE)
+def _cached_answer(
+    classifier: Classifier, store_stamp: tuple[int, int], query: str
+) -> dict[str, Any]:
+    """One answer as JSON-ready values.
+
+    The classifier is one per region build, and ``store_stamp`` changes with
+    every plan saved (zone and lot answers come from saved plans), so a cached
+    answer is never older than the data behind it.
+    """
+    del store_stamp
+    return classifier.classify(query).to_dict()
+
+
+def _arg(name: str) -> str:
+    value = request.args.get(name, "").strip()
+    if not value:
+        raise BadRequest(f"missing query parameter {name!r}")
+    return value
+
+
+def _number(name: str, low: float, high: float) -> float:
+    raw = _arg(name)
+    try:
+        value = float(raw)
+    except ValueError:
+        raise InputError(f"{name} must be a number of degrees; got {raw!r}") from None
+    if not (math.isfinite(value) and low <= value <= high):
+        raise InputError(f"{name} must be between {low:g} and {high:g} degrees; got {raw!r}")
+    return value
+
+
+def _point() -> tuple[float, float]:
+    """The ``lat`` and ``lon`` query parameters, checked."""
+    return _number("lat", -90, 90), _number("lon", -180, 180)
+
+
+def _query_text(query: object, where: str) -> str:
+    if not isinstance(query, str):
+        raise InputError(f"{where} must be text (an address, postcode, place or 'lat, lon')")
+    if len(query) > MAX_QUERY_CHARS:
+        raise InputError(f"{where} is longer than {MAX_QUERY_CHARS} characters")
+    return query.strip()
+
+
+def _version() -> int | None:
+    raw = request.args.get("version")
+    if raw is None:
+        return None
+    if not raw.isdigit():
+        raise InputError(f"version must be a whole number; got {raw!r}")
+    return int(raw)
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    """The OpenAPI document."""
+    return jsonify(document(MAX_QUERIES, current_app.config["MAX_UPLOAD_MB"]))
+
+
+@bp.get("/lookup")
+def lookup() -> Response:
+    """Classify one address, postcode, place, grid reference or point."""
+    gz = site()
+    scheme = gz.scheme(_arg("scheme"))
+    has_point = "lat" in request.args or "lon" in request.args
+    if "q" in request.args and has_point:
+        raise BadRequest("give q, or lat and lon, not both")
+    if has_point:
+        lat, lon = _point()
+        query = f"{lat!r}, {lon!r}"
+    elif request.args.get("q", "").strip():
+        query = _query_text(request.args["q"], "q")
+    else:
+        raise BadRequest(
+            "give q (an address, postcode, place, grid reference or 'lat, lon'), or lat and lon"
+        )
+    return jsonify(_cached_answer(gz.classifier(scheme.id), gz.store_stamp(), query))
+
+
+def _answers(classifier: Classifier, queries: list[str]) -> list[dict[str, Any]]:
+    """Answers to many queries at once, shaped as :meth:`Answer.to_dict`."""
+    frame = classifier.classify_many(queries)
+    out = []
+    for query, row in zip(queries, frame.to_dict("records"), strict=True):
+        values = {c: (None if _missing(row[c]) else row[c]) for c in CLASSIFY_COLUMNS}
+        values["rate"] = None if values["rate"] is None else Decimal(values["rate"])
+        values["caveats"] = tuple(c for c in (values["caveats"] or "").split("; ") if c)
+        out.append(Answer(query=query, scheme=classifier.scheme.id, **values).to_dict())
+    return out
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
+
+
+@bp.post("/lookup")
+def lookup_many() -> Response:
+    """Classify up to :data:`MAX_QUERIES` queries."""
+    body = request.get_json(force=True, silent=True)
+    if not isinstance(body, dict):
+        raise BadRequest('the body must be JSON: {"scheme": "...", "queries": ["...", ...]}')
+    if not isinstance(body.get("scheme"), str) or not isinstance(body.get("queries"), list):
+        raise BadRequest('the body needs "scheme" (text) and "queries" (a list of text)')
+    queries = body["queries"]
+    if len(queries) > MAX_QUERIES:
+        raise InputError(
+            f"at most {MAX_QUERIES:,} queries per request; got {len(queries):,}. Split them, "
+            "or upload them as a file to POST /api/v1/batch"
+        )
+    texts = [_query_text(q, f"queries[{i}]") for i, q in enumerate(queries)]
+    classifier = site().classifier(body["scheme"])
+    answers = _answers(classifier, texts)
+    return jsonify(scheme=classifier.scheme.id, count=len(answers), answers=answers)
+
+
+@bp.get("/regions")
+def regions() -> Response:
+    """The regions served, with their districts, schemes and bounds."""
+    gz = site()
+    out = []
+    for spec in gz.regions():
+        built = gz.built(spec.name)
+        bounds = method = None
+        if built:
+            region = gz.region(spec.name)
+            west, south, east, north = region.boundary.to_crs(WGS84).total_bounds
+            bounds = [[round(south, 5), round(west, 5)], [round(north, 5), round(east, 5)]]
+            method = "road" if (region.path / NETWORK_DIR).exists() else "straight-line estimate"
+        out.append(
+            {
+                "name": spec.name,
+                "title": spec.title,
+                "built": built,
+                "districts": [{"code": c, "name": n} for c, n in spec.districts.items()],
+                "schemes": [s.id for s in gz.schemes(spec.name)],
+                "distance_method": method,
+                "bounds": bounds,
+            }
+        )
+    return jsonify(regions=out)
+
+
+def scheme_info(scheme: Scheme) -> dict[str, Any]:
+    """A scheme as JSON-ready values (rates as text in pounds)."""
+    return {
+        "id": scheme.id,
+        "title": scheme.title,
+        "council": scheme.council,
+        "region": scheme.region,
+        "year": scheme.year,
+        "effective": scheme.effective.isoformat() if scheme.effective else None,
+        "method": scheme.method,
+        "demonstration": scheme.demonstration,
+        "default_rate": scheme.default_rate,
+        "elsewhere_rate": scheme.elsewhere_rate,
+        "bands": [
+            {
+                "id": b.id,
+                "label": b.label,
+                "rate": str(b.rate),
+                "colour": b.colour,
+                "from_miles": None if b.from_miles is None else float(b.from_miles),
+            }
+            for b in scheme.bands
+        ],
+        "rates": [{"id": r.id, "label": r.label, "rate": str(r.rate)} for r in scheme.rates],
+        "caveats": list(scheme.caveats),
+        "source": {
+            "seed": scheme.source.seed,
+            "title": scheme.source.title,
+            "section": scheme.source.section,
+        },
+    }
+
+
+@bp.get("/schemes")
+def schemes() -> Response:
+    """The schemes of the regions served (of one region with ``region``)."""
+    return jsonify(schemes=[scheme_info(s) for s in site().schemes(request.args.get("region"))])
+
+
+@bp.get("/plans")
+def plans() -> Response:
+    """Saved zone plans of the regions served, latest version each."""
+    table = site().plans(request.args.get("region"))
+    rows = [
+        {
+            "id": int(row.id),
+            "name": row.name,
+            "region": row.region,
+            "unit_layer": row.unit_layer,
+            "version": int(row.version),
+            "versions": int(row.versions),
+            "author": row.author,
+            "updated": row.updated,
+        }
+        for row in table.itertuples()
+    ]
+    return jsonify(plans=rows)
+
+
+@bp.get("/plans/<plan>")
+def plan(plan: str) -> Response:
+    """A plan's zones as GeoJSON in EPSG:4326 (the ``geozones zones export`` GeoJSON)."""
+    zone_plan = site().plan(plan, _version())
+    with tempfile.TemporaryDirectory() as tmp:
+        path = export_plan(zone_plan, Path(tmp) / "plan.geojson")
+        body = path.read_bytes()
+    return Response(body, mimetype=GEOJSON)
+
+
+@bp.get("/plans/<plan>/zone")
+def plan_zone(plan: str) -> Response:
+    """The zone of a plan at ``lat``, ``lon``: the zone of the unit there."""
+    lat, lon = _point()
+    zone_plan = site().plan(plan, _version())
+    layer = zone_plan.units
+    easting, northing = _to_bng().transform(lon, lat)
+    hits = layer.frame.sindex.query(shapely.Point(easting, northing), predicate="intersects")
+    unit = str(layer.codes[hits.min()]) if len(hits) else None
+    return jsonify(
+        plan=zone_plan.name,
+        version=zone_plan.version,
+        zone=None if unit is None else zone_plan.assignment.get(unit),
+        unit=unit,
+        unit_name=None if unit is None else str(layer.frame.at[unit, "name"]),
+    )
+
+
+@bp.get("/gp-practices")
+def gp_practices() -> Response:
+    """GP practices of a region and its buffer as GeoJSON points (EPSG:4326)."""
+    gz = site()
+    name = _arg("region")
+    layer = gz.layers.practices(gz.region(name), gz.stamp(name))
+    return Response(json.dumps(layer), mimetype=GEOJSON)
+
+
+def _upload() -> tuple[Upload, Scheme, Classifier]:
+    """The uploaded table, its scheme and classifier, from a multipart form."""
+    file = request.files.get("file")
+    if file is None or not file.filename:
+        raise BadRequest("send the table as the multipart/form-data field 'file' (.csv or .xlsx)")
+    scheme_id = request.form.get("scheme", "").strip()
+    if not scheme_id:
+        raise BadRequest("missing form field 'scheme' (e.g. norfolk-2019)")
+    gz = site()
+    classifier = gz.classifier(scheme_id)
+    upload = read_upload(file.read(), file.filename, request.form.get("column") or None)
+    return upload, classifier.scheme, classifier
+
+
+def _download_name(upload_name: str, scheme: Scheme) -> str:
+    stem = secure_filename(Path(upload_name).stem) or "upload"
+    return f"{stem}-{scheme.id}.csv"
+
+
+@bp.post("/batch")
+def batch() -> Response:
+    """Classify an uploaded table and send it back as CSV."""
+    upload, scheme, classifier = _upload()
+    out, _ = classify_table(upload, classifier)
+    return Response(
+        csv_bytes(out),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{_download_name(upload.name, scheme)}"'
+        },
+    )
+
+
+def _job_urls(status: dict[str, Any]) -> dict[str, Any]:
+    job = status["id"]
+    return {
+        **status,
+        "status_url": url_for("api.job", job=job),
+        "result_url": url_for("api.job_result", job=job),
+        "summary_url": url_for("api.job_summary", job=job),
+    }
+
+
+@bp.post("/batch/jobs")
+def start_job() -> tuple[Response, int]:
+    """Start a background job classifying an uploaded table."""
+    upload, scheme, classifier = _upload()
+    status = site().jobs.start(upload, scheme, classifier)
+    return jsonify(_job_urls(status)), 202
+
+
+@bp.get("/batch/jobs/<job>")
+def job(job: str) -> Response:
+    """A job's state and progress."""
+    return jsonify(_job_urls(site().jobs.status(job)))
+
+
+def _job_file(job: str, name: str, suffix: str) -> Response:
+    status = site().jobs.status(job)
+    path = site().jobs.file(job, name)
+    stem = secure_filename(Path(status["file"]).stem) or "upload"
+    return send_file(
+        path,
+        mimetype="text/csv",
+        as_attachment=True,
+        download_name=f"{stem}-{status['scheme']}{suffix}.csv",
+    )
+
+
+@bp.get("/batch/jobs/<job>/result")
+def job_result(job: str) -> Response:
+    """A finished job's classified table."""
+    return _job_file(job, "result.csv", "")
+
+
+@bp.get("/batch/jobs/<job>/summary")
+def job_summary(job: str) -> Response:
+    """A finished job's summary."""
+    return _job_file(job, "summary.csv", "-summary")

@@ -1,0 +1,53 @@
+"""Every error the app answers with, as JSON ``{"error": ..., "detail": ...}``: the one place.
+
+* :class:`~geozones._errors.GeozonesError`: its ``status`` (422 input, 404 not
+  found, 409 conflict, 503 data) and its message, which says what to do.
+* HTTP errors (400 bad request, 404 unknown URL, 405, 413 upload too large):
+  their status and description; 413 states the upload limit.
+* Anything else: 500 with no detail; the exception and its traceback go to the log.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app, jsonify
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from geozones._errors import GeozonesError
+
+__all__ = ["error_response", "register_error_handlers"]
+
+
+def error_response(error: str, detail: str, status: int) -> tuple[Any, int]:
+    """The JSON body and status of an error."""
+    return jsonify(error=error, detail=detail), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Answer every error of ``app`` with JSON."""
+
+    @app.errorhandler(GeozonesError)
+    def _geozones_error(exc: GeozonesError) -> tuple[Any, int]:
+        return error_response(type(exc).__name__, str(exc), exc.status)
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(exc: RequestEntityTooLarge) -> tuple[Any, int]:
+        limit = current_app.config["MAX_UPLOAD_MB"]
+        detail = (
+            f"the request is larger than the upload limit of {limit:g} MB "
+            "(GEOZONES_MAX_UPLOAD_MB); split the file and send the parts"
+        )
+        return error_response(type(exc).__name__, detail, 413)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> tuple[Any, int]:
+        status = exc.code or 500
+        return error_response(type(exc).__name__, exc.description or exc.name, status)
+
+    @app.errorhandler(Exception)
+    def _internal_error(exc: Exception) -> tuple[Any, int]:
+        app.logger.exception("unhandled error: %s", exc)
+        return error_response(
+            "InternalServerError", "an internal error occurred; it has been logged", 500
+        )

@@ -1,0 +1,163 @@
+"""Map layers as GeoJSON for the browser: simplified, in EPSG:4326, computed once.
+
+Geometry is simplified by :data:`SIMPLIFY_M` metres in British National Grid
+and rounded to :data:`PRECISION_DEG` degrees (about a metre) after the
+conversion to WGS84. Layers that take a computation (PCN areas, price-band
+areas) are kept on disk under ``<instance>/map-layers/<region>-<build stamp>/``,
+so a rebuilt region gets fresh layers and a restarted app does not recompute
+them; every layer is also kept in memory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import shapely
+
+from geozones.pricing import hourly_rate
+from geozones.region import RegionData
+from geozones.schemes import Scheme
+from geozones.settings import WGS84
+from geozones.zones.builders import band_colours, band_labels, band_polygons, pcn_plan
+from geozones.zones.plan import ZonePlan
+
+__all__ = ["PRECISION_DEG", "SIMPLIFY_M", "MapLayers", "to_geojson"]
+
+#: Simplification tolerance before conversion to WGS84 (metres).
+SIMPLIFY_M = 20.0
+#: Coordinate grid of the GeoJSON sent to the browser (degrees).
+PRECISION_DEG = 1e-5
+
+GeoJSON = dict[str, Any]
+
+
+def to_geojson(frame: gpd.GeoDataFrame, columns: list[str], simplify: bool = True) -> GeoJSON:
+    """A FeatureCollection of ``frame``'s ``columns`` in EPSG:4326, for the browser.
+
+    Parameters
+    ----------
+    frame : GeoDataFrame
+        Any CRS (simplified in its own units, so give EPSG:27700 metres).
+    columns : list of str
+        Properties kept.
+    simplify : bool
+        Simplify by :data:`SIMPLIFY_M` (leave False for points).
+
+    """
+    out = frame[[*columns, frame.geometry.name]].copy()
+    if simplify:
+        out = out.set_geometry(out.geometry.simplify(SIMPLIFY_M))
+    out = out.to_crs(WGS84)
+    out = out.set_geometry(shapely.set_precision(out.geometry.to_numpy(), PRECISION_DEG))
+    return json.loads(out.to_json(drop_id=True, na="null"))
+
+
+class MapLayers:
+    """The map layers of a site's regions, cached in memory and under ``folder``.
+
+    Parameters
+    ----------
+    folder : Path
+        Disk cache (``<instance>/map-layers``).
+
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._memory: dict[tuple[str, ...], GeoJSON] = {}
+        self._lock = threading.Lock()
+
+    def _cached(
+        self, key: tuple[str, ...], make: Callable[[], GeoJSON], disk: Path | None = None
+    ) -> GeoJSON:
+        with self._lock:
+            if key in self._memory:
+                return self._memory[key]
+            if disk is not None and disk.exists():
+                layer = json.loads(disk.read_text(encoding="utf-8"))
+            else:
+                layer = make()
+                if disk is not None:
+                    disk.parent.mkdir(parents=True, exist_ok=True)
+                    tmp = disk.with_name(f".{disk.name}.{os.getpid()}.tmp")
+                    tmp.write_text(json.dumps(layer), encoding="utf-8")
+                    tmp.replace(disk)
+            self._memory[key] = layer
+            return layer
+
+    def _disk(self, region: RegionData, stamp: int, name: str) -> Path:
+        return self.folder / f"{region.name}-{stamp}" / f"{name}.geojson"
+
+    def boundary(self, region: RegionData, stamp: int) -> GeoJSON:
+        """The county or unitary outline, with its ``name``."""
+        return self._cached(
+            ("boundary", region.name, str(stamp)),
+            lambda: to_geojson(region.boundary.assign(name=region.spec.title), ["name"]),
+        )
+
+    def districts(self, region: RegionData, stamp: int) -> GeoJSON:
+        """Districts with ``code`` and ``name``."""
+        return self._cached(
+            ("districts", region.name, str(stamp)),
+            lambda: to_geojson(region.districts, ["code", "name"]),
+        )
+
+    def practices(self, region: RegionData, stamp: int) -> GeoJSON:
+        """GP practices (in the buffer too): code, name, postcode, PCN and ``in_region``."""
+        columns = ["code", "name", "postcode", "pcn_code", "pcn_name", "in_region"]
+        return self._cached(
+            ("practices", region.name, str(stamp)),
+            lambda: to_geojson(
+                region.gp_practices.assign(in_region=region.gp_practices["in_region"].astype(bool)),
+                columns,
+                simplify=False,
+            ),
+        )
+
+    def pcn_areas(self, region: RegionData, stamp: int) -> GeoJSON:
+        """PCN areas (:func:`geozones.zones.pcn_plan`) with ``zone`` and ``colour``."""
+        return self._cached(
+            ("pcn", region.name, str(stamp)),
+            lambda: to_geojson(pcn_plan(region).geometry(), ["zone", "colour"]),
+            self._disk(region, stamp, "pcn-areas"),
+        )
+
+    def band_areas(self, region: RegionData, stamp: int, scheme: Scheme) -> GeoJSON | None:
+        """Price-band areas of a road-distance-bands scheme (None for other schemes).
+
+        Each place takes the band of its nearest postcode
+        (:func:`geozones.zones.band_polygons` of :func:`geozones.zones.band_labels`);
+        properties ``label``, ``colour`` and ``rate`` (pounds per hour, text).
+        """
+        if scheme.method != "road-distance-bands":
+            return None
+
+        def make() -> GeoJSON:
+            colours = band_colours(scheme)
+            points = band_labels(region, scheme)
+            areas = band_polygons(points, region.boundary, order=list(colours))
+            rates = {label: str(hourly_rate(scheme, label)) for label in colours}
+            areas = areas.assign(colour=areas["label"].map(colours), rate=areas["label"].map(rates))
+            return to_geojson(areas, ["label", "colour", "rate"])
+
+        return self._cached(
+            ("bands", region.name, str(stamp), scheme.id),
+            make,
+            self._disk(region, stamp, f"bands-{scheme.id}"),
+        )
+
+    def plan_zones(self, plan: ZonePlan, stamp: int) -> GeoJSON:
+        """A plan's zones with ``zone`` and ``colour`` (cached per region build and plan version).
+
+        An unsaved plan (version None) is one a rule file builds from the region's data.
+        """
+        return self._cached(
+            ("plan", plan.region.name, str(stamp), plan.name, str(plan.version)),
+            lambda: to_geojson(plan.geometry(), ["zone", "colour"]),
+        )

@@ -1,0 +1,228 @@
+"""The price-band map: a folium (Leaflet) map of one region and scheme.
+
+Overlays, each in the layer control: price-band areas (road-distance-band
+schemes), zone plans (the region's latest saved plan and the scheme's zone and
+lot plans), PCN areas, districts, the county
+boundary and GP surgeries (popup: name and PCN). There is no basemap unless a
+tile URL is configured; the vector layers give the context. Scripts and style
+sheets come from the app's own vendor folder (:mod:`geozones.web.assets`).
+The search box, the click-to-identify and the answer panel are the page's own
+JavaScript (``static/map.js``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import folium
+from branca.element import MacroElement
+from jinja2 import Template
+
+from geozones.pricing import hourly_rate
+from geozones.region import RegionData
+from geozones.schemes import Scheme
+from geozones.settings import WGS84
+from geozones.web.assets import localise
+from geozones.web.layers import MapLayers
+from geozones.zones.builders import ELSEWHERE_COLOUR
+from geozones.zones.plan import ZonePlan
+
+__all__ = ["ATTRIBUTION", "LegendEntry", "MapParts", "legend", "render_map"]
+
+#: Attribution of the data every map shows.
+ATTRIBUTION = (
+    "Contains OS data © Crown copyright and database right 2025; "
+    "Royal Mail data © Royal Mail copyright and database right 2025; "
+    "ONS and NHS England (ODS) data under the Open Government Licence v3.0; "
+    'roads © <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+)
+
+
+class _Attribution(MacroElement):
+    """Adds a line to the map's attribution control (folium has no option for it without tiles)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            {{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.text|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._name = "Attribution"
+        self.text = text
+
+
+@dataclass(frozen=True)
+class LegendEntry:
+    """One line of the legend: a colour (None for a flat rate), label, rate and what it covers."""
+
+    colour: str | None
+    label: str
+    rate: str
+    note: str
+
+
+def legend(scheme: Scheme | None) -> list[LegendEntry]:
+    """The legend of a scheme's bands (or its flat rate), with rates in pounds."""
+    if scheme is None:
+        return []
+    if scheme.method == "flat":
+        name = scheme.default_rate or scheme.rates[0].id
+        item = scheme.priced(name)
+        return [LegendEntry(None, item.label, str(hourly_rate(scheme, name)), "everywhere")]
+    entries = []
+    bands = scheme.bands
+    for i, band in enumerate(bands):
+        if scheme.method == "straight-line-radius":
+            radius = f"{scheme.centres.radius_miles:g}" if scheme.centres else "?"
+            note = f"within {radius} miles of a centre" if i == 0 else "beyond every centre"
+        elif i + 1 < len(bands):
+            note = f"{band.from_miles:g} to {bands[i + 1].from_miles:g} miles by road"
+        else:
+            note = f"{band.from_miles:g} miles or more by road"
+        entries.append(LegendEntry(band.colour, band.label, str(band.rate), note))
+    if scheme.elsewhere_rate is not None:
+        item = scheme.priced(scheme.elsewhere_rate)
+        entries.append(
+            LegendEntry(
+                ELSEWHERE_COLOUR,
+                item.label,
+                str(hourly_rate(scheme, scheme.elsewhere_rate)),
+                "outside the banding districts",
+            )
+        )
+    return entries
+
+
+@dataclass(frozen=True)
+class MapParts:
+    """A rendered map, to place in a page: head elements, map element, script, JS name."""
+
+    header: str
+    html: str
+    script: str
+    name: str
+
+
+def _area_style(opacity: float, weight: float) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    def style(feature: dict[str, Any]) -> dict[str, Any]:
+        colour = feature["properties"]["colour"]
+        return {"color": colour, "fillColor": colour, "weight": weight, "fillOpacity": opacity}
+
+    return style
+
+
+def render_map(
+    region: RegionData,
+    stamp: int,
+    layers: MapLayers,
+    vendor_url: Callable[[str], str],
+    *,
+    scheme: Scheme | None = None,
+    plans: Sequence[tuple[str, ZonePlan]] = (),
+    tiles: str | None = None,
+    tiles_attribution: str | None = None,
+) -> MapParts:
+    """Build and render the map of ``region``.
+
+    Parameters
+    ----------
+    region : RegionData
+        A built region.
+    stamp : int
+        Its build stamp (the cache key of its layers).
+    layers : MapLayers
+        Where the layers' GeoJSON comes from.
+    vendor_url : callable
+        Vendor path to its URL in the app.
+    scheme : Scheme, optional
+        Adds its band areas when it prices by road-distance bands.
+    plans : sequence of (str, ZonePlan)
+        Zone plans, each an overlay of that title; the first is shown at first if it is a
+        saved plan, the others are listed in the layer control.
+    tiles, tiles_attribution : str, optional
+        A basemap tile URL template (``{z}/{x}/{y}``) and its attribution.
+
+    """
+    west, south, east, north = region.boundary.to_crs(WGS84).total_bounds
+    fmap = folium.Map(
+        location=[(south + north) / 2, (west + east) / 2],
+        zoom_start=9,
+        tiles=None,
+        control_scale=True,
+        zoom_snap=0.25,
+    )
+    localise(fmap, vendor_url)
+    if tiles:
+        attribution = tiles_attribution or f"Basemap: {urlsplit(tiles).hostname or tiles}"
+        folium.TileLayer(tiles=tiles, attr=attribution, name="Basemap").add_to(fmap)
+    bands = layers.band_areas(region, stamp, scheme) if scheme is not None else None
+    if bands is not None:
+        folium.GeoJson(
+            bands,
+            name=f"Price bands ({scheme.id})",
+            style_function=_area_style(0.35, 0.5),
+            tooltip=folium.GeoJsonTooltip(["label", "rate"], aliases=["Band", "£ an hour"]),
+        ).add_to(fmap)
+    for title, plan in plans:
+        folium.GeoJson(
+            layers.plan_zones(plan, stamp),
+            name=title,
+            show=plan.version is not None and plan is plans[0][1],
+            style_function=_area_style(0.2, 2),
+            tooltip=folium.GeoJsonTooltip(["zone"], aliases=["Zone"]),
+        ).add_to(fmap)
+    folium.GeoJson(
+        layers.pcn_areas(region, stamp),
+        name="PCN areas",
+        show=False,
+        style_function=_area_style(0.25, 1),
+        tooltip=folium.GeoJsonTooltip(["zone"], aliases=["PCN"]),
+    ).add_to(fmap)
+    folium.GeoJson(
+        layers.districts(region, stamp),
+        name="Districts",
+        style_function=lambda _: {
+            "color": "#444",
+            "weight": 1.5,
+            "dashArray": "5 4",
+            "fill": False,
+        },
+        tooltip=folium.GeoJsonTooltip(["name"], aliases=["District"]),
+    ).add_to(fmap)
+    folium.GeoJson(
+        layers.boundary(region, stamp),
+        name="County boundary",
+        style_function=lambda _: {"color": "#111", "weight": 3, "fill": False},
+        interactive=False,
+    ).add_to(fmap)
+    folium.GeoJson(
+        layers.practices(region, stamp),
+        name="GP surgeries",
+        marker=folium.CircleMarker(
+            radius=5,
+            color="#08306b",
+            weight=1.5,
+            fill_color="#ffffff",
+            fill_opacity=1,
+            bubbling_mouse_events=False,
+        ),  # fmt: skip
+        popup=folium.GeoJsonPopup(["name", "pcn_name"], aliases=["Surgery", "PCN"]),
+    ).add_to(fmap)
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    fmap.add_child(_Attribution(ATTRIBUTION))
+    fmap.fit_bounds([[south, west], [north, east]])
+    figure = fmap.get_root()
+    figure.render()
+    return MapParts(
+        header=figure.header.render(),
+        html=figure.html.render(),
+        script=figure.script.render(),
+        name=fmap.get_name(),
+    )

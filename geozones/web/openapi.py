@@ -1,0 +1,524 @@
+"""The OpenAPI 3.1 document of the JSON API (served at ``/api/v1/openapi.json``).
+
+The tests check it against the app both ways: every ``/api/v1`` route is in it
+and every path in it is a route, and responses validate against its schemas.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from typing import Any
+
+from geozones.classify import Answer
+
+__all__ = ["document"]
+
+Schema = dict[str, Any]
+
+_TEXT: Schema = {"type": "string"}
+_NULL_TEXT: Schema = {"type": ["string", "null"]}
+_NULL_NUMBER: Schema = {"type": ["number", "null"]}
+_POUNDS: Schema = {"type": "string", "pattern": r"^\d+(\.\d+)?$", "description": "pounds"}
+_NULL_POUNDS: Schema = {"type": ["string", "null"], "pattern": r"^\d+(\.\d+)?$"}
+
+
+def _ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _object(properties: dict[str, Schema], optional: tuple[str, ...] = ()) -> Schema:
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": [k for k in properties if k not in optional],
+        "additionalProperties": False,
+    }
+
+
+def _json(schema: Schema, description: str, media: str = "application/json") -> Schema:
+    return {"description": description, "content": {media: {"schema": schema}}}
+
+
+def _errors(*codes: int) -> dict[str, Schema]:
+    return {str(code): {"$ref": f"#/components/responses/E{code}"} for code in codes}
+
+
+def _param(
+    name: str, where: str, description: str, required: bool = False, **schema: Any
+) -> Schema:
+    return {
+        "name": name,
+        "in": where,
+        "required": required or where == "path",
+        "description": description,
+        "schema": schema or {"type": "string"},
+    }
+
+
+_ERROR_TEXT = {
+    400: "The request is malformed or misses a parameter.",
+    404: "No such region, scheme, plan, job or URL (or it is not served here).",
+    409: "The batch job has not finished yet.",
+    413: "The body is over the upload limit (or too many queries).",
+    422: "A value cannot be used (the detail says which and what is accepted).",
+    503: "A region is served but not built.",
+}
+
+#: JSON schema of each type an :class:`~geozones.classify.Answer` field is declared with.
+_ANSWER_TYPES: dict[str, Schema] = {
+    "str": _TEXT,
+    "str | None": _NULL_TEXT,
+    "float | None": _NULL_NUMBER,
+    "Decimal | None": {**_NULL_POUNDS, "description": "pounds, e.g. '18.24'"},
+    "tuple[str, ...]": {"type": "array", "items": _TEXT},
+}
+
+
+def _answer_schema() -> Schema:
+    """The schema of :meth:`Answer.to_dict`, field by field from the dataclass.
+
+    Raises
+    ------
+    KeyError
+        A field of a type :data:`_ANSWER_TYPES` does not map (extend the mapping).
+
+    """
+    properties = {f.name: _ANSWER_TYPES[str(f.type)] for f in fields(Answer)}
+    properties["status"] = {"enum": ["ok", "outside_region", "error"]}
+    return _object(properties)
+
+
+_BAND = _object(
+    {
+        "id": _TEXT,
+        "label": _TEXT,
+        "rate": _POUNDS,
+        "colour": {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"},
+        "from_miles": _NULL_NUMBER,
+    }
+)
+
+_SCHEME = _object(
+    {
+        "id": _TEXT,
+        "title": _TEXT,
+        "council": _TEXT,
+        "region": _TEXT,
+        "year": _TEXT,
+        "effective": {"type": ["string", "null"], "format": "date"},
+        "method": {"enum": ["road-distance-bands", "straight-line-radius", "flat"]},
+        "demonstration": {"type": "boolean"},
+        "default_rate": _NULL_TEXT,
+        "elsewhere_rate": _NULL_TEXT,
+        "bands": {"type": "array", "items": _BAND},
+        "rates": {
+            "type": "array",
+            "items": _object({"id": _TEXT, "label": _TEXT, "rate": _POUNDS}),
+        },
+        "caveats": {"type": "array", "items": _TEXT},
+        "source": _object({"seed": _TEXT, "title": _TEXT, "section": _NULL_TEXT}),
+    }
+)
+
+_REGION = _object(
+    {
+        "name": _TEXT,
+        "title": _TEXT,
+        "built": {"type": "boolean"},
+        "districts": {"type": "array", "items": _object({"code": _TEXT, "name": _TEXT})},
+        "schemes": {"type": "array", "items": _TEXT},
+        "distance_method": {
+            "enum": ["road", "straight-line estimate", None],
+            "description": "how road distances are measured (null when not built)",
+        },
+        "bounds": {
+            "type": ["array", "null"],
+            "description": "[[south, west], [north, east]] in degrees",
+            "items": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
+        },
+    }
+)
+
+_PLAN = _object(
+    {
+        "id": {"type": "integer"},
+        "name": _TEXT,
+        "region": _TEXT,
+        "unit_layer": {"enum": ["units", "wards"]},
+        "version": {"type": "integer"},
+        "versions": {"type": "integer"},
+        "author": _TEXT,
+        "updated": {"type": "string", "format": "date-time"},
+    }
+)
+
+_FEATURE: Schema = {
+    "type": "object",
+    "properties": {
+        "type": {"const": "Feature"},
+        "properties": {"type": ["object", "null"]},
+        "geometry": {
+            "type": ["object", "null"],
+            "properties": {"type": _TEXT, "coordinates": {"type": "array"}},
+            "required": ["type", "coordinates"],
+        },
+    },
+    "required": ["type", "properties", "geometry"],
+}
+
+
+def _collection(properties: Schema | None = None, extra: dict[str, Schema] | None = None) -> Schema:
+    feature = _FEATURE
+    if properties is not None:
+        feature = {
+            **_FEATURE,
+            "properties": {**_FEATURE["properties"], "properties": properties},
+        }
+    schema: Schema = {
+        "type": "object",
+        "properties": {
+            "type": {"const": "FeatureCollection"},
+            "features": {"type": "array", "items": feature},
+            **(extra or {}),
+        },
+        "required": ["type", "features", *(extra or {})],
+    }
+    return schema
+
+
+_PLAN_METADATA = {
+    "geozones": {
+        "type": "object",
+        "properties": {
+            "plan": _TEXT,
+            "version": {"type": ["integer", "null"]},
+            "parent": {"type": ["integer", "null"]},
+            "region": _TEXT,
+            "unit_layer": _TEXT,
+            "zones": {"type": "array", "items": _TEXT},
+            "method": _TEXT,
+            "author": _TEXT,
+            "created": _TEXT,
+            "notes": _TEXT,
+        },
+        "required": ["plan", "version", "region", "unit_layer", "zones"],
+    }
+}
+
+_PRACTICE = _object(
+    {
+        "code": _TEXT,
+        "name": _TEXT,
+        "postcode": _NULL_TEXT,
+        "pcn_code": _NULL_TEXT,
+        "pcn_name": _NULL_TEXT,
+        "in_region": {"type": "boolean"},
+    }
+)
+
+_JOB = _object(
+    {
+        "id": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
+        "state": {"enum": ["running", "done", "failed"]},
+        "file": _TEXT,
+        "scheme": _TEXT,
+        "column": _TEXT,
+        "rows": {"type": "integer"},
+        "done": {"type": "integer"},
+        "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "summary_by": {"type": "array", "items": _TEXT},
+        "summary": {
+            "type": ["array", "null"],
+            "description": "rows of the summary: group columns, clients and, with weekly hours, "
+            "weekly_hours, annual_hours, rate and cost (pounds as text)",
+            "items": {"type": "object"},
+        },
+        "summary_note": {**_NULL_TEXT, "description": "rows the summary left out or counted as 0"},
+        "summary_error": _NULL_TEXT,
+        "error": _NULL_TEXT,
+        "created": _TEXT,
+        "updated": _TEXT,
+        "status_url": _TEXT,
+        "result_url": _TEXT,
+        "summary_url": _TEXT,
+    }
+)
+
+_UPLOAD = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "file": {
+                        "type": "string",
+                        "contentMediaType": "application/octet-stream",
+                        "description": "a .csv or .xlsx table with a header row",
+                    },
+                    "scheme": {**_TEXT, "description": "scheme id, e.g. norfolk-2019"},
+                    "column": {
+                        **_TEXT,
+                        "description": "column to classify (default: found by header or content)",
+                    },
+                },
+                "required": ["file", "scheme"],
+            }
+        }
+    },
+}
+
+_CSV = {"text/csv": {"schema": {"type": "string"}}}
+_SCHEME_PARAM = _param("scheme", "query", "scheme id, e.g. norfolk-2019", required=True)
+_REGION_FILTER = _param("region", "query", "only this region (e.g. norfolk)")
+_JOB_PARAM = _param("job", "path", "job id", pattern="^[0-9a-f]{32}$", type="string")
+_PLAN_PARAM = _param("plan", "path", "plan id (digits) or name")
+_VERSION_PARAM = _param("version", "query", "plan version (default the latest)", type="integer")
+_LAT = _param("lat", "query", "latitude, WGS84 degrees", type="number", minimum=-90, maximum=90)
+_LON = _param("lon", "query", "longitude, WGS84 degrees", type="number", minimum=-180, maximum=180)
+
+
+def _paths(max_queries: int, max_upload_mb: float) -> dict[str, Schema]:
+    limit = f"Uploads up to {max_upload_mb:g} MB (GEOZONES_MAX_UPLOAD_MB)."
+    job_ok = _json(_ref("Job"), "The job's state, with the URLs of its status and files.")
+    return {
+        "/openapi.json": {
+            "get": {
+                "summary": "This document",
+                "operationId": "openapi",
+                "responses": {"200": _json({"type": "object"}, "The OpenAPI document.")},
+            }
+        },
+        "/lookup": {
+            "get": {
+                "summary": "Band, rate, distance, district, PCN and zone of one place",
+                "description": "Give q (an address, postcode, place, grid reference or "
+                "'lat, lon'), or lat and lon (e.g. a click on the map).",
+                "operationId": "lookup",
+                "parameters": [
+                    _param("q", "query", "address, postcode, place, grid reference or 'lat, lon'"),
+                    _LAT,
+                    _LON,
+                    _SCHEME_PARAM,
+                ],
+                "responses": {
+                    "200": _json(_ref("Answer"), "The answer (its status says if it was found)."),
+                    **_errors(400, 404, 422, 503),
+                },
+            },
+            "post": {
+                "summary": f"Answers to up to {max_queries:,} queries, in order",
+                "operationId": "lookupMany",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": _object(
+                                {
+                                    "scheme": _TEXT,
+                                    "queries": {
+                                        "type": "array",
+                                        "items": _TEXT,
+                                        "maxItems": max_queries,
+                                    },
+                                }
+                            )
+                        }
+                    },
+                },
+                "responses": {
+                    "200": _json(
+                        _object(
+                            {
+                                "scheme": _TEXT,
+                                "count": {"type": "integer"},
+                                "answers": {"type": "array", "items": _ref("Answer")},
+                            }
+                        ),
+                        "One answer per query, in order.",
+                    ),
+                    **_errors(400, 404, 413, 422, 503),
+                },
+            },
+        },
+        "/regions": {
+            "get": {
+                "summary": "The regions served",
+                "operationId": "regions",
+                "responses": {
+                    "200": _json(
+                        _object({"regions": {"type": "array", "items": _ref("Region")}}),
+                        "Regions in declaration order.",
+                    ),
+                },
+            }
+        },
+        "/schemes": {
+            "get": {
+                "summary": "The pricing schemes of the regions served",
+                "operationId": "schemes",
+                "parameters": [_REGION_FILTER],
+                "responses": {
+                    "200": _json(
+                        _object({"schemes": {"type": "array", "items": _ref("Scheme")}}),
+                        "Schemes with their bands and rates (pounds as text).",
+                    ),
+                    **_errors(404),
+                },
+            }
+        },
+        "/plans": {
+            "get": {
+                "summary": "Saved zone plans, latest version each",
+                "operationId": "plans",
+                "parameters": [_REGION_FILTER],
+                "responses": {
+                    "200": _json(
+                        _object({"plans": {"type": "array", "items": _ref("Plan")}}),
+                        "Plans sorted by name.",
+                    ),
+                    **_errors(404),
+                },
+            }
+        },
+        "/plans/{plan}": {
+            "get": {
+                "summary": "A plan's zones as GeoJSON (EPSG:4326) with their summary",
+                "operationId": "plan",
+                "parameters": [_PLAN_PARAM, _VERSION_PARAM],
+                "responses": {
+                    "200": _json(
+                        _collection(extra=_PLAN_METADATA),
+                        "Zone polygons; the plan's metadata in member geozones.",
+                        "application/geo+json",
+                    ),
+                    **_errors(404, 422, 503),
+                },
+            }
+        },
+        "/plans/{plan}/zone": {
+            "get": {
+                "summary": "The zone of a plan at a point",
+                "operationId": "planZone",
+                "parameters": [
+                    _PLAN_PARAM,
+                    {**_LAT, "required": True},
+                    {**_LON, "required": True},
+                    _VERSION_PARAM,
+                ],
+                "responses": {
+                    "200": _json(_ref("PlanZone"), "Zone and unit (null outside the units)."),
+                    **_errors(400, 404, 422, 503),
+                },
+            }
+        },
+        "/gp-practices": {
+            "get": {
+                "summary": "GP practices of a region (and its buffer) as GeoJSON, EPSG:4326",
+                "operationId": "gpPractices",
+                "parameters": [_param("region", "query", "region name", required=True)],
+                "responses": {
+                    "200": _json(
+                        _collection(_PRACTICE), "Practices as points.", "application/geo+json"
+                    ),
+                    **_errors(400, 404, 503),
+                },
+            }
+        },
+        "/batch": {
+            "post": {
+                "summary": "Classify every row of a CSV or XLSX upload; the result as CSV",
+                "description": f"{limit} Every row comes back, in order, with the answer's "
+                "columns added; cells starting with =, +, -, @, tab or carriage return are "
+                "prefixed with ' so that spreadsheets do not run them.",
+                "operationId": "batch",
+                "requestBody": _UPLOAD,
+                "responses": {
+                    "200": {"description": "The classified table.", "content": _CSV},
+                    **_errors(400, 404, 413, 422, 503),
+                },
+            }
+        },
+        "/batch/jobs": {
+            "post": {
+                "summary": "Start classifying an upload in the background",
+                "description": f"{limit} Poll the status URL; download the result and the "
+                "per-lot summary when the state is done.",
+                "operationId": "startJob",
+                "requestBody": _UPLOAD,
+                "responses": {
+                    "202": job_ok,
+                    **_errors(400, 404, 413, 422, 503),
+                },
+            }
+        },
+        "/batch/jobs/{job}": {
+            "get": {
+                "summary": "A batch job's progress, counts and summary",
+                "operationId": "job",
+                "parameters": [_JOB_PARAM],
+                "responses": {"200": job_ok, **_errors(404)},
+            }
+        },
+        "/batch/jobs/{job}/result": {
+            "get": {
+                "summary": "A finished job's classified table (CSV)",
+                "operationId": "jobResult",
+                "parameters": [_JOB_PARAM],
+                "responses": {
+                    "200": {"description": "The classified table.", "content": _CSV},
+                    **_errors(404, 409),
+                },
+            }
+        },
+        "/batch/jobs/{job}/summary": {
+            "get": {
+                "summary": "A finished job's summary per lot, zone or district and band (CSV)",
+                "operationId": "jobSummary",
+                "parameters": [_JOB_PARAM],
+                "responses": {
+                    "200": {"description": "The summary.", "content": _CSV},
+                    **_errors(404, 409),
+                },
+            }
+        },
+    }
+
+
+def document(max_queries: int, max_upload_mb: float) -> dict[str, Any]:
+    """The OpenAPI 3.1 document, stating the app's query and upload limits."""
+    error = _object({"error": _TEXT, "detail": _TEXT})
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "geozones API",
+            "version": "1.0.0",
+            "description": "Price bands, hourly rates, zones, lots and PCNs of home-care "
+            "packages for English county councils. Errors are JSON {error, detail}; "
+            "a 500 carries no detail (it is logged).",
+        },
+        "servers": [{"url": "/api/v1"}],
+        "paths": _paths(max_queries, max_upload_mb),
+        "components": {
+            "schemas": {
+                "Answer": _answer_schema(),
+                "Region": _REGION,
+                "Scheme": _SCHEME,
+                "Plan": _PLAN,
+                "PlanZone": _object(
+                    {
+                        "plan": _TEXT,
+                        "version": {"type": "integer"},
+                        "zone": _NULL_TEXT,
+                        "unit": _NULL_TEXT,
+                        "unit_name": _NULL_TEXT,
+                    }
+                ),
+                "Job": _JOB,
+                "Error": error,
+            },
+            "responses": {
+                f"E{code}": _json(_ref("Error"), text) for code, text in _ERROR_TEXT.items()
+            },
+        },
+    }

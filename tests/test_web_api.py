@@ -1,0 +1,444 @@
+import io
+import json
+import logging
+import re
+import time
+
+import pytest
+from openapi_schema_validator import OAS31Validator
+from openapi_spec_validator import validate
+
+from geozones.web import create_app
+from geozones.web.api import MAX_QUERIES
+from geozones.zones.builders import district_plan
+
+SERVED = ["norfolk", "herefordshire"]
+
+
+@pytest.fixture(scope="module")
+def app(norfolk, herefordshire, build_root, tmp_path_factory):
+    instance = tmp_path_factory.mktemp("instance")
+    return create_app(
+        {
+            "BUILD_DIR": str(build_root),
+            "INSTANCE_DIR": str(instance),
+            "REGIONS": SERVED,
+            "TESTING": True,
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture(scope="module")
+def doc(client):
+    return client.get("/api/v1/openapi.json").get_json()
+
+
+@pytest.fixture(scope="module")
+def saved_plan(app, norfolk):
+    store = app.extensions["geozones"].store
+    plan = district_plan(norfolk, name="norfolk-test-districts")
+    store.save(plan)
+    store.save(store.get(plan.name).reassign({plan.assignment.index[0]: "Moved"}), base_version=1)
+    return store.list().set_index("name").loc[plan.name]
+
+
+def check(doc, response, path, method="get"):
+    """Assert ``response`` is one the document promises for this operation, and return its body."""
+    spec = doc["paths"][path][method]["responses"][str(response.status_code)]
+    if "$ref" in spec:
+        spec = doc["components"]["responses"][spec["$ref"].rsplit("/", 1)[1]]
+    content = spec["content"]
+    assert response.mimetype in content, (response.mimetype, list(content))
+    if response.mimetype == "text/csv":
+        return response.get_data(as_text=True)
+    body = json.loads(response.get_data())
+    schema = content[response.mimetype]["schema"]
+    OAS31Validator({**schema, "components": doc["components"]}).validate(body)
+    return body
+
+
+def check_error(doc, response, path, method, status):
+    assert response.status_code == status, response.get_data(as_text=True)
+    body = check(doc, response, path, method)
+    assert set(body) == {"error", "detail"} and body["detail"]
+    return body
+
+
+def test_the_document_is_valid_openapi(doc):
+    validate(doc)
+    assert doc["openapi"].startswith("3.1") and doc["servers"] == [{"url": "/api/v1"}]
+
+
+def test_every_route_is_documented_and_every_documented_path_is_a_route(app, doc):
+    routes = set()
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/api/v1/"):
+            path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule[len("/api/v1") :])
+            routes |= {(path, m.lower()) for m in rule.methods - {"HEAD", "OPTIONS"}}
+    documented = {(path, method) for path, ops in doc["paths"].items() for method in ops}
+    assert routes == documented
+    for path, ops in doc["paths"].items():
+        for op in ops.values():
+            declared = {p["name"] for p in op.get("parameters", []) if p["in"] == "path"}
+            assert declared == set(re.findall(r"{(\w+)}", path)), path
+
+
+def test_lookup_a_norwich_postcode(client, doc):
+    response = client.get("/api/v1/lookup", query_string={"q": "NR1 3QU", "scheme": "norfolk-2019"})
+    answer = check(doc, response, "/lookup")
+    assert answer["status"] == "ok" and answer["band"] == "Band 1" and answer["rate"] == "18.24"
+    assert answer["district"] == "Norwich" and answer["method"] == "road"
+    assert answer["pcn"] and answer["nearest_surgery"] and answer["query"] == "NR1 3QU"
+    again = client.get("/api/v1/lookup", query_string={"q": "NR1 3QU", "scheme": "norfolk-2019"})
+    assert again.get_json() == answer
+
+
+def test_lookup_a_point_by_lat_lon_or_text(client, doc):
+    by_point = check(
+        doc,
+        client.get("/api/v1/lookup?lat=52.63&lon=1.30&scheme=norfolk-2019"),
+        "/lookup",
+    )
+    assert by_point["status"] == "ok" and by_point["precision"] == "coordinates"
+    assert by_point["district"] == "Norwich" and by_point["band"] == "Band 1"
+    by_text = client.get(
+        "/api/v1/lookup", query_string={"q": "52.63, 1.3", "scheme": "norfolk-2019"}
+    )
+    assert by_text.get_json()["easting"] == by_point["easting"]
+
+
+def test_lookup_answers_not_found_and_outside_with_a_status(client, doc):
+    nowhere = check(doc, client.get("/api/v1/lookup?q=zzzz+qqqq&scheme=norfolk-2019"), "/lookup")
+    assert nowhere["status"] == "error" and nowhere["band"] is None and nowhere["message"]
+    hereford = check(doc, client.get("/api/v1/lookup?q=HR1+2HX&scheme=norfolk-2019"), "/lookup")
+    assert hereford["status"] == "outside_region"
+    urban = check(doc, client.get("/api/v1/lookup?q=HR1+2HX&scheme=herefordshire-2016"), "/lookup")
+    assert urban["band"] == "Urban" and urban["method"] == "straight line"
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "words"),
+    [
+        ("q=NR1+3QU", 400, "scheme"),
+        ("scheme=norfolk-2019", 400, "give q"),
+        ("q=+&scheme=norfolk-2019", 400, "give q"),
+        ("q=NR1+3QU&lat=52&lon=1&scheme=norfolk-2019", 400, "not both"),
+        ("lat=52.6&scheme=norfolk-2019", 400, "'lon'"),
+        ("lat=95&lon=1.3&scheme=norfolk-2019", 422, "between -90 and 90"),
+        ("lat=north&lon=1.3&scheme=norfolk-2019", 422, "number"),
+        (f"q={'x' * 400}&scheme=norfolk-2019", 422, "longer than"),
+        ("q=NR1+3QU&scheme=no-such-scheme", 404, "known schemes"),
+        ("q=LE15+6NT&scheme=rutland-demo", 404, "not served"),
+    ],
+)
+def test_lookup_errors(client, doc, query, status, words):
+    body = check_error(doc, client.get(f"/api/v1/lookup?{query}"), "/lookup", "get", status)
+    assert words in body["detail"]
+
+
+def test_many_lookups_come_back_in_order(client, doc):
+    queries = ["NR21 0AA", "zzzz qqqq", "NR1 3QU", "52.63, 1.30"]
+    response = client.post("/api/v1/lookup", json={"scheme": "norfolk-2019", "queries": queries})
+    body = check(doc, response, "/lookup", "post")
+    assert body["count"] == 4 and [a["query"] for a in body["answers"]] == queries
+    assert [a["status"] for a in body["answers"]] == ["ok", "error", "ok", "ok"]
+    single = client.get("/api/v1/lookup?q=NR1+3QU&scheme=norfolk-2019").get_json()
+    assert body["answers"][2] == single
+
+
+def test_many_lookups_errors(client, doc):
+    too_many = {"scheme": "norfolk-2019", "queries": ["NR1 3QU"] * (MAX_QUERIES + 1)}
+    body = check_error(doc, client.post("/api/v1/lookup", json=too_many), "/lookup", "post", 422)
+    assert "1,000" in body["detail"] and "1,001" in body["detail"]
+    not_json = client.post("/api/v1/lookup", data="queries=NR1", content_type="text/plain")
+    check_error(doc, not_json, "/lookup", "post", 400)
+    no_list = client.post("/api/v1/lookup", json={"scheme": "norfolk-2019", "queries": "NR1 3QU"})
+    check_error(doc, no_list, "/lookup", "post", 400)
+    not_text = client.post("/api/v1/lookup", json={"scheme": "norfolk-2019", "queries": [1]})
+    assert "queries[0]" in check_error(doc, not_text, "/lookup", "post", 422)["detail"]
+    unknown = client.post("/api/v1/lookup", json={"scheme": "nope", "queries": []})
+    check_error(doc, unknown, "/lookup", "post", 404)
+
+
+def test_a_saved_plan_changes_the_zone_answer_at_once(app, client, herefordshire):
+    url = "/api/v1/lookup?q=HR1+2HX&scheme=herefordshire-2017"
+    assert client.get(url).get_json()["zone"] is None
+    plan = district_plan(herefordshire, name="herefordshire-o-zones")
+    store = app.extensions["geozones"].store
+    store.save(plan.reassign(dict.fromkeys(plan.assignment.index, "Zone A")))
+    assert client.get(url).get_json()["zone"] == "Zone A"
+
+
+def test_regions(client, doc):
+    body = check(doc, client.get("/api/v1/regions"), "/regions")
+    regions = {r["name"]: r for r in body["regions"]}
+    assert list(regions) == SERVED
+    assert regions["norfolk"]["distance_method"] == "road"
+    assert regions["herefordshire"]["distance_method"] == "straight-line estimate"
+    (south, west), (north, east) = regions["norfolk"]["bounds"]
+    assert 52.3 < south < 52.5 and 52.9 < north < 53.1 and 0.1 < west < 0.3 and 1.7 < east < 1.8
+    assert regions["herefordshire"]["schemes"] == ["herefordshire-2016", "herefordshire-2017"]
+    assert {"code": "E07000148", "name": "Norwich"} in regions["norfolk"]["districts"]
+
+
+def test_schemes(client, doc):
+    body = check(doc, client.get("/api/v1/schemes"), "/schemes")
+    assert [s["id"] for s in body["schemes"]] == [
+        "herefordshire-2016",
+        "herefordshire-2017",
+        "norfolk-2019",
+    ]
+    norfolk = check(doc, client.get("/api/v1/schemes?region=norfolk"), "/schemes")["schemes"]
+    assert [(b["label"], b["rate"], b["from_miles"]) for b in norfolk[0]["bands"]] == [
+        ("Band 1", "18.24", 0.0),
+        ("Band 2", "19.68", 3.0),
+        ("Band 3", "21.72", 6.0),
+    ]
+    check_error(doc, client.get("/api/v1/schemes?region=rutland"), "/schemes", "get", 404)
+    check_error(doc, client.get("/api/v1/schemes?region=atlantis"), "/schemes", "get", 404)
+
+
+def test_plans_list_and_geojson(client, doc, saved_plan):
+    plans = check(doc, client.get("/api/v1/plans"), "/plans")["plans"]
+    mine = next(p for p in plans if p["name"] == "norfolk-test-districts")
+    assert mine["version"] == 2 and mine["versions"] == 2 and mine["region"] == "norfolk"
+    hereford = check(doc, client.get("/api/v1/plans?region=herefordshire"), "/plans")["plans"]
+    assert {p["region"] for p in hereford} <= {"herefordshire"}
+    assert "norfolk-test-districts" not in {p["name"] for p in hereford}
+    response = client.get(f"/api/v1/plans/{mine['id']}")
+    assert response.mimetype == "application/geo+json"
+    collection = check(doc, response, "/plans/{plan}")
+    assert collection["geozones"]["version"] == 2
+    zones = {f["properties"]["zone"] for f in collection["features"]}
+    assert "Moved" in zones and "Norwich" in zones
+    lon, lat = collection["features"][0]["geometry"]["coordinates"][0][0][0]
+    assert 0 < lon < 2 and 52 < lat < 53.2
+    first = check(
+        doc, client.get("/api/v1/plans/norfolk-test-districts?version=1"), "/plans/{plan}"
+    )
+    assert "Moved" not in {f["properties"]["zone"] for f in first["features"]}
+
+
+def test_plan_errors(client, doc, saved_plan):
+    for url, status in [
+        ("/api/v1/plans/no-such-plan", 404),
+        ("/api/v1/plans/norfolk-test-districts?version=9", 404),
+        ("/api/v1/plans/norfolk-test-districts?version=latest", 422),
+    ]:
+        check_error(doc, client.get(url), "/plans/{plan}", "get", status)
+    check_error(doc, client.get("/api/v1/plans?region=atlantis"), "/plans", "get", 404)
+
+
+def test_plan_zone_at_a_point(client, doc, saved_plan):
+    url = "/api/v1/plans/norfolk-test-districts/zone"
+    norwich = check(doc, client.get(f"{url}?lat=52.6234&lon=1.2897"), "/plans/{plan}/zone")
+    assert norwich["zone"] == "Norwich" and norwich["version"] == 2 and norwich["unit"]
+    at_sea = check(doc, client.get(f"{url}?lat=53.5&lon=2.5"), "/plans/{plan}/zone")
+    assert at_sea["zone"] is None and at_sea["unit"] is None
+    check_error(doc, client.get(f"{url}?lat=52.6"), "/plans/{plan}/zone", "get", 400)
+    check_error(doc, client.get(f"{url}?lat=x&lon=1"), "/plans/{plan}/zone", "get", 422)
+
+
+def test_gp_practices(client, doc, norfolk):
+    response = client.get("/api/v1/gp-practices?region=norfolk")
+    assert response.mimetype == "application/geo+json"
+    body = check(doc, response, "/gp-practices")
+    assert len(body["features"]) == len(norfolk.gp_practices)
+    props = body["features"][0]["properties"]
+    assert {"code", "name", "pcn_name", "in_region"} <= set(props)
+    assert any(f["properties"]["in_region"] for f in body["features"])
+    check_error(doc, client.get("/api/v1/gp-practices"), "/gp-practices", "get", 400)
+    check_error(doc, client.get("/api/v1/gp-practices?region=rutland"), "/gp-practices", "get", 404)
+
+
+UPLOAD = (
+    "package_id,Address,weekly_hours,note\n"
+    "=HYPERLINK(1),NR1 3QU,10,@SUM(A1)\n"
+    "P2,NR21 0AA,5.5,-3\n"
+    "P3,nowhere at all,2,+44\n"
+)
+
+
+def test_batch_upload_comes_back_as_csv_with_every_row(client, doc):
+    response = client.post(
+        "/api/v1/batch",
+        data={"file": (io.BytesIO(UPLOAD.encode()), "packages.csv"), "scheme": "norfolk-2019"},
+    )
+    text = check(doc, response, "/batch", "post").lstrip("\ufeff")
+    assert "packages-norfolk-2019.csv" in response.headers["Content-Disposition"]
+    lines = text.splitlines()
+    assert lines[0].startswith("package_id,Address,weekly_hours,note,lat,lon,")
+    assert len(lines) == 4
+    assert lines[1].startswith("'=HYPERLINK(1),NR1 3QU,10,'@SUM(A1),52.6")
+    assert ",Band 1,18.24," in lines[1] and lines[2].startswith("P2,NR21 0AA,5.5,'-3,")
+    assert lines[3].startswith("P3,nowhere at all,2,'+44,") and ",error," in lines[3]
+
+
+def test_batch_reads_xlsx(client, doc, tmp_path):
+    import pandas as pd
+
+    path = tmp_path / "list.xlsx"
+    pd.DataFrame({"postcode": ["NR1 3QU", "NR21 0AA"], "hours": ["3", "4"]}).to_excel(
+        path, index=False
+    )
+    response = client.post(
+        "/api/v1/batch",
+        data={
+            "file": (path.open("rb"), "list.xlsx"),
+            "scheme": "norfolk-2019",
+            "column": "postcode",
+        },
+    )
+    lines = check(doc, response, "/batch", "post").splitlines()
+    assert len(lines) == 3 and ",Band 3," in lines[2]
+
+
+def test_batch_errors(client, doc):
+    def post(**data):
+        return client.post("/api/v1/batch", data=data)
+
+    check_error(doc, post(scheme="norfolk-2019"), "/batch", "post", 400)
+    no_scheme = post(file=(io.BytesIO(UPLOAD.encode()), "p.csv"))
+    check_error(doc, no_scheme, "/batch", "post", 400)
+    pdf = post(file=(io.BytesIO(b"%PDF"), "p.pdf"), scheme="norfolk-2019")
+    assert ".csv or .xlsx" in check_error(doc, pdf, "/batch", "post", 422)["detail"]
+    no_column = post(file=(io.BytesIO(b"a,b\n1,2\n"), "p.csv"), scheme="norfolk-2019")
+    check_error(doc, no_column, "/batch", "post", 422)
+    bad_column = post(
+        file=(io.BytesIO(UPLOAD.encode()), "p.csv"), scheme="norfolk-2019", column="x"
+    )
+    check_error(doc, bad_column, "/batch", "post", 422)
+    unknown = post(file=(io.BytesIO(UPLOAD.encode()), "p.csv"), scheme="nope")
+    check_error(doc, unknown, "/batch", "post", 404)
+
+
+def test_an_upload_over_the_limit_is_refused_with_the_limit(norfolk, build_root, tmp_path):
+    app = create_app(
+        {"BUILD_DIR": str(build_root), "INSTANCE_DIR": str(tmp_path), "MAX_UPLOAD_MB": 0.01}
+    )
+    client = app.test_client()
+    doc = client.get("/api/v1/openapi.json").get_json()
+    assert "0.01 MB" in doc["paths"]["/batch"]["post"]["description"]
+    big = b"address\n" + b"NR1 3QU\n" * 2000
+    for path in ("/batch", "/batch/jobs"):
+        response = client.post(
+            f"/api/v1{path}", data={"file": (io.BytesIO(big), "big.csv"), "scheme": "norfolk-2019"}
+        )
+        body = check_error(doc, response, path, "post", 413)
+        assert "0.01 MB" in body["detail"] and "GEOZONES_MAX_UPLOAD_MB" in body["detail"]
+    many = {"scheme": "norfolk-2019", "queries": ["NR1 3QU"] * 2000}
+    check_error(doc, client.post("/api/v1/lookup", json=many), "/lookup", "post", 413)
+
+
+def wait_for(client, url):
+    for _ in range(300):
+        job = client.get(url).get_json()
+        if job["state"] != "running":
+            return job
+        time.sleep(0.05)
+    raise AssertionError(f"job at {url} still running")
+
+
+def test_batch_job_progress_result_and_summary(client, doc):
+    upload = "package_id,address,weekly_hours\n" + "".join(
+        f"P{i},{pc},{hours}\n"
+        for i, (pc, hours) in enumerate(
+            [
+                ("NR1 3QU", "10"),
+                ("NR2 4TJ", "2.5"),
+                ("NR21 0AA", "4"),
+                ("PE30 1EX", "3"),
+                ("x", "1"),
+            ]
+        )
+    )
+    response = client.post(
+        "/api/v1/batch/jobs",
+        data={"file": (io.BytesIO(upload.encode()), "week.csv"), "scheme": "norfolk-2019"},
+    )
+    started = check(doc, response, "/batch/jobs", "post")
+    assert response.status_code == 202 and started["rows"] == 5 and started["column"] == "address"
+    job = wait_for(client, started["status_url"])
+    check(doc, client.get(started["status_url"]), "/batch/jobs/{job}")
+    assert job["state"] == "done" and job["done"] == 5
+    assert job["counts"] == {"ok": 4, "error": 1} and job["summary_by"] == ["district", "band"]
+    assert "1 row(s) not located" in job["summary_note"]
+    rows = {(r["district"], r["band"]): r for r in job["summary"]}
+    assert rows[("Norwich", "Band 1")]["clients"] == 2
+    assert rows[("Norwich", "Band 1")]["weekly_hours"] == 12.5
+    assert rows[("Norwich", "Band 1")]["cost"] == "11856.00"  # 12.5 h x 52 x £18.24
+    assert rows[("Total", "")]["clients"] == 4
+    result = client.get(job["result_url"])
+    assert "week-norfolk-2019.csv" in result.headers["Content-Disposition"]
+    assert len(check(doc, result, "/batch/jobs/{job}/result").splitlines()) == 6
+    summary = check(doc, client.get(job["summary_url"]), "/batch/jobs/{job}/summary")
+    assert summary.lstrip("\ufeff").startswith("district,band,clients,weekly_hours")
+
+
+def test_batch_job_errors(app, client, doc):
+    missing = "/batch/jobs/{job}"
+    check_error(doc, client.get("/api/v1/batch/jobs/" + "0" * 32), missing, "get", 404)
+    check_error(doc, client.get("/api/v1/batch/jobs/../../etc"), missing, "get", 404)
+    jobs = app.extensions["geozones"].jobs
+    job = "a" * 32
+    (jobs.folder / job).mkdir(parents=True)
+    now = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
+    status = {"id": job, "state": "running", "updated": now}
+    (jobs.folder / job / "status.json").write_text(json.dumps(status))
+    running = client.get(f"/api/v1/batch/jobs/{job}/result")
+    assert "running" in check_error(doc, running, "/batch/jobs/{job}/result", "get", 409)["detail"]
+    summary = client.get(f"/api/v1/batch/jobs/{job}/summary")
+    check_error(doc, summary, "/batch/jobs/{job}/summary", "get", 409)
+    no_file = client.post("/api/v1/batch/jobs", data={"scheme": "norfolk-2019"})
+    check_error(doc, no_file, "/batch/jobs", "post", 400)
+
+
+def test_unknown_urls_and_methods_answer_json(client):
+    response = client.get("/api/v1/nothing-here")
+    assert response.status_code == 404 and response.get_json()["error"] == "NotFound"
+    response = client.delete("/api/v1/lookup")
+    assert response.status_code == 405 and response.get_json()["error"] == "MethodNotAllowed"
+
+
+def test_a_served_region_not_built_is_503(tmp_path, doc):
+    app = create_app(
+        {"BUILD_DIR": str(tmp_path), "INSTANCE_DIR": str(tmp_path), "REGIONS": ["rutland"]}
+    )
+    client = app.test_client()
+    regions = check(doc, client.get("/api/v1/regions"), "/regions")["regions"]
+    assert regions == [
+        {
+            "name": "rutland",
+            "title": "Rutland",
+            "built": False,
+            "districts": [{"code": "E06000017", "name": "Rutland"}],
+            "schemes": ["rutland-demo"],
+            "distance_method": None,
+            "bounds": None,
+        }
+    ]
+    body = check_error(
+        doc, client.get("/api/v1/lookup?q=LE15+6NT&scheme=rutland-demo"), "/lookup", "get", 503
+    )
+    assert "geozones data build --region rutland" in body["detail"]
+
+
+def test_an_unexpected_error_is_500_without_details_and_logged(app, client, monkeypatch, caplog):
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret internals at /srv/geozones")
+
+    monkeypatch.setattr("geozones.web.site.list_schemes", broken)
+    with caplog.at_level(logging.ERROR):
+        response = client.get("/api/v1/schemes")
+    assert response.status_code == 500
+    assert response.get_json() == {
+        "error": "InternalServerError",
+        "detail": "an internal error occurred; it has been logged",
+    }
+    assert "secret" not in response.get_data(as_text=True)
+    assert "secret internals" in caplog.text and "Traceback" in caplog.text

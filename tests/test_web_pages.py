@@ -1,0 +1,199 @@
+import json
+import re
+
+import folium
+import pytest
+
+from geozones._errors import DataError
+from geozones.schemes import get_scheme
+from geozones.web import assets, create_app
+from geozones.web.layers import MapLayers, to_geojson
+from geozones.web.mapview import legend
+from geozones.zones.builders import district_plan
+
+LINKS = re.compile(r"<(script|link)\b[^>]*?\b(?:src|href)=[\"']([^\"']+)", re.IGNORECASE)
+
+
+@pytest.fixture(scope="module")
+def instance(tmp_path_factory):
+    return tmp_path_factory.mktemp("instance")
+
+
+@pytest.fixture(scope="module")
+def app(norfolk, herefordshire, build_root, instance):
+    config = {
+        "BUILD_DIR": str(build_root),
+        "INSTANCE_DIR": str(instance),
+        "REGIONS": ["norfolk", "herefordshire"],
+        "TESTING": True,
+    }
+    return create_app(config)
+
+
+@pytest.fixture(scope="module")
+def norfolk_page(app):
+    response = app.test_client().get("/?region=norfolk&scheme=norfolk-2019")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_data(as_text=True)
+
+
+def test_the_map_loads_nothing_from_another_site(norfolk_page):
+    links = LINKS.findall(norfolk_page)
+    urls = [url for _, url in links]
+    assert urls and not [u for u in urls if re.match(r"(https?:)?//", u, re.IGNORECASE)]
+    assert "/static/vendor/leaflet/leaflet.js" in urls
+    assert "/static/vendor/leaflet/leaflet.css" in urls
+    assert "/static/map.js" in urls
+    assert "glyphicons" not in norfolk_page and "cdn" not in norfolk_page.lower()
+    assert "L.tileLayer" not in norfolk_page
+
+
+def test_every_script_and_sheet_the_map_names_is_served(app, norfolk_page):
+    client = app.test_client()
+    for _, url in LINKS.findall(norfolk_page):
+        if url.startswith("/static/"):
+            assert client.get(url).status_code == 200, url
+
+
+def test_the_map_has_the_layers_legend_attribution_and_config(norfolk_page):
+    for name in ("Price bands (norfolk-2019)", "PCN areas", "Districts", "County boundary"):
+        assert f'"{name}"' in norfolk_page
+    assert '"GP surgeries"' in norfolk_page and "bindPopup" in norfolk_page
+    assert "L.control.layers" in norfolk_page
+    for words in ("OS data", "Royal Mail", "NHS England", "OpenStreetMap", "ONS"):
+        assert words in norfolk_page
+    assert "addAttribution" in norfolk_page
+    assert "£18.24 an hour" in norfolk_page and "£21.72 an hour" in norfolk_page
+    assert "6 miles or more by road" in norfolk_page and "#d73027" in norfolk_page
+    config = json.loads(re.search(r"geozonesMap\.init\((.*)\);", norfolk_page).group(1))
+    assert config["scheme"] == "norfolk-2019" and config["api"] == "/api/v1"
+    assert config["bands"]["Band 3"] == "#d73027" and config["plan"] is None
+    assert re.search(rf"var {config['map']} = L\.map", norfolk_page)
+
+
+def test_band_and_pcn_layers_are_computed_once_and_kept_on_disk(app, instance, norfolk_page):
+    files = sorted(p.name for p in (instance / "map-layers").rglob("*.geojson"))
+    assert files == ["bands-norfolk-2019.geojson", "pcn-areas.geojson"]
+    bands = json.loads(next((instance / "map-layers").rglob("bands-*.geojson")).read_text())
+    labels = [f["properties"]["label"] for f in bands["features"]]
+    assert labels == ["Band 1", "Band 2", "Band 3", "Spot rate (outside the Central Belt)"]
+    assert [f["properties"]["rate"] for f in bands["features"]] == [
+        "18.24",
+        "19.68",
+        "21.72",
+        "18.24",
+    ]
+
+
+def test_a_saved_plan_is_shown_and_a_tile_layer_when_configured(norfolk, build_root, tmp_path):
+    app = create_app(
+        {
+            "BUILD_DIR": str(build_root),
+            "INSTANCE_DIR": str(tmp_path),
+            "REGIONS": ["norfolk"],
+            "TILES": "https://tiles.example/{z}/{x}/{y}.png",
+            "TILES_ATTRIBUTION": "Tiles by Example",
+        }
+    )
+    app.extensions["geozones"].store.save(district_plan(norfolk, name="norfolk-draft"))
+    html = app.test_client().get("/").get_data(as_text=True)
+    assert '"Zone plan: norfolk-draft v1"' in html
+    assert "L.tileLayer" in html and "https://tiles.example/{z}/{x}/{y}.png" in html
+    assert "Tiles by Example" in html
+    config = json.loads(re.search(r"geozonesMap\.init\((.*)\);", html).group(1))
+    assert config["plan"] == {"id": "norfolk-draft", "version": 1}
+
+
+def test_a_radius_scheme_has_no_band_areas_but_a_legend(app):
+    html = app.test_client().get("/?scheme=herefordshire-2016").get_data(as_text=True)
+    assert "Price bands" not in html and '"PCN areas"' in html
+    assert "within 4 miles of a centre" in html and "£15.76 an hour" in html
+    flat = app.test_client().get("/?region=herefordshire&scheme=herefordshire-2017")
+    assert "£15.80 an hour" in flat.get_data(as_text=True)
+
+
+def test_page_errors_are_json(app, monkeypatch):
+    client = app.test_client()
+    mismatch = client.get("/?region=norfolk&scheme=herefordshire-2016")
+    assert mismatch.status_code == 422 and "is for herefordshire" in mismatch.get_json()["detail"]
+    assert client.get("/?region=rutland").status_code == 404
+    monkeypatch.setattr(assets, "missing", lambda vendor=None: ["leaflet/leaflet.js"])
+    missing = client.get("/batch")
+    assert missing.status_code == 503 and "make assets" in missing.get_json()["detail"]
+
+
+def test_the_batch_page_offers_the_schemes_and_progress(app):
+    html = app.test_client().get("/batch?scheme=norfolk-2019").get_data(as_text=True)
+    assert 'action="/api/v1/batch/jobs"' in html and 'enctype="multipart/form-data"' in html
+    assert '<option value="norfolk-2019" selected>' in html
+    assert '<option value="herefordshire-2016">' in html and "up to 20 MB" in html
+    assert "gz-upload-bar" in html and "/static/batch.js" in html
+    assert not [u for _, u in LINKS.findall(html) if re.match(r"(https?:)?//", u)]
+
+
+def test_localise_points_folium_at_the_vendor_copies():
+    fmap = assets.localise(folium.Map(tiles=None), lambda path: f"/v/{path}")
+    assert dict(fmap.default_js)["leaflet"] == "/v/leaflet/leaflet.js"
+    assert {name for name, _ in fmap.default_css} == {
+        "leaflet_css",
+        "bootstrap_css",
+        "awesome_markers_font_css",
+        "awesome_markers_css",
+    }
+    assert folium.Map.default_js[0][1].startswith("https://")
+    assert {name for name, _ in folium.Map.default_js} == {name for name, _ in fmap.default_js}
+
+
+def test_copy_vendor_copies_the_listed_files(tmp_path):
+    modules = tmp_path / "node_modules"
+    for src in assets.VENDOR_FILES.values():
+        target = modules / src
+        if "." in target.name:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(src)
+        else:
+            (target / "a.png").parent.mkdir(parents=True, exist_ok=True)
+            (target / "a.png").write_text("png")
+    vendor = tmp_path / "vendor"
+    (vendor / "stale").mkdir(parents=True)
+    assert assets.copy_vendor(modules, vendor) == len(assets.VENDOR_FILES)
+    assert assets.missing(vendor) == [] and not (vendor / "stale").exists()
+    assert (vendor / "leaflet" / "leaflet.js").read_text() == "leaflet/dist/leaflet.js"
+    (modules / "jquery" / "dist" / "jquery.min.js").unlink()
+    with pytest.raises(DataError, match="jquery/dist/jquery.min.js; run `npm ci`"):
+        assets.copy_vendor(modules, vendor)
+
+
+def test_geojson_for_the_browser_is_simplified_wgs84(norfolk):
+    full = norfolk.districts
+    layer = to_geojson(full, ["code", "name"])
+    assert [f["properties"]["name"] for f in layer["features"]] == list(full["name"])
+    coords = [c for f in layer["features"] for c in _coords(f["geometry"]["coordinates"])]
+    assert all(0 < lon < 2 and 52 < lat < 53.1 for lon, lat in coords)
+    assert all(round(v, 5) == v for lon, lat in coords for v in (lon, lat))
+    assert len(coords) < sum(len(_coords(json.loads(full.to_json())["features"][i]["geometry"][
+        "coordinates"])) for i in range(len(full)))  # fmt: skip
+
+
+def _coords(nested):
+    if isinstance(nested[0], int | float):
+        return [nested]
+    return [c for part in nested for c in _coords(part)]
+
+
+def test_layers_are_kept_in_memory(norfolk, tmp_path):
+    layers = MapLayers(tmp_path)
+    assert layers.districts(norfolk, 1) is layers.districts(norfolk, 1)
+    assert layers.band_areas(norfolk, 1, get_scheme("herefordshire-2017")) is None
+
+
+def test_legend_lists_bands_and_the_elsewhere_rate():
+    entries = legend(get_scheme("norfolk-2019"))
+    assert [(e.label, e.rate, e.colour) for e in entries] == [
+        ("Band 1", "18.24", "#1a9850"),
+        ("Band 2", "19.68", "#fdae61"),
+        ("Band 3", "21.72", "#d73027"),
+        ("Spot rate (outside the Central Belt)", "18.24", "#969696"),
+    ]
+    assert entries[0].note == "0 to 3 miles by road"
+    assert legend(None) == []
