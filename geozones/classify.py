@@ -58,6 +58,9 @@ CLASSIFY_COLUMNS = [
 ]  # fmt: skip
 
 STRAIGHT = "straight line"
+#: Geocoder result fields the classifier carries into its answers.
+_GEOCODE_COLUMNS = ("lat", "lon", "easting", "northing", "precision", "matched", "status",
+                    "message")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -213,13 +216,21 @@ class Classifier:
         return STRAIGHT if self.scheme.method == "straight-line-radius" else None
 
     def classify(self, query: str | tuple[float, float]) -> Answer:
-        """Classify one query: text, or an (easting, northing) pair in EPSG:27700 metres."""
+        """Classify one query: text, or an (easting, northing) pair in EPSG:27700 metres.
+
+        Runs the same steps as :meth:`classify_many` on one-element arrays, with
+        the geocoder's single-query path.
+        """
         if isinstance(query, tuple):
             if len(query) != 2:
                 raise InputError(f"a point is (easting, northing) in metres; got {query!r}")
             query = f"{float(query[0])} {float(query[1])}"
-        row = self.classify_many([query]).iloc[0]
-        values = {c: (None if _missing(row[c]) else row[c]) for c in CLASSIFY_COLUMNS}
+        found = self.geocoder.geocode(query)
+        geo = {c: np.array([getattr(found, c)], dtype=object) for c in _GEOCODE_COLUMNS}
+        geo["warnings"] = np.array(["; ".join(found.warnings)], dtype=object)
+        cols = self._classify_geocoded(geo)
+        values = {c: cols[c][0] for c in CLASSIFY_COLUMNS}
+        values = {c: None if _missing(v) else v for c, v in values.items()}
         values["rate"] = None if values["rate"] is None else Decimal(values["rate"])
         values["caveats"] = tuple(c for c in (values["caveats"] or "").split("; ") if c)
         return Answer(query=str(query), scheme=self.scheme.id, **values)
@@ -234,51 +245,62 @@ class Classifier:
             ``distance_miles`` rounded to 2 decimals, ``caveats`` joined by ``"; "``.
 
         """
-        geo = self.geocoder.geocode_many(values)
-        located = geo["status"].to_numpy() == "ok"
-        out = self.classify_points(geo[["easting", "northing"]].to_numpy(dtype=float), located)
-        out.index = geo.index
-        for c in ("lat", "lon", "easting", "northing", "precision", "matched"):
-            out[c] = geo[c].to_numpy()
-        warnings = geo["warnings"].fillna("").to_numpy(dtype=object)
-        out["caveats"] = _join(warnings, out["caveats"].to_numpy(dtype=object))
-        failed = geo["status"].to_numpy() != "ok"
-        out.loc[failed, "status"] = geo.loc[failed, "status"].to_numpy()
-        out.loc[failed, "message"] = geo.loc[failed, "message"].to_numpy()
-        outside = geo["status"].to_numpy() == "outside_region"
-        out.loc[outside, "caveats"] = _join(
-            out.loc[outside, "caveats"].to_numpy(dtype=object),
-            np.full(outside.sum(), f"outside the scheme's area ({self.region.spec.title})"),
-        )
+        frame = self.geocoder.geocode_many(values)
+        geo = {c: frame[c].to_numpy(dtype=object) for c in (*_GEOCODE_COLUMNS, "warnings")}
+        out = pd.DataFrame(self._classify_geocoded(geo), index=frame.index)
         numbers = ["lat", "lon", "easting", "northing", "distance_miles"]
         out[numbers] = out[numbers].astype(float)
         return out[CLASSIFY_COLUMNS]
 
+    def _classify_geocoded(self, geo: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Classify geocoder output (arrays of :data:`_GEOCODE_COLUMNS` and warnings)."""
+        status = geo["status"]
+        xy = np.column_stack([geo["easting"], geo["northing"]]).astype(float)
+        cols = self._classify_arrays(xy, status == "ok")
+        for c in ("lat", "lon", "easting", "northing", "precision", "matched"):
+            cols[c] = geo[c]
+        cols["caveats"] = _join(np.where(pd.isna(geo["warnings"]), "", geo["warnings"]),
+                                cols["caveats"])  # fmt: skip
+        failed = status != "ok"
+        cols["status"][failed] = status[failed]
+        cols["message"][failed] = geo["message"][failed]
+        outside = status == "outside_region"
+        cols["caveats"][outside] = _join(
+            cols["caveats"][outside],
+            np.full(outside.sum(), f"outside the scheme's area ({self.region.spec.title})"),
+        )
+        return cols
+
     def classify_points(self, xy: np.ndarray, located: np.ndarray | None = None) -> pd.DataFrame:
         """Classify points (EPSG:27700 metres, shape (n, 2)); rows not ``located`` stay empty."""
+        return pd.DataFrame(self._classify_arrays(xy, located))[CLASSIFY_COLUMNS]
+
+    def _classify_arrays(
+        self, xy: np.ndarray, located: np.ndarray | None = None
+    ) -> dict[str, np.ndarray]:
+        """:meth:`classify_points` as a dict of object arrays (no DataFrame overhead)."""
         xy = np.asarray(xy, dtype=float).reshape(-1, 2)
         n = len(xy)
         ok = np.isfinite(xy).all(axis=1) if located is None else located & np.isfinite(xy).all(1)
-        out = pd.DataFrame(
-            {c: np.full(n, None, dtype=object) for c in CLASSIFY_COLUMNS}, index=range(n)
-        )
-        out["status"], out["message"], out["caveats"] = "error", "not located", ""
+        cols = {c: np.full(n, None, dtype=object) for c in CLASSIFY_COLUMNS}
+        cols["status"][:], cols["message"][:], cols["caveats"][:] = "error", "not located", ""
         if not ok.any():
-            return out
+            return cols
         rows = np.flatnonzero(ok)
         pts = xy[rows]
         district = self._districts_at(pts)
         surgery = self.surgeries.measure(pts, self.scheme.method == "road-distance-bands")
-        out.loc[rows, "district"] = pd.Series(district).map(self._district_names).to_numpy()
-        out.loc[rows, "nearest_surgery"] = surgery["label"]
+        names = self._district_names
+        cols["district"][rows] = [names.get(d) for d in district]
+        cols["nearest_surgery"][rows] = surgery["label"]
         for column, zones in self._zones_at(pts).items():
-            out.loc[rows, column] = zones
+            cols[column][rows] = zones
         priced = self._price(pts, district, surgery)
         for c, v in priced.items():
-            out.loc[rows, c] = v
-        out.loc[rows, "status"] = np.where(pd.isna(priced["band"]), "error", "ok")
-        out.loc[rows, "message"] = priced["message"]
-        return out
+            cols[c][rows] = v
+        cols["status"][rows] = np.where(pd.isna(priced["band"]), "error", "ok")
+        cols["message"][rows] = priced["message"]
+        return cols
 
     def _districts_at(self, pts: np.ndarray) -> np.ndarray:
         """District code of the unit each point lies in."""

@@ -202,7 +202,7 @@ class NearestFacility:
         self._matrix = self._graph(edge, along)
         self.node_metres: np.ndarray | None = None
         self.node_facility: np.ndarray | None = None
-        self._reachable: tuple[np.ndarray, shapely.STRtree] | None = None
+        self._reachable: tuple[np.ndarray, np.ndarray, shapely.STRtree] | None = None
 
     def _gap_cost(self, gap: np.ndarray) -> np.ndarray:
         """Metres of snap gap that count as travel under ``count_gap_beyond_m``."""
@@ -249,21 +249,25 @@ class NearestFacility:
             self._reachable = self._reached_edges()
         return self
 
-    def _reached_edges(self) -> tuple[np.ndarray, shapely.STRtree]:
-        """Edges some facility reaches (an end reached, or a facility on it) and their index."""
+    def _reached_edges(self) -> tuple[np.ndarray, np.ndarray, shapely.STRtree]:
+        """Edges some facility reaches (an end reached, or a facility on it).
+
+        Returns their positions, their geometries and a spatial index over them.
+        """
         net = self.network
         reached = np.isfinite(self.node_metres)
         edges = reached[net.edge_u] | (reached[net.edge_v] & ~net.edge_oneway)
         edges[self.facility_snap["edge"].to_numpy()[self._usable]] = True
         keep = np.flatnonzero(edges)
-        return keep, shapely.STRtree(net.geometry[keep])
+        geometry = net.geometry[keep]
+        return keep, geometry, shapely.STRtree(geometry)
 
     def _snap(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Snap addresses to the nearest edge, or the nearest reached edge if ``reachable_only``."""
         if self._reachable is None:
             return self.network.snap(xy)
-        keep, tree = self._reachable
-        edge, along, gap = snap_to_edges(tree, self.network.geometry[keep], xy)
+        keep, geometry, tree = self._reachable
+        edge, along, gap = snap_to_edges(tree, geometry, xy)
         return keep[edge], along, gap
 
     def distance_to_nearest(

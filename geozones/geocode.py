@@ -47,6 +47,7 @@ from geozones.postcodes import (
     district_key,
     format_postcode,
     sector_key,
+    sorted_lookup,
 )
 from geozones.region import RegionData, load_region
 from geozones.settings import BNG, WGS84, build_dir
@@ -780,7 +781,7 @@ class Geocoder:
         )
         inside = np.ones(n, dtype=bool)
         if self._boundary is not None:
-            inside[live] = np.isin(keys[live].astype("S7"), self._region_keys)
+            inside[live] = sorted_lookup(self._region_keys, keys[live].astype("S7")) >= 0
             other = ~live & ~lost
             inside[other] = shapely.contains_xy(self._boundary, xy[other, 0], xy[other, 1])
         return {

@@ -59,7 +59,7 @@ def district_key(keys: np.ndarray) -> np.ndarray:
     return pd.Series(keys, dtype="string").str[:-3].to_numpy(dtype=str)
 
 
-def _sorted_lookup(table: np.ndarray, queries: np.ndarray) -> np.ndarray:
+def sorted_lookup(table: np.ndarray, queries: np.ndarray) -> np.ndarray:
     """Position of each query in the sorted ``table``, or -1 when absent."""
     if len(table) == 0:
         return np.full(len(queries), -1, dtype=np.int64)
@@ -119,19 +119,19 @@ class PostcodeIndex:
 
     def find(self, keys: np.ndarray) -> np.ndarray:
         """Row of each normalised key among the live postcodes, or -1."""
-        return _sorted_lookup(self.keys, keys)
+        return sorted_lookup(self.keys, keys)
 
     def find_terminated(self, keys: np.ndarray) -> np.ndarray:
         """Row of each normalised key among the terminated postcodes, or -1."""
-        return _sorted_lookup(self.terminated_keys, keys)
+        return sorted_lookup(self.terminated_keys, keys)
 
     def find_sector(self, keys: np.ndarray) -> np.ndarray:
         """Row of each key's sector among the sector centroids, or -1."""
-        return _sorted_lookup(self.sector_keys, sector_key(keys))
+        return sorted_lookup(self.sector_keys, sector_key(keys))
 
     def find_district(self, keys: np.ndarray) -> np.ndarray:
         """Row of each key's postcode district among the district centroids, or -1."""
-        return _sorted_lookup(self.district_keys, district_key(keys))
+        return sorted_lookup(self.district_keys, district_key(keys))
 
     def frame(self) -> pd.DataFrame:
         """Live postcodes as a DataFrame: postcode, easting, northing, quality, lsoa."""
@@ -175,7 +175,7 @@ def build_postcode_index(source: Path) -> PostcodeIndex:
     oa_xy = _centroids(live["oa11cd"], live["easting"], live["northing"])
     lsoa_xy = _centroids(live["lsoa11cd"], live["easting"], live["northing"])
     live_keys = live["key"].to_numpy(dtype=str)
-    gone = lookup[_sorted_lookup(live_keys, lookup["key"].to_numpy(dtype=str)) < 0]
+    gone = lookup[sorted_lookup(live_keys, lookup["key"].to_numpy(dtype=str)) < 0]
     gone = gone.sort_values("key")
     by_oa = oa_xy.reindex(gone["oa11cd"]).to_numpy()
     by_lsoa = lsoa_xy.reindex(gone["lsoa11cd"]).to_numpy()
