@@ -1,9 +1,13 @@
 """Time the web service under gunicorn (2 workers) on loopback.
 
 * ``GET /api/v1/lookup`` for a Norwich postcode, asked again and again by a
-  small pool of threads with keep-alive sessions (targets: p50 under 10 ms,
-  p99 under 50 ms, 300 requests a second or more), then for postcodes never
-  asked before (no target: each is a fresh classification).
+  small pool of threads with keep-alive sessions, then for postcodes never
+  asked before (each a fresh classification). Targets for both: p50 under
+  10 ms, p99 under 50 ms, 300 requests a second or more. The default load is
+  one client per gunicorn worker (2), so latency is service time; the fresh
+  postcodes are then asked again by twice as many clients, for information:
+  there the latency includes queueing behind the other clients, and the load
+  generator shares the machine's 2 cores with the server.
 * ``POST /api/v1/batch`` of a 10,000-row CSV (target: under 5 s).
 
 gunicorn is started on a free 127.0.0.1 port and stopped at the end; every
@@ -106,7 +110,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--build", type=Path, default=None)
     parser.add_argument("--requests", type=int, default=3_000)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--rows", type=int, default=10_000)
     args = parser.parse_args()
     build = build_dir(args.build).resolve()
@@ -124,11 +128,15 @@ def main() -> None:
             print(f"gunicorn (2 workers) up and both warmed in {time.perf_counter() - t:.1f} s")
 
             latencies, wall = run(base, [POSTCODE] * args.requests, args.threads)
+            print(f"load: {args.threads} keep-alive clients against 2 sync workers")
             report(f"GET /lookup {POSTCODE} (answer cached)", latencies, wall, targets=True)
 
-            fresh = [str(p) for p in rng.choice(postcodes, size=min(500, args.requests))]
+            fresh = [str(p) for p in rng.choice(postcodes, size=min(2000, args.requests))]
             latencies, wall = run(base, fresh, args.threads)
-            report("GET /lookup, postcodes not asked before", latencies, wall, targets=False)
+            report("GET /lookup, postcodes not asked before", latencies, wall, targets=True)
+            again = [str(p) for p in rng.choice(postcodes, size=min(2000, args.requests))]
+            latencies, wall = run(base, again, 2 * args.threads)
+            report(f"  the same with {2 * args.threads} clients", latencies, wall, targets=False)
 
             rows = rng.choice(postcodes, size=args.rows)
             hours = rng.integers(1, 40, size=args.rows)

@@ -49,6 +49,8 @@ every address within ``max_gap_m`` of such a road gets a distance.
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -204,6 +206,15 @@ class NearestFacility:
         self.node_facility: np.ndarray | None = None
         self._reachable: tuple[np.ndarray, np.ndarray, shapely.STRtree] | None = None
 
+    @cached_property
+    def _facility_values(self) -> dict[str, np.ndarray]:
+        """The facility columns copied into answers, as object arrays (read once)."""
+        return {
+            column: self.facilities[column].to_numpy(dtype=object)
+            for column in FACILITY_COLUMNS
+            if column in self.facilities
+        }
+
     def _gap_cost(self, gap: np.ndarray) -> np.ndarray:
         """Metres of snap gap that count as travel under ``count_gap_beyond_m``."""
         if self.count_gap_beyond_m is None:
@@ -294,9 +305,44 @@ class NearestFacility:
             snaps to) or ``off_network`` (snap gap over ``max_gap_m``).
 
         """
+        metres, facility, gap, status = self.nearest(points_xy(points, "points"))
+        reached = status == OK
+        out = pd.DataFrame(
+            {
+                "metres": metres,
+                "miles": metres / METRES_PER_MILE,
+                "facility": pd.arrays.IntegerArray(np.where(reached, facility, 0), ~reached),
+            },
+            index=points.index if isinstance(points, pd.Series | pd.DataFrame) else None,
+        )
+        for column, values in self._facility_values.items():
+            out[column] = np.where(reached, values[np.maximum(facility, 0)], None)
+        out["snap_gap_m"] = gap
+        out["status"] = status
+        return out
+
+    def nearest(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`distance_to_nearest` as bare arrays, for callers on a hot path.
+
+        Parameters
+        ----------
+        xy : ndarray of shape (n, 2)
+            Points, EPSG:27700 metres (already checked, e.g. by :func:`points_xy`).
+
+        Returns
+        -------
+        metres : ndarray of float64
+            Road distance (NaN unless status is ok).
+        facility : ndarray of int64
+            Position of the nearest facility (-1 unless status is ok).
+        snap_gap_m : ndarray of float64
+            Metres from the point to the road.
+        status : ndarray of str
+            ``ok``, ``unreachable`` or ``off_network``.
+
+        """
         if self.node_metres is None:
             self.solve()
-        xy = points_xy(points, "points")
         net = self.network
         edge, along, gap = self._snap(xy)
         length = net.edge_length[edge]
@@ -316,21 +362,7 @@ class NearestFacility:
         reached = np.isfinite(metres) & ~off
         status = np.where(off, OFF_NETWORK, np.where(reached, OK, UNREACHABLE))
         metres = np.where(reached, metres + self._gap_cost(gap), np.nan)
-        out = pd.DataFrame(
-            {
-                "metres": metres,
-                "miles": metres / METRES_PER_MILE,
-                "facility": pd.arrays.IntegerArray(np.where(reached, facility, 0), ~reached),
-            },
-            index=points.index if isinstance(points, pd.Series | pd.DataFrame) else None,
-        )
-        for column in FACILITY_COLUMNS:
-            if column in self.facilities:
-                values = self.facilities[column].to_numpy(dtype=object)
-                out[column] = np.where(reached, values[np.maximum(facility, 0)], None)
-        out["snap_gap_m"] = gap
-        out["status"] = status
-        return out
+        return metres, np.where(reached, facility, -1), gap, status
 
     def _same_edge(
         self, edge: np.ndarray, along: np.ndarray, metres: np.ndarray, facility: np.ndarray

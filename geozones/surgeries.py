@@ -82,22 +82,29 @@ class NearestSurgery:
             metres = spread = np.full(len(pts), np.nan)
             status = np.full(len(pts), "ok", dtype=object)
         elif self.method == ROAD:
-            road = self._road.distance_to_nearest(pts)
-            status = road["status"].to_numpy(dtype=object)
-            metres = road["metres"].to_numpy(dtype=float)
-            index = np.where(status == "ok", road["facility"].fillna(-1).to_numpy(dtype=int), index)
+            metres, facility, _, status = self._road.nearest(pts)
+            status = status.astype(object)
+            index = np.where(facility >= 0, facility, index)
             spread = np.full(len(pts), EDGE_CAVEAT_M)
         else:
             metres, low, high = load_circuity(self.build).estimate(straight)
             spread = np.maximum(metres - low, high - metres)
             status = np.full(len(pts), "ok", dtype=object)
-        practices = self.practices
-        label = (practices["name"] + " (" + practices["code"] + ")").to_numpy(dtype=object)
+        label, pcn = self._labels
         return {
             "metres": metres,
             "spread_m": spread,
             "status": status,
             "index": index,
             "label": label[index],
-            "pcn_name": practices["pcn_name"].to_numpy(dtype=object)[index],
+            "pcn_name": pcn[index],
         }
+
+    @cached_property
+    def _labels(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each practice's "name (code)" and PCN name, as object arrays."""
+        p = self.practices
+        return (
+            (p["name"] + " (" + p["code"] + ")").to_numpy(dtype=object),
+            p["pcn_name"].to_numpy(dtype=object),
+        )

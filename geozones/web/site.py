@@ -123,8 +123,7 @@ class Site:
     def store_stamp(self) -> tuple[int, int]:
         """Modification times (ns) of the plan store and its write-ahead log (changed by a save)."""
         wal = self.store_path.with_name(STORE_FILE + "-wal")
-        store, log = (p.stat().st_mtime_ns if p.exists() else 0 for p in (self.store_path, wal))
-        return store, log
+        return _mtime_ns(self.store_path), _mtime_ns(wal)
 
     @cached_property
     def layers(self) -> MapLayers:
@@ -185,3 +184,14 @@ def _classifier(scheme_id: str, build: Path, stamp: int, store: Path) -> Classif
 def site() -> Site:
     """The :class:`Site` of the current app."""
     return current_app.extensions["geozones"]
+
+
+def _mtime_ns(path: Path) -> int:
+    """Modification time of ``path`` in ns, 0 when it does not exist.
+
+    SQLite removes its write-ahead log when the last connection closes, at any moment.
+    """
+    try:
+        return path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return 0
