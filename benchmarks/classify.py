@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from geozones.classify import Classifier
+from geozones.classifier import Classifier
 from geozones.region import load_region
 
 

@@ -3,6 +3,8 @@
 The main entry points load on first use, so ``import geozones`` stays light:
 
 - :func:`load_region`: a built region's layers (EPSG:27700).
+- :func:`classify`: band or class, rate, zone, lot and PCN of an address, postcode,
+  place or point under a council's scheme.
 - :func:`show_versions`: versions of geozones and its stack, for bug reports.
 """
 
@@ -17,6 +19,9 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "load_region": "geozones.region",
     "RegionData": "geozones.region",
+    "classify": "geozones.classifier",
+    "Classifier": "geozones.classifier",
+    "Answer": "geozones.classifier",
 }
 
 

@@ -183,7 +183,7 @@ def geocode(
 @click.option("--build", type=_PATH, help=_OUT_HELP)
 def lookup(query: tuple[str, ...], scheme_id: str, as_json: bool, build: Path | None) -> None:
     """Band or class, rate, distance, district, PCN and caveats of an address, postcode or place."""
-    from geozones.classify import classify
+    from geozones.classifier import classify
 
     answer = classify(" ".join(query), scheme_id, build)
     if as_json:
@@ -198,7 +198,7 @@ def lookup(query: tuple[str, ...], scheme_id: str, as_json: bool, build: Path | 
 @click.option("--build", type=_PATH, help=_OUT_HELP)
 def band(query: tuple[str, ...], region: str, build: Path | None) -> None:
     """Road distance to the nearest GP surgery and the band it gives (where the region has one)."""
-    from geozones.classify import Classifier
+    from geozones.classifier import Classifier
     from geozones.geocode import Geocoder
     from geozones.region import load_region
     from geozones.schemes import list_schemes
@@ -234,7 +234,7 @@ def classify_command(
     infile: Path, outfile: Path, scheme_id: str, column: str | None, build: Path | None
 ) -> None:
     """Geocode and classify every row of a package list, adding band, rate, district, PCN..."""
-    from geozones.classify import classify_file
+    from geozones.classifier import classify_file
 
     counts = classify_file(infile, outfile, scheme_id, column, build)
     total = sum(counts.values())

@@ -10,7 +10,7 @@
 # %%
 import pandas as pd
 
-from geozones.classify import Classifier
+from geozones.classifier import Classifier
 from geozones.pricing import hourly_rate, zone_table
 from geozones.schemes import get_scheme
 from geozones.settings import source_dir

@@ -8,7 +8,7 @@
 # %%
 import pandas as pd
 
-from geozones.classify import Classifier
+from geozones.classifier import Classifier
 from geozones.pricing import zone_table
 from geozones.region import load_region
 from geozones.schemes import get_scheme

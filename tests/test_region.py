@@ -29,6 +29,8 @@ def test_package_level_entry_points(rutland, build_root, capsys):
     import geozones
 
     assert geozones.load_region("rutland", build_root).name == "rutland"
+    answer = geozones.classify("LE15 6NT", "rutland-demo", build_root)
+    assert isinstance(answer, geozones.Answer) and answer.band == "Band 1"
     geozones.show_versions()
     out = capsys.readouterr().out
     assert "geozones  0.1.0" in out and "shapely" in out

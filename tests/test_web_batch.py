@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from geozones._errors import ConflictError, InputError, NotFoundError
-from geozones.classify import CLASSIFY_COLUMNS, Classifier
+from geozones.classifier import CLASSIFY_COLUMNS, Classifier
 from geozones.schemes import get_scheme
 from geozones.web.batch import (
     CHUNK_ROWS,

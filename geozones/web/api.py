@@ -1,6 +1,6 @@
 """The JSON API under ``/api/v1`` (described by :mod:`geozones.web.openapi`).
 
-Answers are those of :class:`geozones.classify.Classifier`; one-place lookups
+Answers are those of :class:`geozones.classifier.Classifier`; one-place lookups
 are kept in a bounded per-process cache keyed by the region's build, so a
 rebuilt region answers afresh.
 """
@@ -23,7 +23,7 @@ from werkzeug.exceptions import BadRequest
 from werkzeug.utils import secure_filename
 
 from geozones._errors import InputError
-from geozones.classify import CLASSIFY_COLUMNS, Answer, Classifier
+from geozones.classifier import CLASSIFY_COLUMNS, Answer, Classifier
 from geozones.region import NETWORK_DIR
 from geozones.schemes import Scheme
 from geozones.settings import BNG, WGS84

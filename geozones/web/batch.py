@@ -2,9 +2,9 @@
 
 An upload (CSV or XLSX) is read by :func:`geozones.tabular.read_table` and its
 address column found by :func:`geozones.tabular.detect_column`; the rows are
-classified by :meth:`geozones.classify.Classifier.classify_many` in chunks, so a
+classified by :meth:`geozones.classifier.Classifier.classify_many` in chunks, so a
 job can report its progress. The result is the upload with
-:data:`~geozones.classify.CLASSIFY_COLUMNS` added (as ``geozones classify``
+:data:`~geozones.classifier.CLASSIFY_COLUMNS` added (as ``geozones classify``
 does), written as CSV with every cell that a spreadsheet would run as a formula
 escaped.
 
@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from geozones._errors import ConflictError, GeozonesError, InputError, NotFoundError
-from geozones.classify import CLASSIFY_COLUMNS, Classifier
+from geozones.classifier import CLASSIFY_COLUMNS, Classifier
 from geozones.pricing import zone_table
 from geozones.schemes import Scheme
 from geozones.tabular import detect_column, read_table

@@ -13,7 +13,7 @@ import pandas as pd
 from flask import current_app
 
 from geozones._errors import NotFoundError
-from geozones.classify import Classifier
+from geozones.classifier import Classifier
 from geozones.region import GPKG_FILE, REPORT_FILE, RegionData, load_region
 from geozones.regions import REGIONS, RegionSpec, get_region_spec
 from geozones.schemes import Scheme, get_scheme, list_schemes

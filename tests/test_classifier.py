@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from geozones.classify import Classifier
+from geozones.classifier import Classifier
 from geozones.cli import main
 from geozones.schemes import get_scheme
 from geozones.settings import METRES_PER_MILE
