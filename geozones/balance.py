@@ -500,20 +500,7 @@ def _swap_pairs(a: np.ndarray, b: np.ndarray, k: int) -> tuple[np.ndarray, np.nd
 def _unit_demand(units: UnitLayer, demand: Demand | pd.DataFrame) -> tuple[np.ndarray, bool]:
     """Hours a week per unit in layer order, and whether the demand is modelled."""
     frame = demand.units if isinstance(demand, Demand) else demand
-    missing = [c for c in DEMAND_COLUMNS if c not in frame.columns]
-    if missing:
-        raise InputError(
-            f"demand is missing column(s) {', '.join(missing)}; it needs "
-            f"{', '.join(DEMAND_COLUMNS)} (one row per unit or per package)"
-        )
-    codes = frame["unit"].astype(str).to_numpy()
-    position = units.positions(codes)
-    unknown = np.flatnonzero(position < 0)
-    if len(unknown):
-        raise InputError(
-            f"demand has {len(unknown)} unit code(s) that {units.region.name}'s {units.layer} "
-            f"layer does not have, e.g. {codes[unknown[0]]!r} in row {unknown[0] + 1}"
-        )
+    position = units.demand_positions(frame, DEMAND_COLUMNS)
     hours = pd.to_numeric(frame["weekly_hours"], errors="coerce").to_numpy(dtype=float)
     bad = np.flatnonzero(~np.isfinite(hours) | (hours < 0))
     if len(bad):

@@ -470,27 +470,14 @@ class ZonePlan:
         }
 
     def _demand(self, demand: pd.DataFrame, labels: np.ndarray, layer: UnitLayer) -> pd.DataFrame:
-        missing = [c for c in DEMAND_COLUMNS if c not in demand.columns]
-        if missing:
-            raise InputError(
-                f"demand is missing column(s) {', '.join(missing)}; it needs "
-                f"{', '.join(DEMAND_COLUMNS)} (and optionally rate, modelled)"
-            )
-        codes = demand["unit"].astype(str).to_numpy()
-        pos = layer.positions(codes)
-        unknown = np.flatnonzero(pos < 0)
-        if len(unknown):
-            raise InputError(
-                f"demand has {len(unknown)} unit code(s) that {self.region.name}'s "
-                f"{self.unit_layer} layer does not have, e.g. {codes[unknown[0]]!r} "
-                f"in row {unknown[0] + 1}"
-            )
+        pos = layer.demand_positions(demand, DEMAND_COLUMNS)
         label = labels[pos]
         loose = np.flatnonzero(label < 0)
         if len(loose):
             raise InputError(
                 f"demand in {len(loose)} row(s) falls in units of plan {self.name} without a "
-                f"zone, e.g. unit {codes[loose[0]]!r} in row {loose[0] + 1}; assign them first"
+                f"zone, e.g. unit {demand['unit'].iloc[loose[0]]!r} in row {loose[0] + 1}; "
+                "assign them first"
             )
         work = pd.DataFrame(
             {

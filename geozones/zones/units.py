@@ -156,6 +156,34 @@ class UnitLayer:
         """Position of each code in the layer, -1 where the layer has no such unit."""
         return self.codes.get_indexer(pd.Index(codes))
 
+    def demand_positions(self, demand: pd.DataFrame, columns: tuple[str, ...]) -> np.ndarray:
+        """Position in this layer of each demand row's ``unit``.
+
+        Raises
+        ------
+        InputError
+            A required column is missing, or a unit code is not in the layer
+            (naming the first such row).
+
+        """
+        missing = [c for c in columns if c not in demand.columns]
+        if missing:
+            raise InputError(
+                f"demand is missing column(s) {', '.join(missing)}; it needs "
+                f"{', '.join(columns)} (one row per unit or per package; optionally rate "
+                "and modelled)"
+            )
+        codes = demand["unit"].astype(str).to_numpy()
+        positions = self.positions(codes)
+        unknown = np.flatnonzero(positions < 0)
+        if len(unknown):
+            raise InputError(
+                f"demand has {len(unknown)} unit code(s) that {self.region.name}'s "
+                f"{self.layer} layer does not have, e.g. {codes[unknown[0]]!r} "
+                f"in row {unknown[0] + 1}"
+            )
+        return positions
+
     @cached_property
     def _pairs(self) -> tuple[np.ndarray, np.ndarray]:
         a, b = shapely.STRtree(self.geoms).query(
