@@ -22,7 +22,6 @@ path with one row.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from decimal import Decimal
@@ -34,8 +33,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from tqdm import tqdm
 
+from geozones._chunks import in_chunks, progress_bar
 from geozones._errors import InputError
 from geozones.bands import band_for_distance, banding_applies, near_edge, urban_rural
 from geozones.geocode import CHUNK_ROWS, Geocoder
@@ -424,6 +423,18 @@ class Classifier:
         }
 
 
+def with_classification(table: pd.DataFrame, result: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with :data:`CLASSIFY_COLUMNS` of ``result`` added, row for row.
+
+    An added column whose name the table already has is prefixed ``geozones_``.
+    """
+    out = table.copy()
+    taken = set(map(str, table.columns))
+    for c in CLASSIFY_COLUMNS:
+        out[f"geozones_{c}" if c in taken else c] = result[c].to_numpy()
+    return out
+
+
 def classify_file(
     infile: Path, outfile: Path, scheme_id: str, column: str | None = None,
     build: Path | None = None, chunk_rows: int = CHUNK_ROWS,
@@ -435,19 +446,9 @@ def classify_file(
     """
     table, column = open_table(infile, outfile, column)
     classifier = Classifier.for_scheme(scheme_id, build)
-    parts = []
-    with tqdm(total=len(table), unit="row", desc="classifying", file=sys.stderr,
-              disable=len(table) <= chunk_rows) as bar:  # fmt: skip
-        for start in range(0, len(table), chunk_rows):
-            chunk = table[column].iloc[start : start + chunk_rows]
-            parts.append(classifier.classify_many(chunk))
-            bar.update(len(chunk))
-    result = pd.concat(parts) if parts else classifier.classify_many([])
-    out = table.copy()
-    taken = set(map(str, table.columns))
-    for c in CLASSIFY_COLUMNS:
-        out[f"geozones_{c}" if c in taken else c] = result[c].to_numpy()
-    write_table(out, outfile)
+    with progress_bar(len(table), "classifying", len(table) > chunk_rows) as done:
+        result = in_chunks(table[column], classifier.classify_many, chunk_rows, done)
+    write_table(with_classification(table, result), outfile)
     return result["status"].value_counts().to_dict()
 
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import math
 import re
-import sys
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
@@ -37,8 +36,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
 from pyproj import Transformer
-from tqdm import tqdm
 
+from geozones._chunks import in_chunks, progress_bar
 from geozones._errors import InputError
 from geozones.postcodes import (
     INDEX_FILE,
@@ -684,15 +683,8 @@ class Geocoder:
                 f"no column '{column}' in the table; its columns are: "
                 + ", ".join(map(str, table.columns))
             )
-        parts = []
-        with tqdm(
-            total=len(table), unit="row", desc="geocoding", file=sys.stderr, disable=not progress
-        ) as bar:
-            for start in range(0, len(table), chunk_rows):
-                chunk = table[column].iloc[start : start + chunk_rows]
-                parts.append(self.geocode_many(chunk))
-                bar.update(len(chunk))
-        result = pd.concat(parts) if parts else self.geocode_many([])
+        with progress_bar(len(table), "geocoding", progress) as done:
+            result = in_chunks(table[column], self.geocode_many, chunk_rows, done)
         out = table.copy()
         for c, name in zip(RESULT_COLUMNS, result_columns(table.columns), strict=True):
             out[name] = result[c].to_numpy()

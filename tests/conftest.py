@@ -16,6 +16,7 @@ from geozones.region import RegionData
 from geozones.regions import REGIONS
 from geozones.settings import source_dir
 from geozones.zones.store import INSTANCE_ENV
+from geozones.zones.units import UnitLayer, load_units
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -93,6 +94,12 @@ def herefordshire(source: Path, build_root: Path, gb_index: PostcodeIndex) -> Re
 def hertfordshire(source: Path, build_root: Path, gb_index: PostcodeIndex) -> RegionData:
     """Hertfordshire's ten districts (no road extract in the sources)."""
     return _build("hertfordshire", source, build_root, gb_index, roads=False)
+
+
+@pytest.fixture(scope="session")
+def herefordshire_units(herefordshire: RegionData) -> UnitLayer:
+    """Herefordshire's LSOAs as a unit layer (polygons, adjacency, weighted points)."""
+    return load_units(herefordshire, "units")
 
 
 @pytest.fixture(scope="session")

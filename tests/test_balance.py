@@ -17,20 +17,18 @@ from geozones.balance import (
     improve,
     lot_report,
 )
-from geozones.cli import main
 from geozones.demand import modelled_demand, read_demand
 from geozones.pricing import hourly_rate
 from geozones.schemes import get_scheme
 from geozones.settings import source_dir
 from geozones.zones.plan import ZonePlan
-from geozones.zones.units import load_units
 
 SAMPLE = source_dir() / "samples" / "herefordshire_packages_sample.csv"
 
 
 @pytest.fixture(scope="module")
-def units(herefordshire):
-    return load_units(herefordshire, "units")
+def units(herefordshire_units):
+    return herefordshire_units
 
 
 @pytest.fixture(scope="module")
@@ -176,21 +174,11 @@ def test_the_report_without_a_scheme_has_no_cost(five, ordinary):
     assert (report["viability"].iloc[:-1] == "viable").all()
 
 
-def run(capsys, *args):
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = exc.code
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
-def test_the_command_prints_writes_and_saves_then_improves(capsys, tmp_path, build_root, units):
+def test_the_command_prints_writes_and_saves_then_improves(run_cli, tmp_path, build_root, units):
     where = ["--build", str(build_root), "--store", str(tmp_path / "zones.sqlite")]
     lots = ["--region", "herefordshire", "--pathway", "D", "--tolerance", "0.05"]
     out_file = tmp_path / "d.geojson"
-    code, out, err = run(capsys, "balance", *lots, "--lots", "2", "-o", str(out_file), *where)
+    code, out, err = run_cli("balance", *lots, "--lots", "2", "-o", str(out_file), *where)
     assert code == 0, err
     assert "modelled=True" in out and "Complex" not in out
     assert "target (within 5.0% of the mean hours) met" in out
@@ -199,8 +187,8 @@ def test_the_command_prints_writes_and_saves_then_improves(capsys, tmp_path, bui
     written = json.loads(out_file.read_text())
     assert all(f["properties"]["modelled"] for f in written["features"])
     assert "modelled=True" in written["geozones"]["notes"]
-    code, out, err = run(
-        capsys, "balance", *lots, "--improve", "herefordshire-d-2-lots", "--demand", str(SAMPLE),
+    code, out, err = run_cli(
+        "balance", *lots, "--improve", "herefordshire-d-2-lots", "--demand", str(SAMPLE),
         "-o", str(tmp_path / "d2.csv"), *where,
     )  # fmt: skip
     assert code == 0, err
@@ -208,9 +196,9 @@ def test_the_command_prints_writes_and_saves_then_improves(capsys, tmp_path, bui
     assert "saved herefordshire-d-2-lots version 2" in out
 
 
-def test_the_command_names_the_unit_of_an_impossible_target(capsys, tmp_path, build_root):
-    code, _, err = run(
-        capsys, "balance", "--region", "herefordshire", "--lots", "5", "--pathway", "O",
+def test_the_command_names_the_unit_of_an_impossible_target(run_cli, tmp_path, build_root):
+    code, _, err = run_cli(
+        "balance", "--region", "herefordshire", "--lots", "5", "--pathway", "O",
         "--max-hours", "150", "-o", str(tmp_path / "x.geojson"),
         "--build", str(build_root), "--store", str(tmp_path / "zones.sqlite"),
     )  # fmt: skip

@@ -13,14 +13,13 @@ from geozones.demand import (
     read_demand,
 )
 from geozones.settings import source_dir
-from geozones.zones.units import load_units
 
 SAMPLE = source_dir() / "samples" / "herefordshire_packages_sample.csv"
 
 
 @pytest.fixture(scope="module")
-def units(herefordshire):
-    return load_units(herefordshire, "units")
+def units(herefordshire_units):
+    return herefordshire_units
 
 
 @pytest.fixture(scope="module")

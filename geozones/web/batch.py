@@ -32,8 +32,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from geozones._chunks import in_chunks
 from geozones._errors import ConflictError, GeozonesError, InputError, NotFoundError
-from geozones.classifier import CLASSIFY_COLUMNS, Classifier
+from geozones.classifier import Classifier, with_classification
 from geozones.pricing import zone_table
 from geozones.schemes import Scheme
 from geozones.tabular import detect_column, read_table
@@ -117,19 +118,8 @@ def classify_table(
         where it already has a column of that name), and the classification alone.
 
     """
-    table = upload.table
-    parts = []
-    for start in range(0, len(table), CHUNK_ROWS):
-        parts.append(
-            classifier.classify_many(table[upload.column].iloc[start : start + CHUNK_ROWS])
-        )
-        if progress is not None:
-            progress(min(start + CHUNK_ROWS, len(table)))
-    result = pd.concat(parts) if parts else classifier.classify_many([])
-    out = table.copy()
-    taken = set(map(str, table.columns))
-    for c in CLASSIFY_COLUMNS:
-        out[f"geozones_{c}" if c in taken else c] = result[c].to_numpy()
+    result = in_chunks(upload.table[upload.column], classifier.classify_many, CHUNK_ROWS, progress)
+    out = with_classification(upload.table, result)
     return out, result.reset_index(drop=True)
 
 
