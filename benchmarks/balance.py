@@ -30,10 +30,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geozones.balance import Constraints, balance, lot_report
-from geozones.demand import Demand, PublishedDemand, modelled_demand, published_demand
-from geozones.region import load_region
-from geozones.settings import build_dir
+from geozones._settings import build_dir
+from geozones.balance.solver import Constraints, balance, lot_report
+from geozones.demand.packages import Demand, PublishedDemand, modelled_demand, published_demand
+from geozones.regions.data import load_region
 from geozones.zones.plan import ZonePlan
 from geozones.zones.units import UnitLayer, load_units
 

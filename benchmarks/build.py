@@ -11,9 +11,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from geozones.build import build_region, ensure_postcode_index
-from geozones.regions import expand_region_names, get_region_spec
-from geozones.settings import source_dir
+from geozones._settings import source_dir
+from geozones.regions.build import build_region, ensure_postcode_index
+from geozones.regions.specs import expand_region_names, get_region_spec
+from geozones.zones.derived import DERIVED_LAYERS
 
 
 def main() -> None:
@@ -30,7 +31,7 @@ def main() -> None:
         index = ensure_postcode_index(source, out)
         print(f"GB postcode index: {len(index):,} postcodes in {time.perf_counter() - t:.1f} s")
         for name in names:
-            result = build_region(get_region_spec(name), source, out, index)
+            result = build_region(get_region_spec(name), source, out, index, derive=DERIVED_LAYERS)
             counts = ", ".join(f"{k} {v:,}" for k, v in result.counts.items())
             print(f"{name:<14} {result.seconds:6.1f} s  ({counts})")
         print(f"all regions:   {time.perf_counter() - total:6.1f} s (target: under 180 s)")

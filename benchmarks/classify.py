@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from geozones.classifier import Classifier
-from geozones.region import load_region
+from geozones.regions.data import load_region
+from geozones.zones.lookup import classifier_for
 
 
 def main() -> None:
@@ -24,7 +24,7 @@ def main() -> None:
     postcodes = region.postcodes.loc[region.postcodes["in_region"], "postcode"].to_numpy()
     sample = np.random.default_rng(0).choice(postcodes, size=args.rows)
     t = time.perf_counter()
-    classifier = Classifier.for_scheme("norfolk-2019", args.build)
+    classifier = classifier_for("norfolk-2019", args.build)
     classifier.classify("NR1 3QU")
     setup = time.perf_counter() - t
     t = time.perf_counter()

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-from geozones.geocode import Geocoder
-from geozones.postcodes import INDEX_FILE, PostcodeIndex, format_postcode
-from geozones.region import load_region
-from geozones.settings import build_dir
+from geozones._settings import build_dir
+from geozones.geocode.geocoder import Geocoder
+from geozones.regions.data import load_region
+from geozones.regions.postcodes import INDEX_FILE, PostcodeIndex, format_postcode
 
 SEED = 20251122
 
@@ -61,7 +61,7 @@ def mixed_inputs(keys: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--build", type=Path, help="build folder (default: geozones.settings)")
+    parser.add_argument("--build", type=Path, help="build folder (default: geozones._settings)")
     parser.add_argument("--region", default="norfolk", help="region for the geocoder")
     args = parser.parse_args()
     folder = build_dir(args.build)

@@ -27,13 +27,13 @@ import numpy as np
 import osmnx as ox
 from _timing import best_of
 
-from geozones.build import build_region, ensure_postcode_index
-from geozones.distance import NearestFacility
-from geozones.network import RoadNetwork, build_network
-from geozones.region import RegionData
-from geozones.regions import REGIONS
-from geozones.settings import METRES_PER_MILE, source_dir
-from geozones.sources import source_path
+from geozones._settings import METRES_PER_MILE, source_dir
+from geozones.distance.facility import NearestFacility
+from geozones.network.graph import RoadNetwork, build_network
+from geozones.regions.build import build_region, ensure_postcode_index
+from geozones.regions.data import RegionData
+from geozones.regions.specs import REGIONS
+from geozones.sources.readers import source_path
 
 SAMPLE = 200
 SEED = 20191  # the acceptance test's sample of Rutland postcodes

@@ -32,8 +32,8 @@ from pathlib import Path
 import numpy as np
 import requests
 
-from geozones.region import load_region
-from geozones.settings import PROJECT_ROOT, build_dir
+from geozones._settings import build_dir
+from geozones.regions.data import load_region
 
 SCHEME = "norfolk-2019"
 POSTCODE = "NR1 3QU"
@@ -56,7 +56,7 @@ def start_gunicorn(build: Path, instance: Path, port: int) -> subprocess.Popen:
         sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
         "--log-level", "warning", "app:app",
     ]  # fmt: skip
-    return subprocess.Popen(command, cwd=PROJECT_ROOT, env=env)
+    return subprocess.Popen(command, cwd=Path(__file__).resolve().parent.parent, env=env)
 
 
 def wait_until_up(base: str, server: subprocess.Popen, timeout_s: float = 60) -> None:

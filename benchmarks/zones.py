@@ -20,9 +20,9 @@ import numpy as np
 import pandas as pd
 from _timing import best_of
 
-from geozones.region import RegionData, load_region
-from geozones.schemes import get_scheme
-from geozones.settings import build_dir
+from geozones._settings import build_dir
+from geozones.regions.data import RegionData, load_region
+from geozones.schemes.scheme import get_scheme
 from geozones.zones.builders import pcn_plan
 from geozones.zones.plan import ZonePlan
 

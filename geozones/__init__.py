@@ -17,11 +17,11 @@ __version__ = "0.1.0"
 
 #: Public name -> module defining it.
 _EXPORTS = {
-    "load_region": "geozones.region",
-    "RegionData": "geozones.region",
-    "classify": "geozones.classifier",
-    "Classifier": "geozones.classifier",
-    "Answer": "geozones.classifier",
+    "load_region": "geozones.regions.data",
+    "RegionData": "geozones.regions.data",
+    "classify": "geozones.zones.lookup",
+    "Classifier": "geozones.classification.classifier",
+    "Answer": "geozones.classification.classifier",
 }
 
 

@@ -10,13 +10,13 @@
 # %%
 import pandas as pd
 
-from geozones.classifier import Classifier
-from geozones.pricing import hourly_rate, zone_table
-from geozones.schemes import get_scheme
-from geozones.settings import source_dir
+from geozones._settings import source_dir
+from geozones.schemes.pricing import hourly_rate, zone_table
+from geozones.schemes.scheme import get_scheme
+from geozones.zones.lookup import classifier_for
 
 packages = pd.read_csv(source_dir() / "samples" / "herefordshire_packages_sample.csv")
-answers = Classifier.for_scheme("herefordshire-2016").classify_many(packages["address"])
+answers = classifier_for("herefordshire-2016").classify_many(packages["address"])
 priced = packages.join(answers[["band", "rate", "distance_miles", "status", "message"]])
 print(priced["status"].value_counts())
 

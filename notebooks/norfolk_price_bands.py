@@ -8,11 +8,11 @@
 # %%
 import pandas as pd
 
-from geozones.classifier import Classifier
-from geozones.pricing import zone_table
-from geozones.region import load_region
-from geozones.schemes import get_scheme
-from geozones.settings import source_dir
+from geozones._settings import source_dir
+from geozones.regions.data import load_region
+from geozones.schemes.pricing import zone_table
+from geozones.schemes.scheme import get_scheme
+from geozones.zones.lookup import classifier_for
 
 region = load_region("norfolk")
 print(region.report["counts"])
@@ -23,7 +23,7 @@ print(region.report["counts"])
 # Central Belt the spot rate applies and the answer says so.
 
 # %%
-classifier = Classifier.for_scheme("norfolk-2019")
+classifier = classifier_for("norfolk-2019")
 for query in ["NR1 3QU", "Little Snoring", "PE30 1EX"]:
     answer = classifier.classify(query)
     print(

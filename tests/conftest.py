@@ -9,12 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from geozones.build import build_region, ensure_postcode_index, update_circuity
-from geozones.cli import main
-from geozones.postcodes import PostcodeIndex
-from geozones.region import RegionData
-from geozones.regions import REGIONS
-from geozones.settings import source_dir
+from geozones._settings import source_dir
+from geozones.cli.main import main
+from geozones.distance.circuity import update_circuity
+from geozones.regions.build import build_region, ensure_postcode_index
+from geozones.regions.data import RegionData
+from geozones.regions.postcodes import PostcodeIndex
+from geozones.regions.specs import REGIONS
+from geozones.zones.derived import DERIVED_LAYERS
 from geozones.zones.store import INSTANCE_ENV
 from geozones.zones.units import UnitLayer, load_units
 
@@ -68,7 +70,7 @@ def gb_index(source: Path, build_root: Path) -> PostcodeIndex:
 
 def _build(name: str, source: Path, out: Path, index: PostcodeIndex, roads: bool) -> RegionData:
     spec = REGIONS[name] if roads else dataclasses.replace(REGIONS[name], roads=None)
-    result = build_region(spec, source, out, index)
+    result = build_region(spec, source, out, index, derive=DERIVED_LAYERS)
     return RegionData(spec, result.path)
 
 

@@ -7,7 +7,8 @@ import pytest
 import shapely
 
 from geozones._errors import InputError
-from geozones.balance import (
+from geozones._settings import source_dir
+from geozones.balance.solver import (
     MOVE_COLUMNS,
     REPORT_COLUMNS,
     Constraints,
@@ -17,10 +18,9 @@ from geozones.balance import (
     improve,
     lot_report,
 )
-from geozones.demand import modelled_demand, read_demand
-from geozones.pricing import hourly_rate
-from geozones.schemes import get_scheme
-from geozones.settings import source_dir
+from geozones.demand.packages import modelled_demand, read_demand
+from geozones.schemes.pricing import hourly_rate
+from geozones.schemes.scheme import get_scheme
 from geozones.zones.plan import ZonePlan
 
 SAMPLE = source_dir() / "samples" / "herefordshire_packages_sample.csv"

@@ -4,9 +4,15 @@ import numpy as np
 import pytest
 
 from geozones._errors import InputError
-from geozones.bands import band_for_distance, band_index, banding_applies, near_edge, urban_rural
-from geozones.schemes import get_scheme
-from geozones.settings import METRES_PER_MILE
+from geozones._settings import METRES_PER_MILE
+from geozones.schemes.bands import (
+    band_for_distance,
+    band_index,
+    banding_applies,
+    near_edge,
+    urban_rural,
+)
+from geozones.schemes.scheme import get_scheme
 
 MILE = METRES_PER_MILE
 #: Hereford city centre, roughly, in EPSG:27700 metres.

@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 
 from geozones._errors import SourceError
-from geozones.build import build_region
-from geozones.region import RegionData
-from geozones.regions import REGIONS
-from geozones.settings import BNG
+from geozones._settings import BNG
+from geozones.regions.build import build_region
+from geozones.regions.data import RegionData
+from geozones.regions.specs import REGIONS
 
 NORFOLK_DISTRICTS = ["Breckland", "Broadland", "Great Yarmouth", "King's Lynn and West Norfolk",
                      "North Norfolk", "Norwich", "South Norfolk"]  # fmt: skip
@@ -173,7 +173,7 @@ def test_regions_without_roads_have_no_band_areas(herefordshire):
 
 def test_an_unresolved_scheme_centre_is_an_error(herefordshire):
     from geozones._errors import DataError
-    from geozones.build import scheme_centres
+    from geozones.schemes.centres import scheme_centres
 
     places = herefordshire.places[herefordshire.places["name"] != "Kington"]
     with pytest.raises(DataError, match=r"herefordshire-2016 .* names centre\(s\) Kington"):

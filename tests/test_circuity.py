@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from geozones._errors import BuildMissingError, DataError
-from geozones.circuity import load_circuity, measure_circuity
+from geozones.distance.circuity import load_circuity, measure_circuity
 
 
 @pytest.fixture(scope="module")

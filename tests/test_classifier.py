@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
 
-from geozones.classifier import Classifier
-from geozones.cli import main
-from geozones.schemes import get_scheme
-from geozones.settings import METRES_PER_MILE
+from geozones._settings import METRES_PER_MILE
+from geozones.cli.main import main
+from geozones.schemes.scheme import get_scheme
+from geozones.zones.lookup import classifier_for
 
 HEREFORD = (350897.0, 239976.0)  # OS Open Names point of Hereford (City)
 KINGTON = (329779.0, 256672.0)
@@ -13,12 +13,12 @@ RADIUS = 4 * METRES_PER_MILE
 
 @pytest.fixture(scope="module")
 def norfolk_bands(norfolk, build_root):
-    return Classifier.for_scheme("norfolk-2019", build_root)
+    return classifier_for("norfolk-2019", build_root)
 
 
 @pytest.fixture(scope="module")
 def hereford_2016(herefordshire, build_root):
-    return Classifier.for_scheme("herefordshire-2016", build_root)
+    return classifier_for("herefordshire-2016", build_root)
 
 
 def test_norwich_postcode_is_banded_in_the_central_belt(norfolk_bands):
@@ -49,7 +49,7 @@ def test_rural_north_norfolk_is_band_3_by_road(norfolk_bands):
 def test_band_matches_the_engine_distance(norfolk_bands):
     answer = norfolk_bands.classify("Little Snoring")
     got = norfolk_bands.surgeries.measure(np.array([[answer.easting, answer.northing]]))
-    assert answer.distance_miles == pytest.approx(got["metres"][0] / METRES_PER_MILE, abs=0.005)
+    assert answer.distance_miles == pytest.approx(got.metres[0] / METRES_PER_MILE, abs=0.005)
     assert answer.precision == "place" and answer.matched == "Little Snoring"
 
 
@@ -87,7 +87,7 @@ def test_just_under_four_miles_from_kington_alone_is_urban(hereford_2016):
 
 
 def test_herefordshire_2017_is_a_flat_rate(herefordshire, build_root):
-    answer = Classifier.for_scheme("herefordshire-2017", build_root).classify("HR1 2HX")
+    answer = classifier_for("herefordshire-2017", build_root).classify("HR1 2HX")
     assert str(answer.rate) == "15.80" and answer.method is None
 
 
@@ -138,7 +138,7 @@ def test_classify_command_writes_every_row(capsys, norfolk, build_root, source, 
 
 
 def test_hertfordshire_answers_its_district_area_and_lot(hertfordshire, build_root):
-    answer = Classifier.for_scheme("hertfordshire-2022", build_root).classify("WD17 1HP")
+    answer = classifier_for("hertfordshire-2022", build_root).classify("WD17 1HP")
     assert answer.district == "Watford"
     assert answer.zone == "Three Rivers & Watford" and answer.lot == "Watford"
     assert str(answer.rate) == "21.92"
@@ -148,7 +148,7 @@ def test_saved_zone_plan_versions_answer_the_zone(herefordshire, build_root, tmp
     from geozones.zones import PlanStore, district_plan
 
     store = PlanStore(tmp_path / "zones.sqlite", build_root)
-    classifier = Classifier(get_scheme("herefordshire-2017"), build_root, tmp_path / "zones.sqlite")
+    classifier = classifier_for("herefordshire-2017", build_root, store.path)
     assert classifier.classify("HR1 2HX").zone is None  # no 'O' zones saved yet
     plan = district_plan(herefordshire, name="herefordshire-o-zones")
     plan = plan.reassign(dict.fromkeys(plan.assignment.index, "Zone A"))
@@ -168,8 +168,8 @@ def answer_unit(region, answer):
 
 
 def test_rural_breckland_and_north_norfolk_bands_follow_the_road_distance(norfolk, norfolk_bands):
-    from geozones.bands import band_index
-    from geozones.distance import NearestFacility
+    from geozones.distance.facility import NearestFacility
+    from geozones.schemes.bands import band_index
 
     postcodes = norfolk.postcodes[norfolk.postcodes["in_region"]]
     engine = NearestFacility(norfolk.network, norfolk.gp_practices, reachable_only=True)
@@ -191,6 +191,6 @@ def test_rural_breckland_and_north_norfolk_bands_follow_the_road_distance(norfol
 
 
 def test_an_oakham_postcode_is_band_1(rutland, build_root):
-    answer = Classifier.for_scheme("rutland-demo", build_root).classify("LE15 6NT")
+    answer = classifier_for("rutland-demo", build_root).classify("LE15 6NT")
     assert answer.band == "Band 1" and answer.method == "road"
     assert answer.nearest_surgery == "Oakham Medical Practice (C82010)"

@@ -4,7 +4,8 @@ import pytest
 import shapely
 
 from geozones._errors import InputError
-from geozones.demand import (
+from geozones._settings import source_dir
+from geozones.demand.packages import (
     STATUSES,
     PublishedDemand,
     locate,
@@ -12,7 +13,6 @@ from geozones.demand import (
     published_demand,
     read_demand,
 )
-from geozones.settings import source_dir
 
 SAMPLE = source_dir() / "samples" / "herefordshire_packages_sample.csv"
 

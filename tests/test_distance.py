@@ -8,12 +8,12 @@ import shapely
 from shapely import LineString, Point
 
 from geozones._errors import InputError
-from geozones.bands import band_index
-from geozones.distance import NearestFacility
-from geozones.network import RoadNetwork, build_network, network_from_lines
-from geozones.schemes import get_scheme
-from geozones.settings import BNG, METRES_PER_MILE
-from geozones.sources import source_path
+from geozones._settings import BNG, METRES_PER_MILE
+from geozones.distance.facility import NearestFacility
+from geozones.network.graph import RoadNetwork, build_network, network_from_lines
+from geozones.schemes.bands import band_index
+from geozones.schemes.scheme import get_scheme
+from geozones.sources.readers import source_path
 
 X0, Y0 = 500_000.0, 300_000.0  # a hand-made street plan placed in Rutland's grid square
 

@@ -7,15 +7,15 @@ import pandas as pd
 import pytest
 
 from geozones._errors import InputError
-from geozones.geocode import (
+from geozones.geocode.geocoder import (
     PRECISIONS,
     RESULT_COLUMNS,
     Geocoder,
     GeocodeResult,
     place_key,
 )
-from geozones.postcodes import format_postcode
-from geozones.sources import source_info
+from geozones.regions.postcodes import format_postcode
+from geozones.sources.readers import source_info
 
 SAMPLES = "samples/{}_packages_sample.csv"
 CODEPOINT = f"OS Code-Point Open {source_info('codepoint').vintage}"

@@ -11,8 +11,8 @@ from pyproj import Transformer
 from scipy.sparse.csgraph import dijkstra
 
 from geozones._errors import DataError, InputError
-from geozones.network import HIGHWAYS, RoadNetwork, build_network, network_from_lines
-from geozones.sources import source_path
+from geozones.network.graph import HIGHWAYS, RoadNetwork, build_network, network_from_lines
+from geozones.sources.readers import source_path
 
 # A hand-made OSM file: A-B-C residential, C->D one-way, D-E oneway=-1 (drivable E->D),
 # a roundabout E-F-G-E, and three ways a car may not use (car park aisle, private road,

@@ -1,6 +1,6 @@
 import numpy as np
 
-from geozones.postcodes import normalise
+from geozones.regions.postcodes import normalise
 
 
 def test_index_holds_every_codepoint_postcode_with_coordinates(gb_index):

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from geozones._errors import InputError
-from geozones.pricing import (
+from geozones.schemes.pricing import (
     capacity_incentive,
     hourly_rate,
     package_cost,
@@ -13,7 +13,7 @@ from geozones.pricing import (
     visit_price,
     zone_table,
 )
-from geozones.schemes import get_scheme
+from geozones.schemes.scheme import get_scheme
 
 # Herefordshire Table 12.2, 'O' pathway zones (seed 002): zone, clients,
 # weekly hours (rounded), annual hours (rounded), indicative cost 17/18.

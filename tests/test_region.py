@@ -1,7 +1,7 @@
 import pytest
 
 from geozones._errors import BuildMissingError, NotFoundError
-from geozones.region import RegionData, load_region
+from geozones.regions.data import RegionData, load_region
 
 
 def test_missing_build_names_the_region_and_the_command(tmp_path):

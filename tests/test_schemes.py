@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from geozones._errors import DataError, NotFoundError
-from geozones.regions import get_region_spec
-from geozones.schemes import SCHEME_DIR, get_scheme, list_schemes, load_scheme
-from geozones.settings import METRES_PER_MILE
+from geozones._settings import METRES_PER_MILE
+from geozones.regions.specs import get_region_spec
+from geozones.schemes.scheme import SCHEME_DIR, get_scheme, list_schemes, load_scheme
 
 SHIPPED = [
     "herefordshire-2016",

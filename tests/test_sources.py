@@ -1,7 +1,7 @@
 import pytest
 
 from geozones._errors import SourceError
-from geozones.sources import (
+from geozones.sources.readers import (
     load_manifest,
     read_districts,
     read_gp_practices,

@@ -1,28 +1,29 @@
 import numpy as np
 
-from geozones.settings import METRES_PER_MILE
-from geozones.surgeries import ESTIMATE, ROAD, NearestSurgery
+from geozones._settings import METRES_PER_MILE
+from geozones._vocab import DistanceMethod
+from geozones.distance.surgeries import NearestSurgery
 
 HEREFORD = (350897.0, 239976.0)
 
 
 def test_region_with_roads_measures_by_road(rutland, build_root):
     surgeries = NearestSurgery(rutland, build_root)
-    assert surgeries.method == ROAD
+    assert surgeries.method == DistanceMethod.ROAD
     got = surgeries.measure(np.array([[486000.0, 308500.0]]))  # central Oakham
-    assert got["status"][0] == "ok"
-    assert got["label"][0].endswith("(C82010)")  # Oakham Medical Practice
-    assert got["metres"][0] < 2 * METRES_PER_MILE
+    assert got.status[0] == "ok"
+    assert got.label[0].endswith("(C82010)")  # Oakham Medical Practice
+    assert got.metres[0] < 2 * METRES_PER_MILE
 
 
 def test_without_distance_only_the_nearest_surgery_is_named(rutland, build_root):
     got = NearestSurgery(rutland, build_root).measure(np.array([[486000.0, 308500.0]]), False)
-    assert np.isnan(got["metres"][0]) and got["pcn_name"][0] == "RUTLAND HEALTH PCN"
+    assert np.isnan(got.metres[0]) and got.pcn_name[0] == "RUTLAND HEALTH PCN"
 
 
 def test_region_without_roads_answers_with_an_estimate(herefordshire, build_root,
                                                        circuity_measured):  # fmt: skip
     surgeries = NearestSurgery(herefordshire, build_root)
-    assert surgeries.method == ESTIMATE
+    assert surgeries.method == DistanceMethod.ESTIMATE
     got = surgeries.measure(np.array([HEREFORD]))
-    assert got["metres"][0] > 0 and got["spread_m"][0] > 0
+    assert got.metres[0] > 0 and got.spread_m[0] > 0

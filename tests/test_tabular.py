@@ -3,8 +3,9 @@ import pytest
 from openpyxl import Workbook
 
 from geozones._errors import InputError
-from geozones.geocode import RESULT_COLUMNS
-from geozones.tabular import detect_column, geocode_file, read_table, write_table
+from geozones.geocode.files import geocode_file
+from geozones.geocode.geocoder import RESULT_COLUMNS
+from geozones.tables.files import detect_column, read_table, write_table
 
 ROWS = "id,address,note\n007,NR1 3QU,£12 a week\n008,Little Snoring,café\n009,,\n"
 

@@ -7,26 +7,27 @@ import pandas as pd
 import pytest
 
 from geozones._errors import ConflictError, InputError, NotFoundError
-from geozones.classifier import CLASSIFY_COLUMNS, Classifier
-from geozones.schemes import get_scheme
+from geozones.classification.classifier import CLASSIFY_COLUMNS
+from geozones.schemes.scheme import get_scheme
 from geozones.web.batch import (
     CHUNK_ROWS,
     STALE_AFTER_S,
     TOTAL,
     JobStore,
     Upload,
-    classify_table,
+    classify_upload,
     csv_bytes,
     escape_formulas,
     read_upload,
     summarise,
 )
+from geozones.zones.lookup import classifier_for
 
 
 @pytest.fixture(scope="module")
 def classifier(norfolk, build_root, tmp_path_factory):
     store = tmp_path_factory.mktemp("store") / "zones.sqlite"
-    return Classifier(get_scheme("norfolk-2019"), build_root, store)
+    return classifier_for("norfolk-2019", build_root, store)
 
 
 def result_frame(rows):
@@ -77,7 +78,7 @@ def test_classified_table_keeps_every_row_in_chunks(classifier):
     table = pd.DataFrame({"address": ["NR1 3QU", "nowhere"] * (n // 2) + ["NR1 3QU"]})
     table["status"] = "mine"
     done = []
-    out, result = classify_table(Upload(table, "x.csv", "address"), classifier, done.append)
+    out, result = classify_upload(Upload(table, "x.csv", "address"), classifier, done.append)
     assert done == [CHUNK_ROWS, n]
     assert len(out) == n and list(out.columns[:2]) == ["address", "status"]
     assert "geozones_status" in out.columns and (out["status"] == "mine").all()

@@ -5,7 +5,7 @@ import folium
 import pytest
 
 from geozones._errors import DataError
-from geozones.schemes import get_scheme
+from geozones.schemes.scheme import get_scheme
 from geozones.web import assets, create_app
 from geozones.web.layers import MapLayers, to_geojson
 from geozones.web.mapview import legend

@@ -5,8 +5,8 @@ import shapely
 from scipy.spatial import cKDTree
 
 from geozones._errors import InputError, NotFoundError
-from geozones.bands import band_index
-from geozones.schemes import get_scheme
+from geozones.schemes.bands import band_index
+from geozones.schemes.scheme import get_scheme
 from geozones.zones.builders import (
     band_colours,
     band_labels,

@@ -6,7 +6,7 @@ import pyogrio
 import pytest
 
 from geozones._errors import InputError
-from geozones.schemes import get_scheme
+from geozones.schemes.scheme import get_scheme
 from geozones.zones.builders import lot_plan, pcn_plan
 from geozones.zones.io import UNIT_TABLE_COLUMNS, export_plan, import_plan, unit_table
 

@@ -6,8 +6,8 @@ import pytest
 import shapely
 
 from geozones._errors import InputError
-from geozones.pricing import zone_table
-from geozones.schemes import get_scheme
+from geozones.schemes.pricing import zone_table
+from geozones.schemes.scheme import get_scheme
 from geozones.zones.builders import district_plan
 from geozones.zones.plan import TOTAL, ZonePlan
 from geozones.zones.units import load_units

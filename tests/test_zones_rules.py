@@ -1,7 +1,7 @@
 import pytest
 
 from geozones._errors import DataError, NotFoundError
-from geozones.schemes import get_scheme
+from geozones.schemes.scheme import get_scheme
 from geozones.zones.rules import RULES_DIR, read_rules, rules_for
 
 

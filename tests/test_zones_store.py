@@ -5,7 +5,7 @@ from dataclasses import replace
 import pytest
 
 from geozones._errors import ConflictError, InputError, NotFoundError
-from geozones.schemes import get_scheme
+from geozones.schemes.scheme import get_scheme
 from geozones.zones.builders import district_plan
 from geozones.zones.store import STORE_FILE, PlanStore, default_store_path
 

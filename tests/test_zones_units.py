@@ -5,7 +5,7 @@ import shapely
 from shapely import box
 
 from geozones._errors import InputError
-from geozones.settings import BNG
+from geozones._settings import BNG
 from geozones.zones.units import UnitLayer, apportion, clean_coverage, load_units
 
 

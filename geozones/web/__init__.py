@@ -26,8 +26,8 @@ from typing import Any
 from flask import Flask, jsonify
 
 from geozones._errors import InputError
-from geozones.regions import REGIONS
-from geozones.settings import build_dir
+from geozones._settings import build_dir
+from geozones.regions.specs import REGIONS
 from geozones.web.api import bp as api_bp
 from geozones.web.errors import register_error_handlers
 from geozones.web.pages import bp as pages_bp

@@ -1,6 +1,6 @@
 """The JSON API under ``/api/v1`` (described by :mod:`geozones.web.openapi`).
 
-Answers are those of :class:`geozones.classifier.Classifier`; one-place lookups
+Answers are those of :class:`geozones.classification.classifier.Classifier`; one-place lookups
 are kept in a bounded per-process cache keyed by the region's build, so a
 rebuilt region answers afresh.
 """
@@ -23,11 +23,11 @@ from werkzeug.exceptions import BadRequest
 from werkzeug.utils import secure_filename
 
 from geozones._errors import InputError
-from geozones.classifier import CLASSIFY_COLUMNS, Answer, Classifier
-from geozones.region import NETWORK_DIR
-from geozones.schemes import Scheme
-from geozones.settings import BNG, WGS84
-from geozones.web.batch import Upload, classify_table, csv_bytes, read_upload
+from geozones._settings import BNG, WGS84
+from geozones.classification.classifier import CLASSIFY_COLUMNS, Answer, Classifier
+from geozones.regions.data import NETWORK_DIR
+from geozones.schemes.scheme import Scheme
+from geozones.web.batch import Upload, classify_upload, csv_bytes, read_upload
 from geozones.web.openapi import document
 from geozones.web.site import site
 from geozones.zones.io import export_plan
@@ -313,7 +313,7 @@ def _download_name(upload_name: str, scheme: Scheme) -> str:
 def batch() -> Response:
     """Classify an uploaded table and send it back as CSV."""
     upload, scheme, classifier = _upload()
-    out, _ = classify_table(upload, classifier)
+    out, _ = classify_upload(upload, classifier)
     return Response(
         csv_bytes(out),
         mimetype="text/csv",

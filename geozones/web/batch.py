@@ -1,10 +1,10 @@
 """Uploaded package lists: classified row by row into a CSV, summarised per lot, run as jobs.
 
-An upload (CSV or XLSX) is read by :func:`geozones.tabular.read_table` and its
-address column found by :func:`geozones.tabular.detect_column`; the rows are
-classified by :meth:`geozones.classifier.Classifier.classify_many` in chunks, so a
+An upload (CSV or XLSX) is read by :func:`geozones.tables.files.read_table` and its
+address column found by :func:`geozones.tables.files.detect_column`; the rows are
+classified by :meth:`geozones.classification.classifier.Classifier.classify_many` in chunks, so a
 job can report its progress. The result is the upload with
-:data:`~geozones.classifier.CLASSIFY_COLUMNS` added (as ``geozones classify``
+:data:`~geozones.classification.classifier.CLASSIFY_COLUMNS` added (as ``geozones classify``
 does), written as CSV with every cell that a spreadsheet would run as a formula
 escaped.
 
@@ -32,12 +32,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from geozones._chunks import in_chunks
 from geozones._errors import ConflictError, GeozonesError, InputError, NotFoundError
-from geozones.classifier import Classifier, with_classification
-from geozones.pricing import zone_table
-from geozones.schemes import Scheme
-from geozones.tabular import detect_column, read_table
+from geozones.batch.classify import classify_table
+from geozones.classification.classifier import Classifier
+from geozones.schemes.pricing import zone_table
+from geozones.schemes.scheme import Scheme
+from geozones.tables.files import detect_column, read_table
 
 __all__ = [
     "CHUNK_ROWS",
@@ -45,7 +45,7 @@ __all__ = [
     "JobStore",
     "Summary",
     "Upload",
-    "classify_table",
+    "classify_upload",
     "csv_bytes",
     "escape_formulas",
     "read_upload",
@@ -97,30 +97,11 @@ def read_upload(data: bytes, name: str, column: str | None = None) -> Upload:
     return Upload(table, name, column)
 
 
-def classify_table(
+def classify_upload(
     upload: Upload, classifier: Classifier, progress: Callable[[int], None] | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Classify every row of an upload, in order.
-
-    Parameters
-    ----------
-    upload : Upload
-        The table and its address column.
-    classifier : Classifier
-        The scheme's classifier.
-    progress : callable, optional
-        Called with the number of rows done after each chunk of :data:`CHUNK_ROWS`.
-
-    Returns
-    -------
-    (DataFrame, DataFrame)
-        The upload with :data:`CLASSIFY_COLUMNS` added (prefixed ``geozones_``
-        where it already has a column of that name), and the classification alone.
-
-    """
-    result = in_chunks(upload.table[upload.column], classifier.classify_many, CHUNK_ROWS, progress)
-    out = with_classification(upload.table, result)
-    return out, result.reset_index(drop=True)
+    """Classify every row of an upload, in order (see :func:`geozones.batch.classify.classify_table`)."""
+    return classify_table(upload.table, upload.column, classifier, CHUNK_ROWS, progress)
 
 
 def _risky(value: object) -> bool:
@@ -183,7 +164,7 @@ def summarise(result: pd.DataFrame, table: pd.DataFrame, scheme: Scheme) -> Summ
         group columns (``lot`` when any row has a lot, else ``zone`` when any
         has a zone, else ``district`` and ``band``) and ``clients``; with hours
         also ``weekly_hours``, ``annual_hours``, ``rate`` and ``cost`` from
-        :func:`geozones.pricing.zone_table`.
+        :func:`geozones.schemes.pricing.zone_table`.
 
     """
     ok = (result["status"] == "ok").to_numpy()
@@ -289,7 +270,7 @@ class JobStore:
             self._write({**status, "done": done, "updated": _now()})
 
         try:
-            out, result = classify_table(upload, classifier, progress)
+            out, result = classify_upload(upload, classifier, progress)
             (folder / "result.csv").write_bytes(csv_bytes(out))
             status["counts"] = {str(k): int(v) for k, v in result["status"].value_counts().items()}
             try:

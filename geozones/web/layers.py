@@ -20,10 +20,10 @@ from typing import Any
 import geopandas as gpd
 import shapely
 
-from geozones.pricing import hourly_rate
-from geozones.region import RegionData
-from geozones.schemes import Scheme
-from geozones.settings import WGS84
+from geozones._settings import WGS84
+from geozones.regions.data import RegionData
+from geozones.schemes.pricing import hourly_rate
+from geozones.schemes.scheme import Scheme
 from geozones.zones.builders import band_colours, band_labels, band_polygons, pcn_plan
 from geozones.zones.plan import ZonePlan
 

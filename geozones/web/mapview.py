@@ -21,10 +21,10 @@ import folium
 from branca.element import MacroElement
 from jinja2 import Template
 
-from geozones.pricing import hourly_rate
-from geozones.region import RegionData
-from geozones.schemes import Scheme
-from geozones.settings import WGS84
+from geozones._settings import WGS84
+from geozones.regions.data import RegionData
+from geozones.schemes.pricing import hourly_rate
+from geozones.schemes.scheme import Scheme
 from geozones.web.assets import localise
 from geozones.web.layers import MapLayers
 from geozones.zones.builders import ELSEWHERE_COLOUR

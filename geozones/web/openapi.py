@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import Any
 
-from geozones.classifier import Answer
+from geozones.classification.classifier import Answer
 
 __all__ = ["document"]
 
@@ -64,7 +64,7 @@ _ERROR_TEXT = {
     503: "A region is served but not built.",
 }
 
-#: JSON schema of each type an :class:`~geozones.classifier.Answer` field is declared with.
+#: JSON schema of each type an :class:`~geozones.classification.classifier.Answer` field is declared with.
 _ANSWER_TYPES: dict[str, Schema] = {
     "str": _TEXT,
     "str | None": _NULL_TEXT,

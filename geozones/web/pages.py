@@ -10,11 +10,13 @@ from dataclasses import asdict
 from flask import Blueprint, current_app, render_template, request, url_for
 
 from geozones._errors import DataError, InputError
-from geozones.regions import REGIONS
-from geozones.schemes import Scheme
+from geozones._vocab import ZoneColumn
+from geozones.regions.specs import REGIONS
+from geozones.schemes.scheme import Scheme
 from geozones.web import assets
 from geozones.web.mapview import ATTRIBUTION, MapParts, legend, render_map
 from geozones.web.site import Site, site
+from geozones.zones.lookup import PlanZones
 from geozones.zones.plan import ZonePlan
 
 __all__ = ["bp"]
@@ -64,10 +66,12 @@ def _plans(
     if saved is not None:
         shown.append((f"Zone plan: {saved.name} v{saved.version}", saved))
     if scheme is not None:
-        for column, plan in gz.classifier(scheme.id).zone_plans().items():
-            if column not in ("zone", "lot") or (saved is not None and plan.name == saved.name):
+        zones = gz.classifier(scheme.id).zones
+        plans = zones.plans() if isinstance(zones, PlanZones) else {}
+        for column, plan in plans.items():
+            if column == ZoneColumn.PCN or (saved is not None and plan.name == saved.name):
                 continue
-            kind = "Lots" if column == "lot" else "Zones"
+            kind = "Lots" if column == ZoneColumn.LOT else "Zones"
             version = f" v{plan.version}" if plan.version is not None else " (from rules)"
             shown.append((f"{kind}: {plan.name}{version}", plan))
     return saved, shown

@@ -6,19 +6,20 @@ API, the pages and the batch jobs (``current_app.extensions["geozones"]``).
 
 from __future__ import annotations
 
-from functools import cached_property, lru_cache
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
 from flask import current_app
 
 from geozones._errors import NotFoundError
-from geozones.classifier import Classifier
-from geozones.region import GPKG_FILE, REPORT_FILE, RegionData, load_region
-from geozones.regions import REGIONS, RegionSpec, get_region_spec
-from geozones.schemes import Scheme, get_scheme, list_schemes
+from geozones.classification.classifier import Classifier
+from geozones.regions.data import GPKG_FILE, REPORT_FILE, RegionData, load_region
+from geozones.regions.specs import REGIONS, RegionSpec, get_region_spec
+from geozones.schemes.scheme import Scheme, get_scheme, list_schemes
 from geozones.web.batch import JobStore
 from geozones.web.layers import MapLayers
+from geozones.zones.lookup import classifier_for
 from geozones.zones.plan import ZonePlan
 from geozones.zones.store import STORE_FILE, PlanStore
 
@@ -111,9 +112,7 @@ class Site:
         """The classifier of a served scheme over this site's plan store (cached per build)."""
         scheme = self.scheme(scheme_id)
         self.region(scheme.region)
-        return _classifier(
-            scheme.id, self.build.resolve(), self.stamp(scheme.region), self.store_path
-        )
+        return classifier_for(scheme.id, self.build, self.store_path)
 
     @property
     def store_path(self) -> Path:
@@ -172,13 +171,6 @@ class Site:
             return None
         row = plans.sort_values(["updated", "id"]).iloc[-1]
         return self.store.get(int(row["id"]))
-
-
-@lru_cache(maxsize=16)
-def _classifier(scheme_id: str, build: Path, stamp: int, store: Path) -> Classifier:
-    """One classifier per scheme, build (``stamp`` changes with a rebuild) and plan store."""
-    del stamp
-    return Classifier(get_scheme(scheme_id), build, store)
 
 
 def site() -> Site:

@@ -13,7 +13,7 @@ The pipeline, one module per job:
 * :mod:`~geozones.zones.store`: :class:`PlanStore`, versioned plans in SQLite.
 * :mod:`~geozones.zones.io`: export to GeoJSON, GeoPackage, zipped Shapefile
   and CSV, and import back.
-* :mod:`~geozones.zones.cli`: the ``geozones zones`` commands.
+* :mod:`~geozones.cli.zones`: the ``geozones zones`` commands.
 
 The names below are importable from ``geozones.zones`` and load their module
 on first use, so the command line starts without the GIS stack.

@@ -25,13 +25,13 @@ import shapely
 from scipy.spatial import cKDTree
 
 from geozones._errors import DataError, InputError
-from geozones.bands import band_for_distance
-from geozones.distance import OK, NearestFacility
-from geozones.network import RoadNetwork
-from geozones.region import RegionData
-from geozones.schemes import Scheme
-from geozones.settings import BNG
-from geozones.surgeries import NearestSurgery
+from geozones._settings import BNG
+from geozones.distance.facility import OK, NearestFacility
+from geozones.distance.surgeries import NearestSurgery
+from geozones.network.graph import RoadNetwork
+from geozones.regions.data import RegionData
+from geozones.schemes.bands import band_for_distance
+from geozones.schemes.scheme import Scheme
 from geozones.zones.plan import ZonePlan
 from geozones.zones.rules import ZoneRules, rules_for
 from geozones.zones.units import UnitLayer, load_units
@@ -300,7 +300,7 @@ def pcn_plan(
         facility = found["facility"].to_numpy(dtype=np.int64, na_value=-1)
         nearest = np.where(by_road, facility, nearest)
         how = (
-            f"road distance (geozones.distance); {int((~by_road).sum())} unit(s) off the "
+            f"road distance (geozones.distance.facility); {int((~by_road).sum())} unit(s) off the "
             "network or unreachable by straight line"
         )
     pcn = members["pcn_name"].fillna(members["pcn_code"]).astype(str)
@@ -339,7 +339,7 @@ def band_colours(scheme: Scheme) -> dict[str, str]:
 def band_labels(region: RegionData, scheme: Scheme) -> gpd.GeoDataFrame:
     """Label the region's postcodes with their price band, as a lookup would.
 
-    Distances come from :class:`geozones.surgeries.NearestSurgery`, the same
+    Distances come from :class:`geozones.distance.surgeries.NearestSurgery`, the same
     measure the classifier prices by: by road where the region has a network,
     else the straight-line estimate (which needs the build's circuity factors).
 
@@ -368,7 +368,7 @@ def band_labels(region: RegionData, scheme: Scheme) -> gpd.GeoDataFrame:
     postcodes = region.postcodes[region.postcodes["in_region"].astype(bool)]
     xy = shapely.get_coordinates(postcodes.geometry.to_numpy())
     surgeries = NearestSurgery(region, region.path.parent)
-    metres = surgeries.measure(xy)["metres"]
+    metres = surgeries.measure(xy).metres
     labels, _ = band_for_distance(metres, scheme, postcodes["district"].to_numpy(dtype=object))
     out = gpd.GeoDataFrame(
         {

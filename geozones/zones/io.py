@@ -39,9 +39,9 @@ import pyogrio
 import shapely
 
 from geozones._errors import InputError
-from geozones.region import RegionData, load_region
-from geozones.schemes import Scheme
-from geozones.settings import BNG, WGS84
+from geozones._settings import BNG, WGS84
+from geozones.regions.data import RegionData, load_region
+from geozones.schemes.scheme import Scheme
 from geozones.zones.plan import ZonePlan
 from geozones.zones.units import UNIT_LAYERS, load_units
 

@@ -20,10 +20,10 @@ import pandas as pd
 import shapely
 
 from geozones._errors import InputError
-from geozones.pricing import hourly_rate, zone_table
-from geozones.region import RegionData
-from geozones.schemes import Scheme
-from geozones.settings import BNG
+from geozones._settings import BNG
+from geozones.regions.data import RegionData
+from geozones.schemes.pricing import hourly_rate, zone_table
+from geozones.schemes.scheme import Scheme
 from geozones.zones.units import UNIT_LAYERS, UnitLayer, load_units
 
 __all__ = [
@@ -383,7 +383,7 @@ class ZonePlan:
             ``clients``, ``weekly_hours``, ``annual_hours`` (weekly x 52),
             ``rate`` (pounds per hour, None where a zone mixes rates),
             ``cost`` (pounds a year, Decimal, from
-            :func:`geozones.pricing.zone_table`) and ``modelled``.
+            :func:`geozones.schemes.pricing.zone_table`) and ``modelled``.
 
         Raises
         ------

@@ -30,8 +30,8 @@ from pathlib import Path
 import pandas as pd
 
 from geozones._errors import ConflictError, DataError, InputError, NotFoundError
-from geozones.region import load_region
-from geozones.settings import PROJECT_ROOT
+from geozones._settings import resolve_dir
+from geozones.regions.data import load_region
 from geozones.zones.plan import ZonePlan
 
 __all__ = ["INSTANCE_ENV", "STORE_FILE", "PlanStore", "default_store_path", "instance_dir"]
@@ -73,10 +73,7 @@ CREATE TABLE IF NOT EXISTS assignments (
 
 def instance_dir(path: str | os.PathLike[str] | None = None) -> Path:
     """Return the instance folder: ``path``, else ``$GEOZONES_INSTANCE``, else ``./instance``."""
-    if path is not None:
-        return Path(path)
-    env = os.environ.get(INSTANCE_ENV)
-    return Path(env) if env else PROJECT_ROOT / "instance"
+    return resolve_dir(path, INSTANCE_ENV, Path("instance"))
 
 
 def default_store_path() -> Path:
@@ -94,7 +91,7 @@ class PlanStore:
         :func:`default_store_path`.
     build : Path, optional
         Build folder the plans' regions are loaded from (default
-        :func:`geozones.settings.build_dir`).
+        :func:`geozones._settings.build_dir`).
 
     """
 
@@ -103,19 +100,29 @@ class PlanStore:
     ) -> None:
         self.path = Path(path) if path is not None else default_store_path()
         self.build = build
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.executescript(_SCHEMA)
 
     def __repr__(self) -> str:
         return f"PlanStore({str(self.path)!r})"
 
     @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
+    def _connect(self, write: bool = False) -> Iterator[sqlite3.Connection]:
+        """A connection to the store; reads of a store never written see an empty one.
+
+        Only a write creates the file (and its folder), so a read-only lookup
+        leaves the instance folder as it found it.
+        """
+        if not write and not self.path.exists():
+            target = ":memory:"
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            target = str(self.path)
         try:
-            with closing(sqlite3.connect(self.path, timeout=30, isolation_level=None)) as db:
-                db.execute("PRAGMA journal_mode=WAL")
+            with closing(sqlite3.connect(target, timeout=30, isolation_level=None)) as db:
+                if write:
+                    db.execute("PRAGMA journal_mode=WAL")
                 db.execute("PRAGMA foreign_keys=ON")
+                if write or target == ":memory:":
+                    db.executescript(_SCHEMA)
                 yield db
         except sqlite3.DatabaseError as exc:
             raise DataError(f"plan store {self.path}: {exc}") from exc
@@ -147,7 +154,7 @@ class PlanStore:
 
         """
         base = base_version if base_version is not None else plan.based_on
-        with self._connect() as db:
+        with self._connect(write=True) as db:
             db.execute("BEGIN IMMEDIATE")
             try:
                 plan_id, latest = self._latest(db, plan)

@@ -30,8 +30,8 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from geozones._errors import InputError
-from geozones.region import RegionData
-from geozones.settings import BNG
+from geozones._settings import BNG
+from geozones.regions.data import RegionData
 
 __all__ = [
     "ADJACENCY_TOLERANCE_M",

@@ -1,0 +1,54 @@
+"""Checks at the boundary of every public function that takes geometries or tables.
+
+One CRS rule for all of geozones: a GeoDataFrame must say its CRS. With one,
+it is reprojected to British National Grid (EPSG:27700); without one it is
+refused with a message saying how to declare it, because guessing (WGS84 for
+one reader, BNG for another) silently puts points kilometres or continents
+away. Readers of formats that fix the CRS (GeoJSON is WGS84 by RFC 7946) set
+it when they read, so files never reach this rule without one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import geopandas as gpd
+import pandas as pd
+
+from geozones._errors import InputError
+from geozones._settings import BNG
+
+
+def to_bng(frame: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
+    """``frame`` in EPSG:27700, reprojected if needed.
+
+    Parameters
+    ----------
+    frame : GeoDataFrame
+        Any CRS, but it must have one.
+    what : str
+        What the frame is, for the error message (e.g. ``"the zone layer of lots.gpkg"``).
+
+    Raises
+    ------
+    InputError
+        When ``frame`` has no CRS.
+
+    """
+    if frame.crs is None:
+        raise InputError(
+            f"{what} has no coordinate reference system; declare it "
+            "(EPSG:27700 British National Grid metres, or EPSG:4326 longitude/latitude), "
+            "e.g. frame.set_crs('EPSG:27700'), or save the file with its CRS"
+        )
+    return frame if frame.crs == BNG else frame.to_crs(BNG)
+
+
+def require_columns(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
+    """Raise InputError naming the missing ``columns`` of ``frame`` and the ones it has."""
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise InputError(
+            f"{what} has no column {', '.join(repr(c) for c in missing)}; "
+            f"columns found: {', '.join(map(str, frame.columns)) or 'none'}"
+        )

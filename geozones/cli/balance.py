@@ -1,0 +1,320 @@
+"""The ``geozones balance`` command: lots with balanced weekly care hours.
+
+It reads a package list (or models demand from the Census and the council's
+published totals), draws the lots (or rebalances a stored plan with as few
+unit moves as possible), prints the per-lot report, writes the plan to a file
+(:func:`geozones.zones.io.export_plan`) and saves it as a new version in the
+plan store (:class:`geozones.zones.store.PlanStore`). Errors are geozones
+errors, which :func:`geozones.cli.main.main` prints as one line.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from geozones._errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from geozones.balance.solver import Constraints
+    from geozones.demand.packages import Demand
+    from geozones.schemes.scheme import Scheme
+    from geozones.zones.plan import ZonePlan
+    from geozones.zones.store import PlanStore
+
+_PATH = click.Path(path_type=Path)
+#: Problem rows of a package list printed in full (the rest are counted).
+SHOWN_PROBLEMS = 20
+
+
+def _ref(plan: str) -> int | str:
+    return int(plan) if plan.isdigit() else plan
+
+
+def _read_locks(path: Path | None) -> dict[str, str]:
+    """Unit code -> lot name from a CSV or XLSX with columns ``unit`` and ``lot``."""
+    if path is None:
+        return {}
+    from geozones.tables.files import read_table
+
+    table = read_table(path)
+    columns = {str(c).strip().lower(): c for c in table.columns}
+    if "unit" not in columns or "lot" not in columns:
+        raise InputError(
+            f"{path.name}: a lock file needs columns 'unit' (unit code) and 'lot' (lot name); "
+            "columns: " + ", ".join(map(str, table.columns))
+        )
+    units = table[columns["unit"]].str.strip()
+    lots = table[columns["lot"]].str.strip()
+    keep = units != ""
+    empty = keep & (lots == "")
+    if empty.any():
+        raise InputError(f"{path.name}: row {empty.idxmax() + 2} names a unit but no lot")
+    locks: dict[str, str] = {}
+    for row, unit, lot in zip(table.index[keep], units[keep], lots[keep], strict=True):
+        if locks.setdefault(unit, lot) != lot:
+            raise InputError(
+                f"{path.name}: unit {unit} is locked to both {locks[unit]!r} and {lot!r} "
+                f"(row {row + 2})"
+            )
+    return locks
+
+
+def _pricing(
+    region: str, pathway: str | None, scheme_id: str | None, rate: str | None
+) -> tuple[Scheme | None, str | None]:
+    """The scheme and rate to price lots at: as given, else those of the published totals."""
+    from geozones.demand.packages import PUBLISHED_DEMAND
+    from geozones.schemes.scheme import get_scheme, list_schemes
+
+    published = [
+        p
+        for p in PUBLISHED_DEMAND
+        if p.region == region and (pathway is None or p.pathway.upper() == pathway.upper())
+    ]
+    if scheme_id is not None:
+        scheme = get_scheme(scheme_id)
+    elif len({p.scheme for p in published}) == 1:
+        scheme = get_scheme(published[0].scheme)
+    else:
+        fits = [s for s in list_schemes() if s.region == region and s.default_rate is not None]
+        scheme = fits[0] if len(fits) == 1 else None
+    if rate is None and scheme is not None:
+        rates = {p.rate for p in published if p.scheme == scheme.id}
+        rate = rates.pop() if len(rates) == 1 else None
+    return scheme, rate
+
+
+def _echo_demand(demand: Demand) -> None:
+    click.echo(demand.describe())
+    counts = ", ".join(f"{n:,} {status}" for status, n in demand.counts().items() if n)
+    click.echo(f"  rows: {counts}")
+    problems = demand.problems()
+    ids = problems[demand.id_column] if demand.id_column else problems["row"]
+    for row, ident, status, message in zip(
+        problems["row"].head(SHOWN_PROBLEMS),
+        ids.head(SHOWN_PROBLEMS),
+        problems["status"].head(SHOWN_PROBLEMS),
+        problems["message"].head(SHOWN_PROBLEMS),
+        strict=True,
+    ):
+        click.echo(f"  row {row} ({ident}): {status}: {message}")
+    if len(problems) > SHOWN_PROBLEMS:
+        click.echo(f"  ... and {len(problems) - SHOWN_PROBLEMS:,} more rows not counted")
+
+
+def _echo_report(report: pd.DataFrame, constraints: Constraints, plan: ZonePlan) -> None:
+    formats = {
+        "weekly_hours": "{:,.1f}".format,
+        "annual_hours": "{:,.0f}".format,
+        "rate": lambda v: "-" if v is None else f"£{v:,.2f}",
+        "cost": lambda v: "-" if v is None else f"£{v:,.2f}",
+        "deviation_pct": lambda v: "" if v != v else f"{v:+.2f}%",
+        "polsby_popper": lambda v: "" if v != v else f"{v:.3f}",
+    }
+    click.echo(report.to_string(index=False, formatters=formats, na_rep=""))
+    lots = report.iloc[:-1]
+    mean = lots["weekly_hours"].sum() / max(int((lots["units"] > 0).sum()), 1)
+    low, high = constraints.band(mean)
+    slack = 1e-9 * max(mean, 1.0)
+    met = bool(lots["weekly_hours"].between(low - slack, high + slack).all())
+    click.echo(
+        f"largest deviation from the mean ({mean:,.1f} h/week): "
+        f"{lots['deviation_pct'].abs().max():.2f}%; target ({constraints.describe()}) "
+        + ("met" if met else "NOT MET")
+    )
+    for line in plan.check().report():
+        click.echo(f"  check: {line}")
+
+
+def _constraints(
+    plans: PlanStore,
+    tolerance: float | None,
+    min_hours: float | None,
+    max_hours: float | None,
+    within: str | None,
+    lock: Path | None,
+) -> Constraints:
+    from geozones.balance.solver import DEFAULT_TOLERANCE, Constraints
+
+    if tolerance is None and min_hours is None and max_hours is None:
+        tolerance = DEFAULT_TOLERANCE
+    parent = plans.get(_ref(within)) if within not in (None, "districts") else within
+    return Constraints(
+        tolerance=tolerance,
+        min_hours=min_hours,
+        max_hours=max_hours,
+        within=parent,
+        locked=_read_locks(lock),
+    )
+
+
+@click.command("balance")
+@click.option("--region", required=True, help="Region name (e.g. herefordshire).")
+@click.option(
+    "--lots", "k", type=click.IntRange(min=1), help="Number of lots (not with --improve)."
+)
+@click.option(
+    "--demand",
+    "demand_file",
+    type=_PATH,
+    help="Package list (.csv or .xlsx: id, address or postcode, weekly hours, optional "
+    "pathway). Default: modelled from Census 65+ and the council's published totals.",
+)
+@click.option("--pathway", help="Count only packages of this pathway (e.g. O or D).")
+@click.option(
+    "--tolerance",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    help="Every lot within this fraction of the mean hours (default 0.02 unless "
+    "--min-hours or --max-hours is given).",
+)
+@click.option(
+    "--min-hours",
+    type=click.FloatRange(min=0),
+    help="Every lot at least this many hours a week (without it, lots under 700 are flagged).",
+)
+@click.option(
+    "--max-hours",
+    type=click.FloatRange(min=0),
+    help="Every lot at most this many hours a week (without it, lots over 2,000 are flagged).",
+)
+@click.option(
+    "--within", help="Keep lots inside 'districts' or the zones of a stored plan (name or id)."
+)
+@click.option(
+    "--lock", type=_PATH, help="CSV or XLSX with columns unit and lot: units fixed in named lots."
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the search.")
+@click.option(
+    "--demand-seed", type=int, default=0, show_default=True, help="Seed of modelled demand."
+)
+@click.option(
+    "--scheme",
+    help="Scheme id to price the lots (default: the published totals' scheme, else the "
+    "region's only single-rate scheme; none: no cost).",
+)
+@click.option("--rate", help="Band, rate or blend to price at (default: the pathway's).")
+@click.option(
+    "--improve",
+    "improve_plan",
+    help="Rebalance this stored plan (name or id) with as few unit moves as possible.",
+)
+@click.option(
+    "--layer",
+    type=click.Choice(("units", "wards")),
+    default="units",
+    show_default=True,
+    help="Units the lots are made of (units: LSOAs).",
+)
+@click.option("--name", help="Plan name (default <region>-<pathway>-<lots>-lots).")
+@click.option("--author", default="geozones", show_default=True, help="Recorded on the version.")
+@click.option(
+    "-o",
+    "--out",
+    required=True,
+    type=_PATH,
+    help="Plan file to write: .geojson, .gpkg, .zip (Shapefile) or .csv (unit table).",
+)
+@click.option("--build", type=_PATH, help="Build folder (default data/build or $GEOZONES_BUILD).")
+@click.option(
+    "--store",
+    type=_PATH,
+    help="Plan store file (default zones.sqlite in $GEOZONES_INSTANCE or ./instance).",
+)
+def balance(
+    region: str,
+    k: int | None,
+    demand_file: Path | None,
+    pathway: str | None,
+    tolerance: float | None,
+    min_hours: float | None,
+    max_hours: float | None,
+    within: str | None,
+    lock: Path | None,
+    seed: int,
+    demand_seed: int,
+    scheme: str | None,
+    rate: str | None,
+    improve_plan: str | None,
+    layer: str,
+    name: str | None,
+    author: str,
+    out: Path,
+    build: Path | None,
+    store: Path | None,
+) -> None:
+    """Draw lots with balanced weekly care hours (or rebalance a stored plan).
+
+    Prints the per-lot report (clients, hours, cost, deviation from the mean,
+    Polsby-Popper compactness, viability, modelled flag), writes the plan to
+    the --out file and saves it as a new version in the plan store.
+    """
+    from geozones.balance.solver import (
+        VIABLE_MAX_HOURS,
+        VIABLE_MIN_HOURS,
+        Viability,
+        improve,
+        lot_report,
+    )
+    from geozones.balance.solver import balance as draw_lots
+    from geozones.demand.packages import modelled_demand, read_demand
+    from geozones.regions.data import load_region
+    from geozones.zones.io import FORMATS, export_plan
+    from geozones.zones.store import PlanStore
+    from geozones.zones.units import load_units
+
+    if out.suffix.lower() not in (*FORMATS, ".json"):
+        raise InputError(
+            f"{out.name}: cannot tell the plan format; end -o with one of: " + ", ".join(FORMATS)
+        )
+    plans = PlanStore(store, build)
+    base = plans.get(_ref(improve_plan)) if improve_plan else None
+    if base is not None and (k is not None or name is not None):
+        raise InputError(
+            "--improve keeps the plan's lots and name (saved as its next version); "
+            "leave out --lots and --name"
+        )
+    if base is None and k is None:
+        raise InputError("give the number of lots with --lots (or a plan to rebalance: --improve)")
+    if base is not None and base.region.name != region:
+        raise InputError(f"plan {base.name} is a plan of {base.region.name}, not {region}")
+    data = load_region(region, build)
+    layer = base.unit_layer if base is not None else layer
+    if demand_file is not None:
+        demand = read_demand(demand_file, data, layer=layer, pathway=pathway)
+    else:
+        demand = modelled_demand(data, pathway, layer=layer, seed=demand_seed)
+    _echo_demand(demand)
+    constraints = _constraints(plans, tolerance, min_hours, max_hours, within, lock)
+    started = time.perf_counter()
+    if base is not None:
+        plan, moves = improve(base, demand, constraints, author=author)
+    else:
+        units = load_units(data, layer)
+        plan = draw_lots(units, demand, k, constraints, seed=seed, name=name, author=author)
+    seconds = time.perf_counter() - started
+    chosen, rate = _pricing(region, pathway, scheme, rate)
+    viability = Viability(
+        min_hours=VIABLE_MIN_HOURS if min_hours is None else min_hours,
+        max_hours=VIABLE_MAX_HOURS if max_hours is None else max_hours,
+    )
+    report = lot_report(plan, demand, chosen, rate=rate, viability=viability)
+    click.echo(f"plan {plan.name}: {plan.method} ({seconds:.1f} s)")
+    _echo_report(report, constraints, plan)
+    if chosen is None:
+        click.echo("  cost: no single-rate scheme for this region; name one with --scheme/--rate")
+    if base is not None:
+        click.echo(f"{len(moves)} unit(s) moved:")
+        if len(moves):
+            click.echo(moves.to_string(index=False))
+    saved_as = plans.save(plan, base.version if base is not None else plans.latest(plan.name))
+    click.echo(f"saved {plan.name} version {saved_as} in {plans.path}")
+    stored = plans.get(plan.name, saved_as)
+    priced = demand.units if chosen is not None else None
+    path = export_plan(stored, out, demand=priced, scheme=chosen, rate=rate)
+    click.echo(f"wrote {path}")

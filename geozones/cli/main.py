@@ -1,0 +1,289 @@
+"""The ``geozones`` command line.
+
+Every :class:`~geozones._errors.GeozonesError` becomes one line on standard
+error and exit status 2; this is the only place that mapping happens.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+import numpy as np
+
+from geozones._errors import GeozonesError, InputError
+from geozones._settings import METRES_PER_MILE
+from geozones.cli.balance import balance
+from geozones.cli.zones import zones
+
+_PATH = click.Path(path_type=Path)
+_SOURCE_HELP = "Source folder (default ../shared/data or $GEOZONES_SOURCE)."
+_OUT_HELP = "Build folder (default data/build or $GEOZONES_BUILD)."
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Log debugging detail.")
+@click.version_option(package_name="geozones")
+def cli(verbose: bool) -> None:
+    """geozones: home-care zones, lots and price bands for English councils."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    logging.getLogger("pyogrio").setLevel(logging.WARNING)
+
+
+@cli.group()
+def data() -> None:
+    """Source datasets and region builds."""
+
+
+@data.command("sources")
+@click.option("--source", type=_PATH, help=_SOURCE_HELP)
+def data_sources(source: Path | None) -> None:
+    """List the source datasets and whether each is in the source folder."""
+    from geozones._settings import source_dir
+    from geozones.sources.readers import source_status
+
+    folder = source_dir(source)
+    table = source_status(folder)
+    click.echo(f"source folder: {folder}")
+    for row in table.itertuples():
+        mark = "present" if row.present else ("MISSING" if row.required else "absent (optional)")
+        click.echo(f"{row.id:<20} {mark:<18} {row.file}")
+        click.echo(f"{'':<20} {row.publisher}; {row.licence}; {row.vintage}")
+        click.echo(f"{'':<20} {row.url}")
+    missing = table[~table["present"] & table["required"]]
+    if len(missing):
+        raise InputError(
+            f"{len(missing)} required dataset(s) missing from {folder}: " + ", ".join(missing["id"])
+        )
+
+
+@data.command("build")
+@click.option(
+    "--region", "regions", multiple=True, help="Region to build (repeatable; default: all)."
+)
+@click.option("--source", type=_PATH, help=_SOURCE_HELP)
+@click.option("--out", type=_PATH, help=_OUT_HELP)
+@click.option(
+    "--buffer-km",
+    type=click.FloatRange(min=0),
+    default=10.0,
+    show_default=True,
+    help="Keep practices, postcodes and places this far beyond the region.",
+)
+@click.option(
+    "--roads", type=_PATH, help="Road extract (.osm.pbf) to use instead of the region's own."
+)
+def data_build(
+    regions: tuple[str, ...],
+    source: Path | None,
+    out: Path | None,
+    buffer_km: float,
+    roads: Path | None,
+) -> None:
+    """Build region data (GeoPackage per region, EPSG:27700) from the source folder."""
+    from geozones.distance.circuity import update_circuity
+    from geozones.regions.build import build_regions
+    from geozones.regions.data import NETWORK_DIR
+    from geozones.regions.specs import expand_region_names
+    from geozones.zones.derived import DERIVED_LAYERS
+
+    names = expand_region_names(regions)
+    if roads is not None and len(names) != 1:
+        raise InputError("--roads needs exactly one --region (the extract covers one region)")
+    results = build_regions(names, source, out, buffer_km * 1000.0, roads, DERIVED_LAYERS)
+    for result in results:
+        _print_checks(result.region, result.path, result.checks)
+        click.echo(f"{result.region}: built in {result.seconds:.1f} s")
+    if any((r.path / NETWORK_DIR).exists() for r in results):
+        update_circuity(out)
+
+
+@data.command("circuity")
+@click.option("--out", type=_PATH, help=_OUT_HELP)
+def data_circuity(out: Path | None) -> None:
+    """Measure road/straight-line circuity on the built networks and write it into the build."""
+    from geozones.distance.circuity import update_circuity
+
+    circuity, path = update_circuity(out)
+    click.echo(f"wrote {path}")
+    for row in circuity.pooled().itertuples():
+        click.echo(
+            f"  {row.from_m / 1609.344:4.0f}-{row.to_m / 1609.344:<4.0f} miles: "
+            f"x{row.median:.3f} (spread {row.low:.3f}-{row.high:.3f}, {row.points:,} postcodes)"
+        )
+
+
+@data.command("check")
+@click.option("--region", "regions", multiple=True, help="Region to check (default: all built).")
+@click.option("--out", type=_PATH, help=_OUT_HELP)
+def data_check(regions: tuple[str, ...], out: Path | None) -> None:
+    """Re-verify built regions and print the report."""
+    from geozones.regions.checks import network_check, run_checks
+    from geozones.regions.data import load_region
+    from geozones.regions.specs import expand_region_names
+
+    failed = []
+    for name in expand_region_names(regions):
+        region = load_region(name, out)
+        layers = {n: getattr(region, n) for n in region.layer_names()}
+        repaired = {c["name"]: 0 for c in region.report["checks"]}
+        results = [*run_checks(layers, repaired), network_check(region.network)]
+        _print_checks(name, region.path, results)
+        failed += [f"{name}: {c.name}" for c in results if c.level == "error"]
+    if failed:
+        raise InputError("checks failed: " + "; ".join(failed))
+
+
+def _print_checks(region: str, path: Path, results: list) -> None:
+    click.echo(f"{region} ({path})")
+    for c in results:
+        click.echo(f"  [{c.level:<7}] {c.name}: {c.detail}")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Serve the web app (development server; use gunicorn in production)."""
+    from werkzeug.serving import run_simple
+
+    from geozones.web import create_app
+
+    app = create_app()
+    click.echo(f"geozones is serving at http://{host}:{port}/  (Ctrl+C to stop)")
+    run_simple(host, port, app, use_reloader=False, threaded=True)
+
+
+@cli.command()
+@click.argument("infile", type=_PATH)
+@click.option(
+    "-o", "--out", "outfile", required=True, type=_PATH, help="Output table (.csv or .xlsx)."
+)
+@click.option("--column", help="Column to geocode (default: found by header, else by content).")
+@click.option(
+    "--region", help="Region for place names and outside_region flags (default: GB, no places)."
+)
+@click.option("--build", type=_PATH, help=_OUT_HELP)
+def geocode(
+    infile: Path, outfile: Path, column: str | None, region: str | None, build: Path | None
+) -> None:
+    """Geocode a CSV or XLSX table, adding lat, lon, easting, northing, precision, status..."""
+    from geozones.geocode.files import geocode_file
+
+    summary = geocode_file(infile, outfile, column, region, build)
+    click.echo(f"{summary} -> {outfile}")
+
+
+@cli.command()
+@click.argument("query", nargs=-1, required=True)
+@click.option("--scheme", "scheme_id", required=True, help="Scheme id, e.g. norfolk-2019.")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
+@click.option("--build", type=_PATH, help=_OUT_HELP)
+def lookup(query: tuple[str, ...], scheme_id: str, as_json: bool, build: Path | None) -> None:
+    """Band or class, rate, distance, district, PCN and caveats of an address, postcode or place."""
+    from geozones.zones.lookup import classify
+
+    answer = classify(" ".join(query), scheme_id, build)
+    if as_json:
+        click.echo(json.dumps(answer.to_dict(), indent=2))
+        return
+    _print_answer(answer)
+
+
+@cli.command()
+@click.argument("query", nargs=-1, required=True)
+@click.option("--region", default="norfolk", show_default=True, help="Region to answer in.")
+@click.option("--build", type=_PATH, help=_OUT_HELP)
+def band(query: tuple[str, ...], region: str, build: Path | None) -> None:
+    """Road distance to the nearest GP surgery and the band it gives (where the region has one)."""
+    from geozones.distance.surgeries import NearestSurgery
+    from geozones.geocode.geocoder import Geocoder
+    from geozones.regions.data import load_region
+    from geozones.schemes.scheme import list_schemes
+
+    text = " ".join(query)
+    schemes = [s for s in list_schemes() if s.region == region and s.centres is not None
+               and s.centres.kind == "gp-surgeries"]  # fmt: skip
+    if schemes:
+        _print_answer(classifier_for(schemes[0].id, build).classify(text))
+        return
+    place = Geocoder.for_region(region, build).geocode(text)
+    if place.status == "error":
+        raise InputError(f"{text!r}: {place.message}")
+    surgeries = NearestSurgery(load_region(region, build), build)
+    got = surgeries.measure(np.array([[place.easting, place.northing]]))
+    click.echo(f"{place.matched} ({place.precision}): {place.message}")
+    click.echo(f"band:     none ({region} has no road-distance band scheme)")
+    click.echo(f"distance: {got.metres[0] / METRES_PER_MILE:.2f} miles")
+    click.echo(f"surgery:  {got.label[0]}, {got.pcn_name[0]}")
+    click.echo(f"method:   {surgeries.method}")
+    if surgeries.method != "road":
+        click.echo(f"caveat:   {surgeries.estimate_caveat}")
+
+
+@cli.command("classify")
+@click.argument("infile", type=_PATH)
+@click.option("-o", "--out", "outfile", required=True, type=_PATH, help="Output (.csv or .xlsx).")
+@click.option("--scheme", "scheme_id", required=True, help="Scheme id, e.g. norfolk-2019.")
+@click.option("--column", help="Address/postcode column (default: found by header or content).")
+@click.option("--build", type=_PATH, help=_OUT_HELP)
+def classify_command(
+    infile: Path, outfile: Path, scheme_id: str, column: str | None, build: Path | None
+) -> None:
+    """Geocode and classify every row of a package list, adding band, rate, district, PCN..."""
+    from geozones.batch.classify import classify_file
+
+    counts = classify_file(infile, outfile, scheme_id, column, build)
+    total = sum(counts.values())
+    click.echo(f"classified {total:,} rows ({', '.join(f'{v:,} {k}' for k, v in counts.items())})"
+               f" -> {outfile}")  # fmt: skip
+
+
+def _print_answer(answer: Any) -> None:
+    miles = "" if answer.distance_miles is None else f"{answer.distance_miles:.2f} miles"
+    rows = [
+        ("query", answer.query),
+        ("located", f"{answer.matched} ({answer.precision})" if answer.matched else None),
+        ("status", f"{answer.status}: {answer.message}"),
+        ("scheme", answer.scheme),
+        ("band", answer.band),
+        ("by miles", answer.distance_band if answer.distance_band != answer.band else None),
+        ("rate", f"£{answer.rate} an hour" if answer.rate is not None else None),
+        ("distance", f"{miles} ({answer.method}, {answer.confidence})" if miles else None),
+        ("surgery", answer.nearest_surgery),
+        ("district", answer.district),
+        ("zone", answer.zone),
+        ("lot", answer.lot),
+        ("PCN", answer.pcn),
+    ]
+    for key, value in rows:
+        if value:
+            click.echo(f"{key + ':':<10}{value}")
+    for caveat in answer.caveats:
+        click.echo(f"{'caveat:':<10}{caveat}")
+
+
+cli.add_command(zones)
+cli.add_command(balance)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI, turning geozones errors into one line and exit 2."""
+    try:
+        cli.main(args=argv, prog_name="geozones", standalone_mode=False)
+    except GeozonesError as exc:
+        click.echo(f"geozones: error: {exc}", err=True)
+        sys.exit(2)
+    except click.exceptions.Abort:
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2)

@@ -1,0 +1,294 @@
+"""The ``geozones zones`` commands: build, list, show, history, export and import plans.
+
+Plans are kept in the plan store (``--store``, default ``zones.sqlite`` in the
+instance folder, ``$GEOZONES_INSTANCE``); regions are read from the build
+folder (``--build``, default ``$GEOZONES_BUILD`` or ``data/build``). Errors are
+raised as geozones errors, which :func:`geozones.cli.main.main` prints as one line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from geozones._errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from geozones.schemes.scheme import Scheme
+    from geozones.zones.plan import ZonePlan
+    from geozones.zones.store import PlanStore
+
+_PATH = click.Path(path_type=Path)
+_BUILD = click.option(
+    "--build", type=_PATH, help="Build folder (default data/build or $GEOZONES_BUILD)."
+)
+_STORE = click.option(
+    "--store",
+    type=_PATH,
+    help="Plan store file (default zones.sqlite in $GEOZONES_INSTANCE or ./instance).",
+)
+_SCHEME = click.option("--scheme", help="Scheme id (default: the region's scheme, if one fits).")
+_DEMAND = click.option(
+    "--demand",
+    type=_PATH,
+    help="CSV of unit, clients, weekly_hours (optional modelled) to price per zone.",
+)
+_RATE = click.option("--rate", help="Band, rate or blend to price demand at.")
+KINDS = ("districts", "lots", "pcn", "bands")
+
+
+def _store(path: Path | None, build: Path | None) -> PlanStore:
+    from geozones.zones.store import PlanStore
+
+    return PlanStore(path, build)
+
+
+def _stored(plan: str, version: int | None, store: Path | None, build: Path | None) -> ZonePlan:
+    """A stored plan by id (digits) or name, at ``version`` or its latest."""
+    return _store(store, build).get(int(plan) if plan.isdigit() else plan, version)
+
+
+def _scheme(region: str, kind: str, scheme_id: str | None) -> Scheme | None:
+    """The scheme named, or the region's one scheme that fits ``kind`` (None: plain districts)."""
+    from geozones.schemes.scheme import get_scheme, list_schemes
+    from geozones.zones.rules import RULES_DIR, read_rules
+
+    if scheme_id is not None:
+        return get_scheme(scheme_id)
+    if kind == "pcn":
+        return None
+    if kind == "bands":
+        fits = [s for s in list_schemes() if s.method == "road-distance-bands"]
+    else:
+        ruled = {
+            r.scheme for p in RULES_DIR.glob("*.toml") for r in read_rules(p) if r.kind == kind
+        }
+        fits = [s for s in list_schemes() if s.id in ruled]
+    fits = [s for s in fits if s.region == region]
+    if len(fits) == 1:
+        return fits[0]
+    if kind == "districts" and not fits:
+        return None
+    if not fits:
+        having = "road-distance bands" if kind == "bands" else f"{kind} rules"
+        raise InputError(f"no scheme of region {region} has {having}; name one with --scheme")
+    choices = ", ".join(s.id for s in fits)
+    raise InputError(f"region {region} has several schemes for {kind}; name one of: {choices}")
+
+
+def _demand(path: Path | None) -> pd.DataFrame | None:
+    if path is None:
+        return None
+    import pandas as pd
+
+    try:
+        return pd.read_csv(path, dtype={"unit": str})
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InputError(f"cannot read demand file {path}: {exc}") from exc
+
+
+def _echo_plan(
+    plan: ZonePlan,
+    demand: pd.DataFrame | None = None,
+    scheme: Scheme | None = None,
+    rate: str | None = None,
+) -> None:
+    """Print the plan's header, summary table and check report."""
+    version = f" version {plan.version}" if plan.version is not None else ""
+    parent = f" (parent {plan.parent})" if plan.parent is not None else ""
+    click.echo(f"plan {plan.name}{version}{parent}: {plan.region.name}, {plan.unit_layer}")
+    click.echo(f"  by {plan.author} at {plan.created.isoformat()}")
+    click.echo(f"  method: {plan.method}")
+    if plan.notes:
+        click.echo(f"  notes: {plan.notes}")
+    if demand is not None and scheme is None:
+        raise InputError("--demand needs --scheme to price the hours")
+    table = plan.summary(demand, scheme, rate=rate).drop(columns="colour")
+    formats = {
+        "population": "{:,.0f}".format,
+        "age65": "{:,.0f}".format,
+        "area_km2": "{:,.1f}".format,
+        "weekly_hours": "{:,.1f}".format,
+        "annual_hours": "{:,.0f}".format,
+        "cost": lambda v: f"£{v:,.2f}",
+        "rate": lambda v: "mixed" if v is None else f"£{v:,.2f}",
+    }
+    click.echo(table.to_string(index=False, formatters=formats))
+    for line in plan.check().report():
+        click.echo(f"  check: {line}")
+
+
+@click.group()
+def zones() -> None:
+    """Zone plans: build, list, show, export and import (stored with their history)."""
+
+
+@zones.command("build")
+@click.argument("kind", type=click.Choice(KINDS))
+@click.option("--region", required=True, help="Region name (e.g. hertfordshire).")
+@_SCHEME
+@_BUILD
+@_STORE
+@click.option("--name", help="Plan name (default <region>-<zone layer>).")
+@click.option("--author", default="geozones", show_default=True, help="Recorded on the version.")
+@click.option(
+    "--distance",
+    type=click.Choice(("auto", "road", "straight-line")),
+    default="auto",
+    show_default=True,
+    help="pcn and bands: distance to practices by road (auto: when the region has roads).",
+)
+def build_cmd(
+    kind: str,
+    region: str,
+    scheme: str | None,
+    build: Path | None,
+    store: Path | None,
+    name: str | None,
+    author: str,
+    distance: str,
+) -> None:
+    """Build a plan of KIND for a region, save it as a new version and print its summary."""
+    from geozones.regions.data import load_region
+    from geozones.zones import builders
+
+    data = load_region(region, build)
+    chosen = _scheme(region, kind, scheme)
+    if kind == "districts":
+        plan = builders.district_plan(data, chosen, name=name, author=author)
+    elif kind == "lots":
+        plan = builders.lot_plan(data, chosen, name=name, author=author)
+    elif kind == "pcn":
+        plan = builders.pcn_plan(data, method=distance, name=name, author=author)
+    else:
+        labels = builders.band_labels(data, chosen)
+        plan = builders.band_plan(
+            data,
+            labels,
+            colours=builders.band_colours(chosen),
+            name=name or f"{chosen.id}-bands",
+            method=labels.attrs["method"],
+            author=author,
+        )
+    plans = _store(store, build)
+    version = plans.save(plan, base_version=plans.latest(plan.name))
+    click.echo(f"saved {plan.name} version {version} in {plans.path}")
+    _echo_plan(plans.get(plan.name, version))
+
+
+@zones.command("list")
+@_STORE
+def list_cmd(store: Path | None) -> None:
+    """List the stored plans with their latest version."""
+    plans = _store(store, None)
+    table = plans.list()
+    if table.empty:
+        click.echo(f"no plans in {plans.path}")
+        return
+    click.echo(table.to_string(index=False))
+
+
+@zones.command("history")
+@click.argument("plan")
+@_STORE
+def history_cmd(plan: str, store: Path | None) -> None:
+    """List every version of PLAN (name or id) with its parent, author and method."""
+    table = _store(store, None).history(int(plan) if plan.isdigit() else plan)
+    click.echo(table.drop(columns="method").to_string(index=False))
+
+
+@zones.command("show")
+@click.argument("plan")
+@click.option("--version", "version", type=int, help="Version (default the latest).")
+@_STORE
+@_BUILD
+@_DEMAND
+@_SCHEME
+@_RATE
+def show_cmd(
+    plan: str,
+    version: int | None,
+    store: Path | None,
+    build: Path | None,
+    demand: Path | None,
+    scheme: str | None,
+    rate: str | None,
+) -> None:
+    """Show PLAN (name or id): metadata, per-zone summary and check."""
+    from geozones.schemes.scheme import get_scheme
+
+    stored = _stored(plan, version, store, build)
+    _echo_plan(stored, _demand(demand), get_scheme(scheme) if scheme else None, rate)
+
+
+@zones.command("export")
+@click.argument("plan")
+@click.argument("out", type=_PATH)
+@click.option("--version", "version", type=int, help="Version (default the latest).")
+@_STORE
+@_BUILD
+@_DEMAND
+@_SCHEME
+@_RATE
+def export_cmd(
+    plan: str,
+    out: Path,
+    version: int | None,
+    store: Path | None,
+    build: Path | None,
+    demand: Path | None,
+    scheme: str | None,
+    rate: str | None,
+) -> None:
+    """Export PLAN to OUT: .csv (unit table), .geojson, .gpkg or .zip (Shapefile)."""
+    from geozones.schemes.scheme import get_scheme
+    from geozones.zones.io import export_plan
+
+    stored = _stored(plan, version, store, build)
+    table = _demand(demand)
+    if table is not None and scheme is None:
+        raise InputError("--demand needs --scheme to price the hours")
+    path = export_plan(
+        stored, out, demand=table, scheme=get_scheme(scheme) if scheme else None, rate=rate
+    )
+    click.echo(f"wrote {stored.name} version {stored.version} to {path}")
+
+
+@zones.command("import")
+@click.argument("file", type=_PATH)
+@click.option("--region", help="Region, when the file does not say it.")
+@click.option("--layer", "unit_layer", type=click.Choice(("units", "wards")), help="Unit layer.")
+@click.option("--name", help="Plan name (default: the file's).")
+@click.option(
+    "--base-version",
+    type=int,
+    help="Version the file is an edit of (default: the plan's latest); a newer one is a conflict.",
+)
+@click.option("--author", default="geozones", show_default=True, help="Recorded on the version.")
+@_STORE
+@_BUILD
+def import_cmd(
+    file: Path,
+    region: str | None,
+    unit_layer: str | None,
+    name: str | None,
+    base_version: int | None,
+    author: str,
+    store: Path | None,
+    build: Path | None,
+) -> None:
+    """Import a plan from FILE (.csv, .geojson, .gpkg, .zip) and save it as a new version."""
+    from geozones.zones.io import import_plan
+
+    plan = import_plan(
+        file, region=region, unit_layer=unit_layer, name=name, build=build, author=author
+    )
+    plans = _store(store, build)
+    base = base_version if base_version is not None else plans.latest(plan.name)
+    version = plans.save(plan, base_version=base)
+    click.echo(f"saved {plan.name} version {version} in {plans.path}")
+    _echo_plan(plans.get(plan.name, version))

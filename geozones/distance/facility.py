@@ -1,0 +1,391 @@
+"""Road distance from every address to its nearest facility (GP surgery).
+
+:class:`NearestFacility` answers "how far by road is the nearest surgery, and
+which one?" for any number of points with one Dijkstra run:
+
+1. **Snapping.** Every facility and every address snaps to the nearest road
+   *edge* (not node), at its position along it (``shapely`` STRtree and
+   ``line_locate_point``, vectorised), so the part of the edge between the
+   snapped position and the edge's ends counts.
+2. **One multi-source Dijkstra.** Each facility becomes a virtual node added
+   after the network's nodes, with an arc to the edge's ``v`` end costing the
+   rest of the edge (``length - along``) and, when the edge is two-way, an arc
+   to its ``u`` end costing ``along``. Nothing leads into a virtual node, so
+   ``scipy.sparse.csgraph.dijkstra(indices=<all virtual nodes>,
+   min_only=True)`` gives every road node the distance from its nearest
+   facility, and its ``sources`` output says which facility that is.
+3. **Addresses.** A point at ``along`` on edge u->v is reached from ``u`` at
+   ``dist[u] + along`` and, on a two-way edge, from ``v`` at
+   ``dist[v] + length - along``. A facility on the same edge is also reached
+   directly, counting only the stretch between the two (forward along the edge
+   always; backward only on a two-way edge).
+
+Direction: the carer drives **from** the surgery **to** the home, so arcs are
+followed the way one-way streets allow in that direction.
+
+Snap gap rule
+-------------
+The straight-line gap between a point and the road it snaps to is reported as
+``snap_gap_m`` and by default **not added** to the road distance
+(``count_gap_beyond_m=None``). A Code-Point postcode is the centroid of its
+delivery addresses, not a door, and the gap is mostly the drive or path from
+the road to the houses, which the carer does not drive and which Norfolk's
+price band tool, measuring by road, does not count; adding it would move
+addresses across a band edge according to where the centroid falls. Setting
+``count_gap_beyond_m=g`` adds the part of each gap beyond ``g`` metres (at
+both the address and the facility end) for users who want long unmapped farm
+tracks to count. A gap over ``max_gap_m`` (default :data:`MAX_GAP_M`, 2 km)
+means the point is outside the road extract or mislocated: such a point gets
+status ``off_network`` and no distance, and such a facility is left out.
+
+Detached pieces
+---------------
+Roads behind a private gate or a dropped link can form small pieces no
+facility reaches; an address snapped onto one is ``unreachable``. With
+``reachable_only=True`` addresses snap instead to the nearest edge some
+facility reaches (their ``snap_gap_m`` then says how far that road is), so
+every address within ``max_gap_m`` of such a road gets a distance.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy import sparse
+from scipy.sparse.csgraph import dijkstra
+
+from geozones._errors import InputError
+from geozones._settings import BNG, METRES_PER_MILE
+from geozones.network.graph import RoadNetwork, arcs_to_csr, snap_to_edges
+
+#: A snap gap over this (metres) marks a point as off the network.
+MAX_GAP_M = 2000.0
+#: Facility columns copied next to each answer when the facilities frame has them.
+FACILITY_COLUMNS: tuple[str, ...] = ("code", "name", "pcn_code", "pcn_name")
+#: Values of the ``status`` column.
+OK, UNREACHABLE, OFF_NETWORK = "ok", "unreachable", "off_network"
+#: Great Britain's extent in EPSG:27700 metres; points outside it are refused.
+_GB_BOUNDS = (0.0, 0.0, 700_000.0, 1_300_000.0)
+
+
+def points_xy(points: gpd.GeoSeries | gpd.GeoDataFrame | np.ndarray, what: str) -> np.ndarray:
+    """Return points as an (n, 2) array of EPSG:27700 metres, checking they can be used.
+
+    Parameters
+    ----------
+    points : GeoSeries, GeoDataFrame or array of shape (n, 2)
+        Points; a GeoSeries/GeoDataFrame in another CRS is projected, one
+        without a CRS and a plain array are taken as EPSG:27700.
+    what : str
+        What the points are, for error messages.
+
+    Raises
+    ------
+    InputError
+        Not points, empty or missing geometries, or coordinates outside Great
+        Britain's grid (e.g. longitude/latitude given as metres).
+
+    """
+    if isinstance(points, gpd.GeoDataFrame):
+        points = points.geometry
+    if isinstance(points, gpd.GeoSeries):
+        if points.crs is not None and points.crs != BNG:
+            points = points.to_crs(BNG)
+        geoms = points.to_numpy()
+        bad = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+        bad |= shapely.get_type_id(geoms) != shapely.GeometryType.POINT
+        if bad.any():
+            raise InputError(
+                f"{what}: {int(bad.sum())} geometries are missing or not points "
+                f"(first at position {int(np.argmax(bad))}); give one point per row"
+            )
+        xy = shapely.get_coordinates(geoms)
+    else:
+        xy = np.asarray(points, dtype=float)
+        if xy.ndim != 2 or xy.shape[1] != 2:
+            raise InputError(f"{what}: expected an array of shape (n, 2), got {xy.shape}")
+    x0, y0, x1, y1 = _GB_BOUNDS
+    outside = ~((xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1))
+    if outside.any():
+        first = int(np.argmax(outside))
+        raise InputError(
+            f"{what}: {int(outside.sum())} points are not British National Grid (EPSG:27700) "
+            f"metres inside Great Britain, e.g. {tuple(xy[first].round(4))} at position {first}; "
+            "longitude/latitude must come as a GeoSeries with crs EPSG:4326"
+        )
+    return xy
+
+
+class NearestFacility:
+    """Road distance from any point to the nearest of a set of facilities.
+
+    Construct with the network and the facilities, call :meth:`solve` once (or
+    let the first query do it), then ask :meth:`distance_to_nearest` for as
+    many points as needed.
+
+    Parameters
+    ----------
+    network : RoadNetwork
+        Drivable roads, EPSG:27700.
+    facilities : GeoDataFrame
+        Facility points (e.g. GP surgeries), EPSG:27700 or any CRS it can be
+        projected from. Columns ``code``, ``name``, ``pcn_code`` and
+        ``pcn_name`` are copied into the answers when present.
+    max_gap_m : float
+        Snap gaps over this many metres mark a point ``off_network`` and leave
+        a facility out of the search.
+    count_gap_beyond_m : float or None
+        None (default): snap gaps are never added to the road distance.
+        A number: the part of each gap beyond it is added, at both ends.
+    reachable_only : bool
+        False (default): addresses snap to their nearest edge, and those on a
+        piece of road no facility reaches are ``unreachable``. True: addresses
+        snap to the nearest edge that a facility reaches.
+
+    Attributes
+    ----------
+    facility_snap : DataFrame
+        Per facility (same index): ``edge``, ``along_m``, ``snap_gap_m`` and
+        ``status`` (``ok`` or ``off_network``).
+    node_metres : ndarray of float64
+        After :meth:`solve`: road metres from the nearest facility to each
+        network node (inf where none can reach it).
+    node_facility : ndarray of int64
+        After :meth:`solve`: position of that facility in ``facilities``, -1
+        where none.
+
+    Raises
+    ------
+    InputError
+        Facilities are not usable points, or none lies within ``max_gap_m`` of
+        a road.
+
+    """
+
+    def __init__(
+        self,
+        network: RoadNetwork,
+        facilities: gpd.GeoDataFrame,
+        *,
+        max_gap_m: float = MAX_GAP_M,
+        count_gap_beyond_m: float | None = None,
+        reachable_only: bool = False,
+    ) -> None:
+        self.network = network
+        self.facilities = facilities
+        self.max_gap_m = max_gap_m
+        self.count_gap_beyond_m = count_gap_beyond_m
+        self.reachable_only = reachable_only
+        xy = points_xy(facilities, "facilities")
+        if len(xy) == 0:
+            raise InputError("facilities: the frame is empty; give at least one facility point")
+        edge, along, gap = network.snap(xy)
+        usable = gap <= max_gap_m
+        if not usable.any():
+            raise InputError(
+                f"facilities: none of the {len(xy)} points lies within {max_gap_m:,.0f} m of a "
+                "road in this network; are they in EPSG:27700 and inside the road extract?"
+            )
+        self.facility_snap = pd.DataFrame(
+            {
+                "edge": edge,
+                "along_m": along,
+                "snap_gap_m": gap,
+                "status": np.where(usable, OK, OFF_NETWORK),
+            },
+            index=facilities.index,
+        )
+        self._usable = np.flatnonzero(usable)
+        self._extra = self._gap_cost(gap)
+        self._matrix = self._graph(edge, along)
+        self.node_metres: np.ndarray | None = None
+        self.node_facility: np.ndarray | None = None
+        self._reachable: tuple[np.ndarray, np.ndarray, shapely.STRtree] | None = None
+
+    @cached_property
+    def _facility_values(self) -> dict[str, np.ndarray]:
+        """The facility columns copied into answers, as object arrays (read once)."""
+        return {
+            column: self.facilities[column].to_numpy(dtype=object)
+            for column in FACILITY_COLUMNS
+            if column in self.facilities
+        }
+
+    def _gap_cost(self, gap: np.ndarray) -> np.ndarray:
+        """Metres of snap gap that count as travel under ``count_gap_beyond_m``."""
+        if self.count_gap_beyond_m is None:
+            return np.zeros(len(gap))
+        return np.maximum(gap - self.count_gap_beyond_m, 0.0)
+
+    def _graph(self, edge: np.ndarray, along: np.ndarray) -> sparse.csr_array:
+        """The network's arcs plus one virtual node per facility with arcs onto its edge."""
+        net = self.network
+        tail, head, arc_edge, _ = net.arcs()
+        f = self._usable
+        fe = edge[f]
+        two_way = ~net.edge_oneway[fe]
+        virtual = net.n_nodes + f
+        tails = [tail, virtual, virtual[two_way]]
+        heads = [head, net.edge_v[fe], net.edge_u[fe][two_way]]
+        weights = [
+            net.edge_length[arc_edge],
+            net.edge_length[fe] - along[f] + self._extra[f],
+            along[f][two_way] + self._extra[f][two_way],
+        ]
+        return arcs_to_csr(
+            np.concatenate(tails),
+            np.concatenate(heads),
+            np.concatenate(weights),
+            net.n_nodes + len(self.facilities),
+        )
+
+    def solve(self) -> NearestFacility:
+        """Run the one multi-source Dijkstra from all usable facilities; return self."""
+        n = self.network.n_nodes
+        # return_predecessors=True is what makes scipy return `sources`
+        dist, _, sources = dijkstra(
+            self._matrix,
+            directed=True,
+            indices=n + self._usable,
+            min_only=True,
+            return_predecessors=True,
+        )
+        self.node_metres = dist[:n]
+        self.node_facility = np.where(sources[:n] >= 0, sources[:n] - n, -1).astype(np.int64)
+        if self.reachable_only:
+            self._reachable = self._reached_edges()
+        return self
+
+    def _reached_edges(self) -> tuple[np.ndarray, np.ndarray, shapely.STRtree]:
+        """Edges some facility reaches (an end reached, or a facility on it).
+
+        Returns their positions, their geometries and a spatial index over them.
+        """
+        net = self.network
+        reached = np.isfinite(self.node_metres)
+        edges = reached[net.edge_u] | (reached[net.edge_v] & ~net.edge_oneway)
+        edges[self.facility_snap["edge"].to_numpy()[self._usable]] = True
+        keep = np.flatnonzero(edges)
+        geometry = net.geometry[keep]
+        return keep, geometry, shapely.STRtree(geometry)
+
+    def _snap(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Snap addresses to the nearest edge, or the nearest reached edge if ``reachable_only``."""
+        if self._reachable is None:
+            return self.network.snap(xy)
+        keep, geometry, tree = self._reachable
+        edge, along, gap = snap_to_edges(tree, geometry, xy)
+        return keep[edge], along, gap
+
+    def distance_to_nearest(
+        self, points: gpd.GeoSeries | gpd.GeoDataFrame | np.ndarray
+    ) -> pd.DataFrame:
+        """Road distance from the nearest facility to each point, driving facility -> point.
+
+        Parameters
+        ----------
+        points : GeoSeries, GeoDataFrame or array of shape (n, 2)
+            Addresses, EPSG:27700 metres (see :func:`points_xy`).
+
+        Returns
+        -------
+        DataFrame
+            One row per point (the points' index when they are a GeoSeries or
+            GeoDataFrame): ``metres`` and ``miles`` (road distance, NaN unless
+            status is ok), ``facility`` (position in the facilities frame,
+            <NA> when none), the facility's ``code``, ``name``, ``pcn_code``
+            and ``pcn_name`` when the frame has them, ``snap_gap_m`` (metres
+            from the point to the road, not included in ``metres`` unless
+            ``count_gap_beyond_m`` is set) and ``status``: ``ok``,
+            ``unreachable`` (no facility on the piece of network the point
+            snaps to) or ``off_network`` (snap gap over ``max_gap_m``).
+
+        """
+        metres, facility, gap, status = self.nearest(points_xy(points, "points"))
+        reached = status == OK
+        out = pd.DataFrame(
+            {
+                "metres": metres,
+                "miles": metres / METRES_PER_MILE,
+                "facility": pd.arrays.IntegerArray(np.where(reached, facility, 0), ~reached),
+            },
+            index=points.index if isinstance(points, pd.Series | pd.DataFrame) else None,
+        )
+        for column, values in self._facility_values.items():
+            out[column] = np.where(reached, values[np.maximum(facility, 0)], None)
+        out["snap_gap_m"] = gap
+        out["status"] = status
+        return out
+
+    def nearest(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`distance_to_nearest` as bare arrays, for callers on a hot path.
+
+        Parameters
+        ----------
+        xy : ndarray of shape (n, 2)
+            Points, EPSG:27700 metres (already checked, e.g. by :func:`points_xy`).
+
+        Returns
+        -------
+        metres : ndarray of float64
+            Road distance (NaN unless status is ok).
+        facility : ndarray of int64
+            Position of the nearest facility (-1 unless status is ok).
+        snap_gap_m : ndarray of float64
+            Metres from the point to the road.
+        status : ndarray of str
+            ``ok``, ``unreachable`` or ``off_network``.
+
+        """
+        if self.node_metres is None:
+            self.solve()
+        net = self.network
+        edge, along, gap = self._snap(xy)
+        length = net.edge_length[edge]
+        via_u = self.node_metres[net.edge_u[edge]] + along
+        via_v = np.where(
+            net.edge_oneway[edge], np.inf, self.node_metres[net.edge_v[edge]] + length - along
+        )
+        metres = np.minimum(via_u, via_v)
+        facility = np.where(
+            via_u <= via_v,
+            self.node_facility[net.edge_u[edge]],
+            self.node_facility[net.edge_v[edge]],
+        )
+        self._same_edge(edge, along, metres, facility)
+
+        off = gap > self.max_gap_m
+        reached = np.isfinite(metres) & ~off
+        status = np.where(off, OFF_NETWORK, np.where(reached, OK, UNREACHABLE))
+        metres = np.where(reached, metres + self._gap_cost(gap), np.nan)
+        return metres, np.where(reached, facility, -1), gap, status
+
+    def _same_edge(
+        self, edge: np.ndarray, along: np.ndarray, metres: np.ndarray, facility: np.ndarray
+    ) -> None:
+        """Lower ``metres``/``facility`` where a facility on the point's own edge is nearer."""
+        f = self._usable
+        f_edge = self.facility_snap["edge"].to_numpy()[f]
+        order = np.argsort(f_edge, kind="stable")
+        sorted_edge = f_edge[order]
+        lo = np.searchsorted(sorted_edge, edge, side="left")
+        n_pairs = np.searchsorted(sorted_edge, edge, side="right") - lo
+        if not n_pairs.any():
+            return
+        point = np.repeat(np.arange(len(edge)), n_pairs)
+        rank = np.arange(n_pairs.sum()) - np.repeat(np.cumsum(n_pairs) - n_pairs, n_pairs)
+        fac = f[order[np.repeat(lo, n_pairs) + rank]]
+        ahead = along[point] - self.facility_snap["along_m"].to_numpy()[fac]
+        allowed = (ahead >= 0) | ~self.network.edge_oneway[edge[point]]
+        cost = np.where(allowed, np.abs(ahead) + self._extra[fac], np.inf)
+        best = np.lexsort((cost, point))
+        first = np.ones(len(best), dtype=bool)
+        first[1:] = point[best][1:] != point[best][:-1]
+        point, fac, cost = point[best][first], fac[best][first], cost[best][first]
+        better = cost < metres[point]
+        metres[point[better]] = cost[better]
+        facility[point[better]] = fac[better]

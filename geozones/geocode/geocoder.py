@@ -1,0 +1,853 @@
+"""Offline geocoding: postcodes, addresses, place names, coordinates and grid references.
+
+Turns what a person typed into a point, from the built data only: the GB
+postcode index (OS Code-Point Open with terminated postcodes from the ONS
+lookup) and, when a region is given, its populated places (OS Open Names with
+gaps filled from GeoNames) and its boundary.
+
+Points are EPSG:27700 metres (``easting``, ``northing``); WGS84 ``lat``/``lon``
+are added for the edges (web map, exports). Every answer says how it was found
+(``precision``), from which dataset (``source``), what text matched and any
+caveat (``warnings``); a failure carries the reason instead of a point.
+
+Examples
+--------
+>>> geocoder = Geocoder.for_region("norfolk")  # doctest: +SKIP
+>>> geocoder.geocode("nr1 3qu").precision  # doctest: +SKIP
+'postcode'
+>>> geocoder.geocode_many(["NR13QU", "Little Snoring", "TG 23 08"])  # doctest: +SKIP
+
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, fields
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import shapely
+from pyproj import Transformer
+
+from geozones._chunks import in_chunks, progress_bar
+from geozones._errors import InputError
+from geozones._settings import BNG, WGS84, build_dir
+from geozones._vocab import TEXT_POSTCODE_RE
+from geozones.regions.data import RegionData, load_region
+from geozones.regions.postcodes import (
+    INDEX_FILE,
+    POSTCODE_RE,
+    PostcodeIndex,
+    district_key,
+    format_postcode,
+    sector_key,
+    sorted_lookup,
+)
+from geozones.sources.readers import source_info
+
+#: How a point was found, finest first.
+PRECISIONS = (
+    "postcode", "terminated", "sector", "district", "place", "coordinates", "grid_reference",
+)  # fmt: skip
+#: ``ok`` located (inside the region when there is one), ``outside_region`` located
+#: elsewhere, ``error`` not located (``message`` says why).
+STATUSES = ("ok", "outside_region", "error")
+#: Columns :meth:`Geocoder.geocode_many` returns, in order.
+RESULT_COLUMNS = [
+    "lat", "lon", "easting", "northing", "precision", "matched", "status", "message",
+    "source", "warnings",
+]  # fmt: skip
+#: Rank of an OS Open Names LOCAL_TYPE when one name fits several places (lower first).
+LOCAL_TYPE_RANK = {
+    "City": 0, "Town": 1, "Village": 2, "Suburban Area": 3, "Hamlet": 4, "Other Settlement": 5,
+}  # fmt: skip
+# Python's white space (what str.split() splits on) in RE2 syntax, for pyarrow.
+_WHITESPACE_RE2 = r"[\s\v\pZ\x{1C}-\x{1F}\x{85}]+"
+#: Rows per chunk in :meth:`Geocoder.geocode_table`.
+CHUNK_ROWS = 50_000
+
+_FLOAT_COLUMNS = ("lat", "lon", "easting", "northing")
+# British National Grid extent (metres): what "in or near Great Britain" means here.
+_GRID_MAX_E, _GRID_MAX_N = 700_000.0, 1_300_000.0
+_LABEL = {
+    "postcode": "postcode",
+    "terminated": "terminated postcode",
+    "sector": "postcode sector",
+    "district": "postcode district",
+    "place": "place",
+    "coordinates": "coordinates",
+    "grid_reference": "grid reference",
+}
+_NUMBER = r"([+-]?[0-9]+(?:\.[0-9]+)?)\s*°?\s*([NSEW]?)"
+_COORDS_RE = re.compile(rf"^{_NUMBER}(?:\s*[,;]\s*|\s+){_NUMBER}$")
+_OUTWARD_RE = re.compile(r"^([A-Z]{1,2}[0-9][0-9A-Z]?)(?: ([0-9]))?$")
+_GRID_RE = re.compile(r"^([A-Z]{2}) ?([0-9]+)(?: ([0-9]+))?$")
+_POSTCODE_LIKE_RE = re.compile(r"^(?=.*[0-9])(?=.*[A-Z])[A-Z0-9]{2,4} ?[A-Z0-9]{2,4}$")
+_STREET_RE = re.compile(
+    r"\b(STREET|ST|ROAD|RD|LANE|LN|CLOSE|AVENUE|AVE|DRIVE|WAY|COURT|CRESCENT|GARDENS|TERRACE|"
+    r"WALK|MEWS|GROVE)\.?$"
+)
+_BASIS = {"oa": "output area", "lsoa": "LSOA"}
+# Precision of each step of the postcode fallback, then None for not found.
+_PRECISION_CODES = (*PRECISIONS[:4], None)
+
+
+@dataclass(frozen=True)
+class PlaceCandidate:
+    """One populated place whose name fits the text, EPSG:27700 metres and WGS84.
+
+    ``area`` is the region district the place lies in, else its county.
+    """
+
+    name: str
+    local_type: str
+    area: str
+    in_region: bool
+    population: int | None
+    source: str
+    easting: float
+    northing: float
+    lat: float
+    lon: float
+    chosen: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """The candidate as a plain dict (JSON-ready)."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class GeocodeResult:
+    """What one input resolved to.
+
+    Attributes
+    ----------
+    query : str
+        The text as given.
+    status : str
+        ``ok``, ``outside_region`` (located, but outside the geocoder's region)
+        or ``error`` (not located).
+    message : str
+        One line for a person: how it was located, that it is outside the
+        region (naming it), or why it failed ("not a UK postcode: ...",
+        "postcode not found: ...", "no place named ...", "empty input",
+        "latitude out of range: ...", ...).
+    precision : str or None
+        One of :data:`PRECISIONS`; None on error.
+    easting, northing : float or None
+        EPSG:27700 metres (rounded to 0.1 m).
+    lat, lon : float or None
+        WGS84 degrees (rounded to 6 decimals).
+    matched : str or None
+        The postcode, sector, district, place name, coordinates or grid
+        reference that was used, in its official form (``"NR1 3QU"``,
+        ``"King's Lynn"``, ``"TG 23 08"``).
+    source : str or None
+        The dataset that placed the point (e.g. ``"OS Code-Point Open 2025.4.0"``).
+    warnings : tuple of str
+        Caveats: terminated postcode, sector or district fallback, ambiguous
+        place name, coarse grid square...
+    candidates : tuple of PlaceCandidate
+        For places: every place of that name, ranked, the chosen one marked.
+
+    """
+
+    query: str
+    status: str
+    message: str
+    precision: str | None = None
+    easting: float | None = None
+    northing: float | None = None
+    lat: float | None = None
+    lon: float | None = None
+    matched: str | None = None
+    source: str | None = None
+    warnings: tuple[str, ...] = ()
+    candidates: tuple[PlaceCandidate, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result as a plain dict (JSON-ready; warnings and candidates as lists)."""
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out["warnings"] = list(self.warnings)
+        out["candidates"] = [c.to_dict() for c in self.candidates]
+        return out
+
+
+def place_key(name: str) -> str:
+    """Fold a place name for matching: case, accents, punctuation, spaces and St/Saint.
+
+    ``"King's Lynn"`` and ``"kings lynn"`` give ``"kingslynn"``; ``"Saint Albans"``
+    and ``"St. Albans"`` give ``"stalbans"``.
+    """
+    text = unicodedata.normalize("NFKD", name.lower())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    words = re.findall(r"[a-z0-9]+", re.sub(r"['’`]", "", text))
+    return "".join("st" if w == "saint" else w for w in words)
+
+
+@lru_cache(maxsize=2)
+def _transformer(src: str, dst: str) -> Transformer:
+    return Transformer.from_crs(src, dst, always_xy=True)
+
+
+@lru_cache(maxsize=2)
+def _load_index(path: Path, stamp: int) -> PostcodeIndex:
+    """One loaded index per file version (a rebuild changes ``stamp``)."""
+    del stamp
+    return PostcodeIndex.load(path)
+
+
+def _lookup_one(table: np.ndarray, key: bytes) -> int:
+    """Row of ``key`` in the sorted ``table``, or -1."""
+    i = int(np.searchsorted(table, key))
+    return i if i < len(table) and table[i] == key else -1
+
+
+def _to_wgs84(e: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """WGS84 (lat, lon) of EPSG:27700 points, rounded to 6 decimals."""
+    lon, lat = _transformer(BNG, WGS84).transform(e, n)
+    return np.round(lat, 6), np.round(lon, 6)
+
+
+def _error(query: str, message: str) -> GeocodeResult:
+    return GeocodeResult(query=query, status="error", message=message)
+
+
+class Geocoder:
+    """Geocode text offline against the GB postcode index and, optionally, one region.
+
+    Parameters
+    ----------
+    index : PostcodeIndex
+        The GB postcode index (``<build>/gb_postcodes.npz``).
+    region : RegionData, optional
+        A built region: its places answer place names, and located points
+        outside its boundary get status ``outside_region``. Without a region,
+        postcodes, coordinates and grid references still work everywhere in GB.
+
+    """
+
+    def __init__(self, index: PostcodeIndex, region: RegionData | None = None) -> None:
+        self.index = index
+        self.region = region
+        self._boundary: shapely.Geometry | None = None
+        if region is not None:
+            self._boundary = region.boundary.geometry.iloc[0]
+            shapely.prepare(self._boundary)
+        codepoint = source_info("codepoint").vintage
+        self._live_source = f"OS Code-Point Open {codepoint}"
+        self._terminated_source = (
+            f"ONS postcode lookup {source_info('postcode_lookup').vintage}; "
+            f"OS Code-Point Open {codepoint}"
+        )
+
+    @classmethod
+    def for_region(cls, name: str | None, build: Path | None = None) -> Geocoder:
+        """Load the postcode index and the region ``name`` (None: GB only) from the build folder.
+
+        Raises
+        ------
+        BuildMissingError
+            When the index or the region has not been built.
+
+        """
+        path = build_dir(build) / INDEX_FILE
+        stamp = path.stat().st_mtime_ns if path.exists() else 0
+        index = _load_index(path.resolve(), stamp)
+        return cls(index, load_region(name, build) if name is not None else None)
+
+    def __repr__(self) -> str:
+        region = self.region.name if self.region is not None else None
+        return f"Geocoder({len(self.index)} postcodes, region={region!r})"
+
+    @property
+    def region_title(self) -> str | None:
+        """Name of the region shown to people, or None."""
+        return self.region.spec.title if self.region is not None else None
+
+    # -- single inputs -------------------------------------------------------------------
+
+    def geocode(self, text: object) -> GeocodeResult:
+        """Geocode one input: postcode, address, place name, coordinates or grid reference.
+
+        Parameters
+        ----------
+        text : str
+            What a person typed: ``"nr1 3qu"``, ``"Flat 2, 10 Prince of Wales Road,
+            Norwich NR1 1BE"``, ``"Little Snoring"``, ``"52.63, 1.30"`` (latitude,
+            longitude), ``"623000 308000"`` (easting, northing, EPSG:27700 metres)
+            or ``"TG 23 08"``. None and NaN count as empty.
+
+        Returns
+        -------
+        GeocodeResult
+            Never raises for bad input: a failure is ``status="error"`` with the reason.
+
+        """
+        if not isinstance(text, str):
+            missing = text is None or (isinstance(text, float) and math.isnan(text))
+            text = "" if missing else str(text)
+        key = text.upper().replace(" ", "")
+        if POSTCODE_RE.fullmatch(key):
+            return self._postcode(text, key)
+        return self._text(text)
+
+    def _text(self, query: str) -> GeocodeResult:
+        """Everything but a bare postcode (the slower path), each reading tried in turn."""
+        text = " ".join(query.split())
+        upper = text.upper()
+        if not upper:
+            return _error(query, "empty input")
+        compact = upper.replace(" ", "")
+        if POSTCODE_RE.fullmatch(compact):
+            return self._postcode(query, compact)
+        if m := _COORDS_RE.match(upper):
+            return self._coordinates(query, m)
+        outward = _OUTWARD_RE.match(upper)
+        if outward and (found := self._outward(query, outward[1], outward[2])):
+            return found
+        if m := _GRID_RE.match(upper):
+            grid = self._grid_reference(query, m[1], m[2], m[3])
+            if grid.status != "error" or not outward:
+                return grid
+        if m := TEXT_POSTCODE_RE.match(upper):
+            return self._postcode(query, m[1] + m[2])
+        if _POSTCODE_LIKE_RE.match(upper):
+            return _error(query, f"not a UK postcode: '{text}' (expected a form like NR1 3QU)")
+        if self.region is not None and (place := self._place(query, text)):
+            return place
+        if outward:
+            return _error(
+                query,
+                f"postcode not found: there is no postcode district {outward[1]}"
+                " (give a full postcode such as NR1 3QU)",
+            )
+        if self.region is None:
+            return _error(
+                query,
+                f"no postcode, coordinates or grid reference in '{text}' "
+                "(place names need a region)",
+            )
+        return _error(
+            query,
+            f"no place named '{text}' in or near {self.region_title}, "
+            "and no postcode, coordinates or grid reference",
+        )
+
+    def _located(
+        self,
+        query: str,
+        precision: str,
+        xy: tuple[float, float],
+        matched: str,
+        source: str,
+        warnings: tuple[str, ...] = (),
+        inside: bool | None = None,
+        candidates: tuple[PlaceCandidate, ...] = (),
+    ) -> GeocodeResult:
+        """A located result; ``inside`` None means test the point against the boundary."""
+        e, n = xy
+        lon, lat = _transformer(BNG, WGS84).transform(e, n)
+        if inside is None:
+            inside = self._boundary is None or bool(shapely.contains_xy(self._boundary, e, n))
+        if inside:
+            status, message = "ok", f"located by {_LABEL[precision]} {matched}"
+        else:
+            status, message = "outside_region", f"{matched} is outside {self.region_title}"
+        return GeocodeResult(
+            query=query,
+            status=status,
+            message=message,
+            precision=precision,
+            easting=round(e, 1),
+            northing=round(n, 1),
+            lat=round(lat, 6),
+            lon=round(lon, 6),
+            matched=matched,
+            source=source,
+            warnings=warnings,
+            candidates=candidates,
+        )
+
+    def _postcode(self, query: str, key: str) -> GeocodeResult:
+        """A well-formed postcode key (``"NR13QU"``): the live fast path, else the fallbacks."""
+        kb = key.encode()
+        i = _lookup_one(self.index.keys, kb)
+        if i >= 0:
+            postcode = f"{key[:-3]} {key[-3:]}"
+            warnings = (_quality_warning(postcode),) if self.index.quality[i] >= 60 else ()
+            inside = self._boundary is None or _lookup_one(self._region_keys, kb) >= 0
+            xy = (float(self.index.xy[i, 0]), float(self.index.xy[i, 1]))
+            source = self._live_source
+            return self._located(query, "postcode", xy, postcode, source, warnings, inside)
+        row = {k: v[0] for k, v in self._resolve_postcodes(np.array([key])).items()}
+        if row["precision"] is None:
+            return _error(query, row["message"])
+        return self._located(
+            query,
+            row["precision"],
+            (float(row["easting"]), float(row["northing"])),
+            row["matched"],
+            row["source"],
+            (row["warning"],),
+            bool(row["inside"]),
+        )
+
+    def _outward(self, query: str, district: str, sector: str | None) -> GeocodeResult | None:
+        """An outward code alone (``"NR1"``) or with its sector digit (``"NR1 3"``), or None."""
+        if sector is not None:
+            i = _lookup_one(self.index.sector_keys, f"{district} {sector}".encode())
+            if i >= 0:
+                return self._located(
+                    query,
+                    "sector",
+                    tuple(self.index.sector_xy[i].tolist()),
+                    f"{district} {sector}",
+                    self._live_source,
+                    (f"only the postcode sector {district} {sector} was given; "
+                     "placed at the centre of its live postcodes",),
+                )  # fmt: skip
+        i = _lookup_one(self.index.district_keys, district.encode())
+        if i < 0:
+            return None
+        warning = (
+            f"postcode sector {district} {sector} not found; placed at the centre of "
+            f"postcode district {district}"
+            if sector is not None
+            else f"only the postcode district {district} was given; "
+            "placed at the centre of its live postcodes"
+        )
+        return self._located(
+            query,
+            "district",
+            tuple(self.index.district_xy[i].tolist()),
+            district,
+            self._live_source,
+            (warning,),
+        )
+
+    def _coordinates(self, query: str, m: re.Match[str]) -> GeocodeResult:
+        """Latitude, longitude (WGS84 degrees) or easting, northing (EPSG:27700 metres)."""
+        (a, ha), (b, hb) = (float(m[1]), m[2]), (float(m[3]), m[4])
+        if not ha + hb and max(abs(a), abs(b)) >= 1000:
+            return self._easting_northing(query, a, b)
+        if ha in ("E", "W") or hb in ("N", "S"):
+            (a, ha), (b, hb) = (b, hb), (a, ha)
+        if ha not in ("", "N", "S") or hb not in ("", "E", "W"):
+            return _error(query, f"not valid coordinates: '{query.strip()}' (e.g. 52.63N 1.30E)")
+        lat = -abs(a) if ha == "S" else a
+        lon = -abs(b) if hb == "W" else b
+        if not -90 <= lat <= 90:
+            return _error(query, f"latitude out of range: {lat:g} (must be -90 to 90)")
+        if not -180 <= lon <= 180:
+            return _error(query, f"longitude out of range: {lon:g} (must be -180 to 180)")
+        e, n = _transformer(WGS84, BNG).transform(lon, lat)
+        if not _in_grid(e, n):
+            message = f"not in or near Great Britain: {lat:g}, {lon:g} (latitude, longitude)"
+            if -90 <= lon <= 90 and _in_grid(*_transformer(WGS84, BNG).transform(lat, lon)):
+                message += f"; did you mean {lon:g}, {lat:g} (latitude first)?"
+            return _error(query, message)
+        return self._located(query, "coordinates", (e, n), f"{lat:g}, {lon:g}", "typed coordinates")
+
+    def _easting_northing(self, query: str, e: float, n: float) -> GeocodeResult:
+        if not 0 <= e <= _GRID_MAX_E:
+            return _error(
+                query, f"easting out of range: {e:g} (British National Grid: 0 to 700000 m)"
+            )
+        if not 0 <= n <= _GRID_MAX_N:
+            return _error(
+                query, f"northing out of range: {n:g} (British National Grid: 0 to 1300000 m)"
+            )
+        return self._located(query, "coordinates", (e, n), f"{e:g}, {n:g}", "typed coordinates")
+
+    def _grid_reference(
+        self, query: str, letters: str, first: str, second: str | None
+    ) -> GeocodeResult:
+        """An OS grid reference: two letters, then 2 to 10 digits split evenly."""
+        if second is None:
+            half = len(first) // 2
+            first, second = first[:half], first[half:]
+        if len(first) != len(second) or not 1 <= len(first) <= 5:
+            return _error(
+                query,
+                f"not a valid grid reference: '{query.strip()}' needs 2 to 10 digits, the same "
+                "number for easting and northing (e.g. TG 23 08 or TG 2300 0800)",
+            )
+        square = _grid_square(letters)
+        if square is None:
+            return _error(
+                query,
+                f"not a British National Grid square: '{letters}' (squares run from SV in the "
+                "south-west to HP in the north; the letter I is not used)",
+            )
+        size = 10 ** (5 - len(first))
+        e = square[0] + int(first) * size + size / 2
+        n = square[1] + int(second) * size + size / 2
+        matched = f"{letters} {first} {second}"
+        warnings = ()
+        if size >= 1000:
+            warnings = (f"grid reference {matched} names a {size // 1000} km square; "
+                        "the point is its centre",)  # fmt: skip
+        return self._located(
+            query, "grid_reference", (e, n), matched, "typed grid reference", warnings
+        )
+
+    def _place(self, query: str, text: str) -> GeocodeResult | None:
+        """The best place named by the whole text or one of its comma-separated parts."""
+        records, lookup = self._places
+        for part in _place_parts(text):
+            rows = lookup.get(place_key(part))
+            if not rows:
+                continue
+            candidates = tuple(
+                PlaceCandidate(**records[r], chosen=j == 0) for j, r in enumerate(rows)
+            )
+            best = candidates[0]
+            warnings: tuple[str, ...] = ()
+            if len(candidates) > 1:
+                others = ", ".join(_place_label(c) for c in candidates[1:])
+                warnings = (f"{len(candidates)} places named '{part}': chose "
+                            f"{_place_label(best)}; the others: {others}",)  # fmt: skip
+            return self._located(
+                query,
+                "place",
+                (best.easting, best.northing),
+                best.name,
+                best.source,
+                warnings,
+                best.in_region,
+                candidates,
+            )
+        return None
+
+    # -- region data, read on first use --------------------------------------------------
+
+    @cached_property
+    def _region_keys(self) -> np.ndarray:
+        """Sorted keys (bytes) of the live postcodes whose LSOA is in the region."""
+        assert self.region is not None
+        pcs = self.region.postcodes
+        keys = pcs.loc[pcs["in_region"], "postcode"].str.replace(" ", "", regex=False)
+        return np.sort(keys.to_numpy(dtype="S7"))
+
+    @cached_property
+    def _places(self) -> tuple[list[dict[str, Any]], dict[str, list[int]]]:
+        """The region's places ranked for ambiguity (as records), and folded name -> rows."""
+        assert self.region is not None
+        p = self.region.places
+        codes = self.region.districts
+        districts = dict(zip(codes["code"], codes["name"], strict=True))
+        e, n = p.geometry.x.to_numpy(), p.geometry.y.to_numpy()
+        lat, lon = _to_wgs84(e, n)
+        area = p["district"].map(districts).fillna(p["county"]).fillna("")
+        table = pd.DataFrame(
+            {
+                "name": p["name"].to_numpy(dtype=object),
+                "name2": p["name2"].fillna("").to_numpy(dtype=object),
+                "local_type": p["local_type"].fillna("").to_numpy(dtype=object),
+                "area": area.to_numpy(dtype=object),
+                "in_region": p["in_region"].to_numpy(dtype=bool),
+                "population": p["population"].astype("Int64"),
+                "source": p["source"].to_numpy(dtype=object),
+                "easting": e,
+                "northing": n,
+                "lat": lat,
+                "lon": lon,
+            }
+        )
+        table["type_rank"] = table["local_type"].map(LOCAL_TYPE_RANK).fillna(len(LOCAL_TYPE_RANK))
+        table = table.sort_values(
+            ["in_region", "type_rank", "population", "name", "source"],
+            ascending=[False, True, False, True, False],
+            na_position="last",
+            kind="stable",
+        )
+        lookup: dict[str, list[int]] = {}
+        for pos, names in enumerate(zip(table["name"], table["name2"], strict=True)):
+            for key in {place_key(name) for name in names if name}:
+                lookup.setdefault(key, []).append(pos)
+        records = table.drop(columns=["name2", "type_rank"]).astype({"population": object})
+        records["population"] = records["population"].where(records["population"].notna(), None)
+        return records.to_dict("records"), lookup
+
+    # -- many inputs ---------------------------------------------------------------------
+
+    def geocode_many(self, values: Iterable[object] | pd.Series) -> pd.DataFrame:
+        """Geocode many inputs at once, one output row per input, in order.
+
+        Postcodes (bare, or anywhere in an address) are resolved together with
+        array operations; only the rows without one (place names, coordinates,
+        grid references, bad input) go through :meth:`geocode`, once per
+        distinct text.
+
+        Parameters
+        ----------
+        values : iterable of str or Series
+            The inputs; None and NaN count as empty.
+
+        Returns
+        -------
+        DataFrame
+            Columns :data:`RESULT_COLUMNS`: lat, lon (WGS84 degrees), easting,
+            northing (EPSG:27700 metres), precision, matched, status, message,
+            source and warnings (joined by ``"; "``). Index: the Series' index,
+            else 0..n-1.
+
+        """
+        series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
+        text = series.astype("string[pyarrow]").fillna("")
+        n = len(text)
+        upper = pc.utf8_upper(pa.array(text.array))
+        compact = pc.replace_substring_regex(upper, _WHITESPACE_RE2, "")
+        bare = pc.match_substring_regex(compact, POSTCODE_RE.pattern).to_numpy(zero_copy_only=False)
+        empty = pc.equal(compact, "").to_numpy(zero_copy_only=False)
+        keys = np.where(bare, compact.to_numpy(zero_copy_only=False), "")
+        rest = ~bare & ~empty
+        spaced = pc.replace_substring_regex(upper.filter(pa.array(rest)), _WHITESPACE_RE2, " ")
+        found = pd.Series(pd.arrays.ArrowStringArray(spaced)).str.extract(
+            TEXT_POSTCODE_RE.pattern, flags=TEXT_POSTCODE_RE.flags
+        )
+        in_text = found[0].notna().to_numpy(dtype=bool)
+        keys[np.flatnonzero(rest)[in_text]] = (found[0] + found[1]).to_numpy(dtype=object)[in_text]
+
+        cols = {
+            **{c: np.full(n, np.nan) for c in _FLOAT_COLUMNS},
+            **{c: np.full(n, None, dtype=object) for c in ("precision", "matched", "source")},
+            "status": np.full(n, "error", dtype=object),
+            "message": np.full(n, "empty input", dtype=object),
+            "warnings": np.full(n, "", dtype=object),
+        }
+        postcode_rows = np.flatnonzero(keys != "")
+        if len(postcode_rows):
+            arrays = self._postcode_columns(keys[postcode_rows].astype(str))
+            for c, column in cols.items():
+                column[postcode_rows] = arrays[c]
+        other_rows = np.flatnonzero(rest & (keys == ""))
+        if len(other_rows):
+            codes, uniques = pd.factorize(text.iloc[other_rows])
+            rows = [_result_row(self._text(t)) for t in uniques]
+            frame = pd.DataFrame(rows, columns=RESULT_COLUMNS).astype(
+                dict.fromkeys(_FLOAT_COLUMNS, float)
+            )
+            for c, column in cols.items():
+                column[other_rows] = frame[c].to_numpy()[codes]
+        return pd.DataFrame(
+            {c: pd.Series(cols[c], index=series.index, copy=False) for c in RESULT_COLUMNS}
+        )
+
+    def geocode_table(
+        self,
+        table: pd.DataFrame,
+        column: str,
+        chunk_rows: int = CHUNK_ROWS,
+        progress: bool = False,
+    ) -> pd.DataFrame:
+        """Geocode one column of a table and return the table with the result columns added.
+
+        Parameters
+        ----------
+        table : DataFrame
+            Any table; every row is kept, in order.
+        column : str
+            The column holding addresses, postcodes, places or coordinates.
+        chunk_rows : int
+            Rows geocoded at a time (bounds memory on very long tables).
+        progress : bool
+            Show a progress bar (tqdm, on standard error).
+
+        Returns
+        -------
+        DataFrame
+            ``table`` plus :data:`RESULT_COLUMNS`, each prefixed ``geocode_`` when
+            the table already has a column of one of those names.
+
+        Raises
+        ------
+        InputError
+            When ``column`` is not in the table.
+
+        """
+        if column not in table.columns:
+            raise InputError(
+                f"no column '{column}' in the table; its columns are: "
+                + ", ".join(map(str, table.columns))
+            )
+        with progress_bar(len(table), "geocoding", progress) as done:
+            result = in_chunks(table[column], self.geocode_many, chunk_rows, done)
+        out = table.copy()
+        for c, name in zip(RESULT_COLUMNS, result_columns(table.columns), strict=True):
+            out[name] = result[c].to_numpy()
+        return out
+
+    def _postcode_columns(self, keys: np.ndarray) -> dict[str, np.ndarray]:
+        """Result columns (:data:`RESULT_COLUMNS`) for well-formed postcode keys, as arrays."""
+        f = self._resolve_postcodes(keys)
+        located = f["precision"] != None  # noqa: E711 - elementwise on an object array
+        label = np.array([_LABEL.get(p, "") for p in _PRECISION_CODES], dtype=object)
+        ok = "located by " + label[f["code"]] + " " + f["matched"]
+        status = np.where(located, "ok", "error").astype(object)
+        message = np.where(located, ok, f["message"])
+        if self._boundary is not None:
+            outside = located & ~f["inside"]
+            status[outside] = "outside_region"
+            message[outside] = f["matched"][outside] + f" is outside {self.region_title}"
+        lat, lon = np.full(len(keys), np.nan), np.full(len(keys), np.nan)
+        lat[located], lon[located] = _to_wgs84(f["easting"][located], f["northing"][located])
+        return {
+            "lat": lat,
+            "lon": lon,
+            "easting": np.round(f["easting"], 1),
+            "northing": np.round(f["northing"], 1),
+            "precision": f["precision"],
+            "matched": np.where(located, f["matched"], None),
+            "status": status,
+            "message": message,
+            "source": f["source"],
+            "warnings": f["warning"],
+        }
+
+    def _resolve_postcodes(self, keys: np.ndarray) -> dict[str, np.ndarray]:
+        """Locate well-formed postcode keys: live, else terminated, else sector, else district.
+
+        Returns
+        -------
+        dict of arrays
+            One element per key: easting, northing (EPSG:27700 metres, NaN when
+            not found), code (index into the precisions tried, 4 when not
+            found), precision (None when not found), matched, source, warning
+            ('' when none), message (the reason when not found, else ''),
+            inside (in the region; True without one).
+
+        """
+        idx = self.index
+        n = len(keys)
+        steps = (
+            (idx.find, idx.xy),
+            (idx.find_terminated, idx.terminated_xy),
+            (idx.find_sector, idx.sector_xy),
+            (idx.find_district, idx.district_xy),
+        )
+        code = np.full(n, len(steps), dtype=np.int8)
+        row = np.full(n, -1, dtype=np.int64)
+        xy = np.full((n, 2), np.nan)
+        todo = np.arange(n)
+        for i, (find, points) in enumerate(steps):
+            found = find(keys[todo])
+            hit = todo[found >= 0]
+            code[hit], row[hit], xy[hit] = i, found[found >= 0], points[found[found >= 0]]
+            todo = todo[found < 0]
+        live, gone, sector, district, lost = (code == i for i in range(len(steps) + 1))
+        matched = format_postcode(keys).astype(object)
+        postcode = matched.copy()
+        matched[sector] = sector_key(keys[sector])
+        matched[district] = district_key(keys[district])
+        source = np.where(gone, self._terminated_source, self._live_source).astype(object)
+        source[lost] = None
+        warning = np.full(n, "", dtype=object)
+        poor = np.flatnonzero(live)[idx.quality[row[live]] >= 60]
+        warning[poor] = _quality_warning(postcode[poor])
+        warning[gone] = self._terminated_warnings(postcode[gone], row[gone])
+        for name, fell in (("sector", sector), ("district", district)):
+            warning[fell] = (
+                "postcode " + postcode[fell] + " not found; placed at the centre of postcode "
+                f"{name} " + matched[fell]
+            )
+        message = np.full(n, "", dtype=object)
+        message[lost] = np.where(
+            np.char.startswith(keys[lost].astype(str), "BT"),
+            "postcode not found: " + postcode[lost] + " is in Northern Ireland, which the "
+            "GB postcode index does not cover",
+            "postcode not found: " + postcode[lost] + f" is not in {self._live_source} or the "
+            "ONS postcode lookup, and neither is its sector or district",
+        )
+        inside = np.ones(n, dtype=bool)
+        if self._boundary is not None:
+            inside[live] = sorted_lookup(self._region_keys, keys[live].astype("S7")) >= 0
+            other = ~live & ~lost
+            inside[other] = shapely.contains_xy(self._boundary, xy[other, 0], xy[other, 1])
+        return {
+            "easting": xy[:, 0],
+            "northing": xy[:, 1],
+            "code": code,
+            "precision": np.array(_PRECISION_CODES, dtype=object)[code],
+            "matched": matched,
+            "source": source,
+            "warning": warning,
+            "message": message,
+            "inside": inside,
+        }
+
+    def _terminated_warnings(self, postcode: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Why and when for terminated postcodes: month of termination and what placed them."""
+        month = pd.Series(self.index.terminated_month[rows].astype(str))
+        when = pd.to_datetime(month, format="%Y%m", errors="coerce").dt.strftime("in %B %Y")
+        when = when.fillna(f"after {source_info('postcode_lookup').vintage}").to_numpy(object)
+        basis = np.array([_BASIS[b] for b in ("oa", "lsoa")], dtype=object)
+        basis = basis[(self.index.terminated_basis[rows] == b"lsoa").astype(int)]
+        return (
+            "postcode " + postcode + " was terminated " + when
+            + "; placed at the centre of the live postcodes of its " + basis
+        )  # fmt: skip
+
+
+def result_columns(existing: Iterable[object]) -> list[str]:
+    """Names the result columns take beside ``existing`` ones: prefixed ``geocode_`` on a clash."""
+    prefix = "geocode_" if set(RESULT_COLUMNS) & set(existing) else ""
+    return [prefix + c for c in RESULT_COLUMNS]
+
+
+def _quality_warning(postcode: Any) -> Any:
+    """Warning for Code-Point positional quality 60 (str or Series in, same out)."""
+    return (
+        "OS Code-Point Open places " + postcode
+        + " at the mean of its postcode sector (positional quality 60)"
+    )  # fmt: skip
+
+
+def _result_row(r: GeocodeResult) -> list[Any]:
+    """A result as the values of :data:`RESULT_COLUMNS`."""
+    return [
+        r.lat, r.lon, r.easting, r.northing, r.precision, r.matched, r.status, r.message,
+        r.source, "; ".join(r.warnings),
+    ]  # fmt: skip
+
+
+def _in_grid(e: float, n: float) -> bool:
+    """True when the EPSG:27700 point lies within the British National Grid's extent."""
+    return bool(0 <= e <= _GRID_MAX_E and 0 <= n <= _GRID_MAX_N)
+
+
+def _grid_square(letters: str) -> tuple[int, int] | None:
+    """South-west corner (EPSG:27700 metres) of a 100 km square such as ``"TG"``, or None.
+
+    The first letter picks a 500 km square and the second a 100 km square within
+    it, each from a 5 x 5 grid of the letters A-Z without I, read from the top
+    left; the false origin is square SV.
+    """
+    if "I" in letters:
+        return None
+    first, second = (ord(c) - ord("A") - (c > "I") for c in letters)
+    e = ((first - 2) % 5) * 5 + second % 5
+    n = (19 - (first // 5) * 5) - second // 5
+    if not (0 <= e < _GRID_MAX_E / 100_000 and 0 <= n < _GRID_MAX_N / 100_000):
+        return None
+    return e * 100_000, n * 100_000
+
+
+def _place_parts(text: str) -> list[str]:
+    """The whole text, then each comma-separated part that is not a street line."""
+    parts = [p.strip() for p in text.split(",")] if "," in text else []
+    return [text] + [p for p in parts if p and not _STREET_RE.search(p.upper())]
+
+
+def _place_label(c: PlaceCandidate) -> str:
+    where = f", {c.area}" if c.area else ""
+    return f"{c.name} ({c.local_type}{where})"

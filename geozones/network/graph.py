@@ -1,0 +1,800 @@
+"""A drivable road network in British National Grid, kept as numpy arrays.
+
+``build_network`` reads an OpenStreetMap file (``.osm.pbf`` or ``.osm``, with
+pyosmium) or a GeoPackage of road LineStrings (layer ``network``, e.g. the Isle
+of Wight extract) and returns a :class:`RoadNetwork`: nodes are junctions and
+dead ends, edges are the road pieces between them, each with its length in
+metres, highway class, one-way flag, name and LineString geometry (EPSG:27700,
+digitised from ``u`` to ``v``). ``RoadNetwork.save``/``load`` cache it as one
+``.npz`` of arrays plus a JSON report, so a county loads in about a second, and
+``RoadNetwork.to_networkx`` hands osmnx a ``MultiDiGraph`` in its own model.
+
+Which roads are kept
+--------------------
+A road is kept when a car may drive on it to reach a home or a GP surgery:
+
+* ``highway`` is one of :data:`HIGHWAYS` (motorway, trunk, primary, secondary,
+  tertiary and their ``_link`` roads, unclassified, residential,
+  living_street, road, service);
+* service roads are kept, plain ``service`` and ``service=driveway``,
+  ``alley`` and every other kind, except :data:`DROPPED_SERVICE`
+  (``parking_aisle``, ``drive-through``, ``emergency_access``). GP surgeries
+  and homes often sit on a service road or a driveway off the street, so
+  dropping all service roads would snap them to the wrong street or strand
+  them; the car park's access road is itself a plain service road, so dropping
+  the aisles inside car parks loses no destination while sparing thousands of
+  tiny loops that would pull nearby postcodes into supermarket car parks.
+  Drive-through lanes are one-way loops through a shop, and emergency
+  accesses are closed to cars by bollards or gates;
+* no access tag closes it to cars: the most specific of ``motorcar``,
+  ``motor_vehicle``, ``vehicle`` and ``access`` that is tagged decides, and
+  :data:`NO_CAR_ACCESS` (``no``, ``private``, ``agricultural``, ``forestry``)
+  drops the road;
+* areas (``area=yes``) are dropped: they are outlines, not routes.
+
+Direction
+---------
+``oneway=yes/true/1`` is one-way along the way, ``oneway=-1``/``reverse`` is
+one-way against it (the way is reversed on reading, so every one-way edge runs
+``u`` to ``v``), and ``junction=roundabout``/``circular`` and
+``highway=motorway`` are one-way unless tagged ``oneway=no``. Everything else
+can be driven both ways.
+
+Noding
+------
+OpenStreetMap ways share nodes where roads meet, so a node used by two ways
+(or twice by one) is a junction. The GeoPackage lines are not noded: lines that
+meet at an interior vertex share coordinates but no node, so vertices at the
+same place (to the millimetre) are merged first, then each dead end is snapped
+to the nearest vertex of another line within ``snap_m`` (default
+:data:`SNAP_TOLERANCE_M`), which joins the ends that were drawn a little short
+of the road they meet. Crossings without a shared vertex (bridges) stay apart.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache, cached_property
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import osmium
+import pandas as pd
+import shapely
+from pyproj import Transformer
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
+
+from geozones._errors import DataError, InputError
+from geozones._settings import BNG, WGS84
+
+#: Highway classes a car can use, in the order of their codes in ``edge_highway``.
+HIGHWAYS: tuple[str, ...] = (
+    "motorway",
+    "motorway_link",
+    "trunk",
+    "trunk_link",
+    "primary",
+    "primary_link",
+    "secondary",
+    "secondary_link",
+    "tertiary",
+    "tertiary_link",
+    "unclassified",
+    "residential",
+    "living_street",
+    "road",
+    "service",
+)
+#: ``service=*`` kinds that are not routes to a destination (see the module docstring).
+DROPPED_SERVICE = frozenset({"parking_aisle", "drive-through", "emergency_access"})
+#: Access values that close a road to a carer's car.
+NO_CAR_ACCESS = frozenset({"no", "private", "agricultural", "forestry"})
+#: Access keys from the most to the least specific for a car.
+ACCESS_KEYS: tuple[str, ...] = ("motorcar", "motor_vehicle", "vehicle", "access")
+#: Dead ends of un-noded lines closer than this to another line's vertex are joined (metres).
+SNAP_TOLERANCE_M = 1.5
+#: File names of a saved network inside its folder.
+ARRAYS_FILE = "network.npz"
+REPORT_FILE = "network.json"
+#: Format written by :meth:`RoadNetwork.save`; ``load`` refuses any other.
+CACHE_FORMAT = "geozones-road-network/1"
+
+_HIGHWAY_CODE = {name: code for code, name in enumerate(HIGHWAYS)}
+_ONEWAY_FORWARD = frozenset({"yes", "true", "1"})
+_ONEWAY_BACKWARD = frozenset({"-1", "reverse"})
+_ONEWAY_JUNCTIONS = frozenset({"roundabout", "circular"})
+_OSM_SUFFIXES = (".osm.pbf", ".pbf", ".osm")
+_COORD_SCALE = 1e-7  # osmium stores locations as integer 1e-7 degrees
+_ARRAYS = (
+    "node_x",
+    "node_y",
+    "edge_u",
+    "edge_v",
+    "edge_length",
+    "edge_highway",
+    "edge_oneway",
+    "edge_way",
+    "edge_name",
+    "names",
+)
+
+
+@cache
+def _to_bng() -> Transformer:
+    return Transformer.from_crs(WGS84, BNG, always_xy=True)
+
+
+@dataclass(frozen=True)
+class NetworkStats:
+    """Size and connectivity of a road network.
+
+    Attributes
+    ----------
+    nodes, edges, arcs : int
+        Junctions and dead ends; road pieces; directed arcs (a two-way piece
+        counts twice).
+    km : float
+        Total road length, kilometres.
+    components : int
+        Weakly connected pieces.
+    largest_km : float
+        Road length in the largest piece, kilometres.
+
+    """
+
+    nodes: int
+    edges: int
+    arcs: int
+    km: float
+    components: int
+    largest_km: float
+
+    @property
+    def largest_share(self) -> float:
+        """Share of the road length in the largest piece (0-1)."""
+        return self.largest_km / self.km if self.km else 0.0
+
+    @property
+    def km_disconnected(self) -> float:
+        """Road length outside the largest piece, kilometres."""
+        return self.km - self.largest_km
+
+    def __str__(self) -> str:
+        return (
+            f"{self.nodes:,} nodes, {self.edges:,} edges ({self.arcs:,} arcs), {self.km:,.1f} km; "
+            f"{self.components:,} connected pieces, the largest holds {self.largest_share:.2%} "
+            f"of the length ({self.km_disconnected:,.1f} km outside it)"
+        )
+
+
+@dataclass(eq=False)
+class RoadNetwork:
+    """Drivable roads as compact arrays, EPSG:27700 metres.
+
+    Attributes
+    ----------
+    node_x, node_y : ndarray of float64, shape (n,)
+        Node coordinates, EPSG:27700 metres.
+    edge_u, edge_v : ndarray of int32, shape (m,)
+        Node positions at each edge's start and end; one-way edges run u to v.
+    edge_length : ndarray of float64, shape (m,)
+        Length along the geometry, metres.
+    edge_highway : ndarray of uint8, shape (m,)
+        Position of the highway class in :data:`HIGHWAYS`.
+    edge_oneway : ndarray of bool, shape (m,)
+        True when the edge may only be driven from u to v.
+    edge_way : ndarray of int64, shape (m,)
+        Id of the source way (OSM way id, or the GeoPackage ``osm_id``; -1 if none).
+    edge_name : ndarray of int32, shape (m,)
+        Position of the road name in ``names`` (0 is the empty name).
+    names : ndarray of str
+        Road names.
+    geometry : ndarray of shapely LineString, shape (m,)
+        Edge geometries in EPSG:27700, digitised from u to v.
+    info : dict
+        How the network was built: source file, ways read, kept and dropped.
+
+    """
+
+    node_x: np.ndarray
+    node_y: np.ndarray
+    edge_u: np.ndarray
+    edge_v: np.ndarray
+    edge_length: np.ndarray
+    edge_highway: np.ndarray
+    edge_oneway: np.ndarray
+    edge_way: np.ndarray
+    edge_name: np.ndarray
+    names: np.ndarray
+    geometry: np.ndarray
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_nodes(self) -> int:
+        """Number of nodes."""
+        return len(self.node_x)
+
+    @property
+    def n_edges(self) -> int:
+        """Number of edges (road pieces, each stored once)."""
+        return len(self.edge_u)
+
+    @cached_property
+    def tree(self) -> shapely.STRtree:
+        """Spatial index over the edge geometries (built on first use)."""
+        return shapely.STRtree(self.geometry)
+
+    def arcs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Directed arcs: every edge u->v, plus v->u for two-way edges.
+
+        Returns
+        -------
+        tail, head : ndarray of int32
+            Node positions at the start and end of each arc.
+        edge : ndarray of int64
+            The edge each arc drives along.
+        reversed : ndarray of bool
+            True for the v->u arc of a two-way edge.
+
+        """
+        back = np.flatnonzero(~self.edge_oneway)
+        edge = np.concatenate([np.arange(self.n_edges), back])
+        rev = np.zeros(len(edge), dtype=bool)
+        rev[self.n_edges :] = True
+        tail = np.where(rev, self.edge_v[edge], self.edge_u[edge])
+        head = np.where(rev, self.edge_u[edge], self.edge_v[edge])
+        return tail, head, edge, rev
+
+    def matrix(self) -> sparse.csr_array:
+        """Arc lengths (metres) as a sparse n x n matrix for ``scipy.sparse.csgraph``.
+
+        Parallel arcs keep the shortest; zero-length arcs stay explicit entries.
+        """
+        tail, head, edge, _ = self.arcs()
+        return arcs_to_csr(tail, head, self.edge_length[edge], self.n_nodes)
+
+    def snap(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Snap points to their nearest edge (see :func:`snap_to_edges`)."""
+        return snap_to_edges(self.tree, self.geometry, xy)
+
+    def components(self) -> np.ndarray:
+        """Weakly connected piece of every node (0 is the piece with the most road length)."""
+        graph = sparse.coo_array(
+            (np.ones(self.n_edges), (self.edge_u, self.edge_v)), shape=(self.n_nodes,) * 2
+        )
+        _, labels = connected_components(graph, directed=True, connection="weak")
+        km = np.bincount(labels[self.edge_u], weights=self.edge_length, minlength=labels.max() + 1)
+        rank = np.empty_like(labels)
+        rank[np.argsort(-km, kind="stable")] = np.arange(len(km))
+        return rank[labels]
+
+    def stats(self) -> NetworkStats:
+        """Count nodes, edges and kilometres and measure how connected the network is."""
+        labels = self.components()
+        largest = self.edge_length[labels[self.edge_u] == 0].sum()
+        return NetworkStats(
+            nodes=self.n_nodes,
+            edges=self.n_edges,
+            arcs=self.n_edges + int((~self.edge_oneway).sum()),
+            km=float(self.edge_length.sum()) / 1000,
+            components=int(labels.max()) + 1 if len(labels) else 0,
+            largest_km=float(largest) / 1000,
+        )
+
+    def to_networkx(self, geometry: bool = False) -> nx.MultiDiGraph:
+        """Return the network as an osmnx-style ``MultiDiGraph``.
+
+        Nodes are keyed by their position in ``node_x`` and carry ``x``, ``y``
+        (EPSG:27700 metres) and ``street_count`` (road ends meeting there,
+        as osmnx counts them). Every arc is an edge with ``osmid`` (source way),
+        ``length`` (metres), ``highway``, ``oneway``, ``reversed``, ``name``
+        (when named) and, with ``geometry=True``, a LineString drawn in the
+        arc's direction. The graph has ``crs="EPSG:27700"`` and
+        ``simplified=True`` (edges already run junction to junction).
+
+        Parameters
+        ----------
+        geometry : bool
+            Attach each arc's LineString (slower, more memory).
+
+        Returns
+        -------
+        networkx.MultiDiGraph
+
+        """
+        graph = nx.MultiDiGraph(crs=BNG, simplified=True, created_with="geozones")
+        streets = np.bincount(self.edge_u, minlength=self.n_nodes) + np.bincount(
+            self.edge_v, minlength=self.n_nodes
+        )
+        nodes = zip(self.node_x.tolist(), self.node_y.tolist(), streets.tolist(), strict=True)
+        graph.add_nodes_from(
+            (i, {"x": x, "y": y, "street_count": count}) for i, (x, y, count) in enumerate(nodes)
+        )
+        tail, head, edge, rev = self.arcs()
+        attrs = pd.DataFrame(
+            {
+                "osmid": self.edge_way[edge],
+                "length": self.edge_length[edge],
+                "highway": np.asarray(HIGHWAYS)[self.edge_highway[edge]],
+                "oneway": self.edge_oneway[edge],
+                "reversed": rev,
+                "name": self.names[self.edge_name[edge]],
+            }
+        )
+        if geometry:
+            attrs["geometry"] = np.where(
+                rev, shapely.reverse(self.geometry[edge]), self.geometry[edge]
+            )
+        records = attrs.to_dict("records")
+        for record in records:
+            if not record["name"]:
+                del record["name"]
+        graph.add_edges_from(zip(tail.tolist(), head.tolist(), records, strict=True))
+        return graph
+
+    def save(self, folder: Path) -> None:
+        """Write the network to ``folder`` (``network.npz`` and ``network.json``)."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        _, coords, (offsets,) = shapely.to_ragged_array(self.geometry)
+        arrays = {name: getattr(self, name) for name in _ARRAYS}
+        np.savez(folder / ARRAYS_FILE, geom_coords=coords, geom_offsets=offsets, **arrays)
+        report = {"format": CACHE_FORMAT, "crs": BNG, "info": self.info}
+        (folder / REPORT_FILE).write_text(json.dumps(report, indent=2), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path) -> RoadNetwork:
+        """Read a network written by :meth:`save`; raise DataError if it is missing or stale."""
+        folder = Path(folder)
+        try:
+            report = json.loads((folder / REPORT_FILE).read_text(encoding="utf-8"))
+            with np.load(folder / ARRAYS_FILE, allow_pickle=False) as data:
+                arrays = {name: data[name] for name in _ARRAYS}
+                coords, offsets = data["geom_coords"], data["geom_offsets"]
+        except (OSError, KeyError, ValueError) as exc:
+            raise DataError(
+                f"no readable road network in {folder} ({type(exc).__name__}: {exc}); "
+                "rebuild it with build_network(<roads file>).save(folder)"
+            ) from exc
+        if report.get("format") != CACHE_FORMAT:
+            raise DataError(
+                f"{folder / REPORT_FILE} holds format {report.get('format')!r}, this version "
+                f"reads {CACHE_FORMAT!r}; rebuild it with build_network(<roads file>).save(folder)"
+            )
+        geometry = shapely.from_ragged_array(shapely.GeometryType.LINESTRING, coords, (offsets,))
+        return cls(geometry=geometry, info=report["info"], **arrays)
+
+
+def snap_to_edges(
+    tree: shapely.STRtree, geometry: np.ndarray, xy: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Snap points to the nearest of some edges.
+
+    Parameters
+    ----------
+    tree : shapely.STRtree
+        Spatial index over ``geometry``.
+    geometry : ndarray of LineString
+        The candidate edges, EPSG:27700.
+    xy : ndarray, shape (k, 2)
+        Points, EPSG:27700 metres.
+
+    Returns
+    -------
+    edge : ndarray of int64
+        Position in ``geometry`` of each point's nearest edge.
+    along_m : ndarray of float64
+        Metres along that edge from its start to the snapped position.
+    gap_m : ndarray of float64
+        Straight-line metres from the point to the edge.
+
+    """
+    points = shapely.points(xy)
+    found, gap = tree.query_nearest(points, return_distance=True, all_matches=False)
+    edge = np.empty(len(points), dtype=np.int64)
+    gap_m = np.empty(len(points))
+    edge[found[0]] = found[1]
+    gap_m[found[0]] = gap
+    along = shapely.line_locate_point(geometry[edge], points)
+    return edge, np.clip(along, 0.0, shapely.length(geometry[edge])), gap_m
+
+
+def arcs_to_csr(tail: np.ndarray, head: np.ndarray, weight: np.ndarray, n: int) -> sparse.csr_array:
+    """Build an n x n CSR matrix of arc weights, keeping the smallest of parallel arcs.
+
+    Zero weights stay explicit entries, which ``scipy.sparse.csgraph`` treats as
+    zero-length arcs (converting through COO would merge parallel arcs by summing).
+    """
+    order = np.lexsort((weight, head, tail))
+    tail, head, weight = tail[order], head[order], weight[order]
+    first = np.ones(len(tail), dtype=bool)
+    first[1:] = (tail[1:] != tail[:-1]) | (head[1:] != head[:-1])
+    tail, head, weight = tail[first], head[first], weight[first]
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(tail, minlength=n), out=indptr[1:])
+    return sparse.csr_array((weight, head.astype(np.int32), indptr), shape=(n, n))
+
+
+def build_network(path: Path, snap_m: float = SNAP_TOLERANCE_M) -> RoadNetwork:
+    """Read a road file into a drivable :class:`RoadNetwork` in EPSG:27700.
+
+    Parameters
+    ----------
+    path : Path
+        An OpenStreetMap file (``.osm.pbf``, ``.pbf`` or ``.osm``) or a
+        GeoPackage (``.gpkg``) whose layer ``network`` holds road LineStrings
+        with a ``highway`` column.
+    snap_m : float
+        GeoPackage only: dead ends closer than this to a vertex of another line
+        are joined to it, metres.
+
+    Returns
+    -------
+    RoadNetwork
+
+    Raises
+    ------
+    InputError
+        The file does not exist or is not one of the accepted kinds.
+    DataError
+        The file cannot be read or holds no drivable road.
+
+    """
+    path = Path(path)
+    name = path.name.lower()
+    if not name.endswith((*_OSM_SUFFIXES, ".gpkg")):
+        raise InputError(
+            f"cannot build a road network from {path}: accepted files are OpenStreetMap "
+            "(.osm.pbf, .pbf, .osm) or a GeoPackage (.gpkg) with a layer 'network' of roads"
+        )
+    if not path.is_file():
+        raise InputError(f"road file {path} does not exist")
+    if name.endswith(".gpkg"):
+        try:
+            lines = gpd.read_file(path, layer="network")
+        except Exception as exc:  # noqa: BLE001 - any reader failure becomes one actionable message
+            raise DataError(
+                f"cannot read layer 'network' of {path} as road LineStrings: "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
+        network = network_from_lines(lines, snap_m=snap_m)
+    else:
+        network = _assemble(*_read_osm(path))
+    network.info["source"] = str(path)
+    return network
+
+
+def _car_access(get: Callable[[str], str | None]) -> bool:
+    """True unless the most specific access tag that is set closes the way to cars."""
+    for key in ACCESS_KEYS:
+        value = get(key)
+        if value is not None:
+            return value not in NO_CAR_ACCESS
+    return True
+
+
+def _drop_reason(get: Callable[[str], str | None]) -> str | None:
+    """Why a highway way is not drivable, or None to keep it."""
+    if get("highway") not in _HIGHWAY_CODE:
+        return "highway class"
+    if get("service") in DROPPED_SERVICE:
+        return "service kind"
+    if get("area") == "yes":
+        return "area"
+    if not _car_access(get):
+        return "access"
+    return None
+
+
+def _oneway(get: Callable[[str], str | None]) -> int:
+    """1 one-way along the way, -1 against it, 0 two-way."""
+    value = get("oneway")
+    if value in _ONEWAY_FORWARD:
+        return 1
+    if value in _ONEWAY_BACKWARD:
+        return -1
+    if value is None and (get("junction") in _ONEWAY_JUNCTIONS or get("highway") == "motorway"):
+        return 1
+    return 0
+
+
+@dataclass
+class _Ways:
+    """Ways as flat vertex arrays: vertex ids and EPSG:27700 coordinates, ``counts`` per way."""
+
+    ids: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    counts: np.ndarray
+    highway: np.ndarray
+    oneway: np.ndarray
+    way: np.ndarray
+    name: np.ndarray
+
+
+def _read_osm(path: Path) -> tuple[_Ways, dict[str, Any]]:
+    """Read the drivable ways of an OpenStreetMap file (one pass, node locations cached)."""
+    refs: list[int] = []
+    lon: list[int] = []
+    lat: list[int] = []
+    counts: list[int] = []
+    highway: list[int] = []
+    oneway: list[int] = []
+    way_ids: list[int] = []
+    names: list[str] = []
+    dropped: Counter[str] = Counter()
+    read = 0
+    try:
+        ways = (
+            osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
+            .with_locations()
+            .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
+            .with_filter(osmium.filter.KeyFilter("highway"))
+        )
+        for way in ways:
+            read += 1
+            get = way.tags.get
+            reason = _drop_reason(get)
+            if reason is not None:
+                dropped[reason] += 1
+                continue
+            nodes = way.nodes
+            refs.extend(n.ref for n in nodes)
+            lon.extend(n.location.x for n in nodes)
+            lat.extend(n.location.y for n in nodes)
+            counts.append(len(nodes))
+            highway.append(_HIGHWAY_CODE[get("highway")])
+            oneway.append(_oneway(get))
+            way_ids.append(way.id)
+            names.append(get("name") or "")
+    except (RuntimeError, ValueError) as exc:
+        raise DataError(
+            f"cannot read {path} as OpenStreetMap data: {exc}; "
+            "give an .osm.pbf or .osm file (e.g. a Geofabrik extract)"
+        ) from exc
+    lon_a = np.asarray(lon, dtype=np.int64)
+    lat_a = np.asarray(lat, dtype=np.int64)
+    counts_a = np.asarray(counts, dtype=np.int64)
+    invalid_vertex = (np.abs(lon_a) > 1_800_000_000) | (np.abs(lat_a) > 900_000_000)
+    way_of = np.repeat(np.arange(len(counts_a)), counts_a)
+    incomplete = np.bincount(way_of[invalid_vertex], minlength=len(counts_a)) > 0
+    keep_vertex = ~incomplete[way_of]
+    x, y = _to_bng().transform(lon_a[keep_vertex] * _COORD_SCALE, lat_a[keep_vertex] * _COORD_SCALE)
+    kept = ~incomplete
+    if incomplete.any():
+        dropped["node missing from the extract"] += int(incomplete.sum())
+    ways_out = _Ways(
+        ids=np.asarray(refs, dtype=np.int64)[keep_vertex],
+        x=np.asarray(x),
+        y=np.asarray(y),
+        counts=counts_a[kept],
+        highway=np.asarray(highway, dtype=np.uint8)[kept],
+        oneway=np.asarray(oneway, dtype=np.int8)[kept],
+        way=np.asarray(way_ids, dtype=np.int64)[kept],
+        name=np.asarray(names, dtype=object)[kept],
+    )
+    info = {"format": "osm", "highway_ways_read": read, "ways_kept": int(kept.sum())}
+    info["ways_dropped"] = dict(sorted(dropped.items()))
+    return ways_out, info
+
+
+def _column(lines: pd.DataFrame, key: str) -> pd.Series:
+    """A tag column as strings with None where untagged (all None if the column is absent)."""
+    if key not in lines:
+        return pd.Series(None, index=lines.index, dtype=object)
+    values = lines[key].astype(object)
+    return values.where(values.notna() & (values != ""), None)
+
+
+def _frame_rules(lines: pd.DataFrame) -> tuple[pd.Series, np.ndarray]:
+    """Vectorised :func:`_drop_reason` and :func:`_oneway` over a frame of tag columns."""
+    highway, service, area = (_column(lines, k) for k in ("highway", "service", "area"))
+    access = _column(lines, ACCESS_KEYS[0])
+    for key in ACCESS_KEYS[1:]:
+        access = access.fillna(_column(lines, key))
+    reason = pd.Series(None, index=lines.index, dtype=object)
+    checks = (
+        ("access", access.isin(NO_CAR_ACCESS)),
+        ("area", area == "yes"),
+        ("service kind", service.isin(DROPPED_SERVICE)),
+        ("highway class", ~highway.isin(HIGHWAYS)),
+    )
+    for label, mask in checks:
+        reason[mask] = label
+    oneway_tag = _column(lines, "oneway")
+    implied = oneway_tag.isna() & (
+        _column(lines, "junction").isin(_ONEWAY_JUNCTIONS) | (highway == "motorway")
+    )
+    oneway = np.select(
+        [oneway_tag.isin(_ONEWAY_FORWARD) | implied, oneway_tag.isin(_ONEWAY_BACKWARD)], [1, -1], 0
+    )
+    return reason, oneway
+
+
+def network_from_lines(lines: gpd.GeoDataFrame, snap_m: float = SNAP_TOLERANCE_M) -> RoadNetwork:
+    """Node a layer of road LineStrings into a :class:`RoadNetwork`.
+
+    Parameters
+    ----------
+    lines : GeoDataFrame
+        (Multi)LineStrings with a CRS and a ``highway`` column; optional OSM tag
+        columns ``name``, ``oneway``, ``junction``, ``service``, ``area``,
+        ``access``, ``vehicle``, ``motor_vehicle``, ``motorcar`` and ``osm_id``
+        follow the same rules as OpenStreetMap ways (module docstring).
+    snap_m : float
+        Dead ends closer than this to a vertex of another line are joined to
+        it, metres.
+
+    Returns
+    -------
+    RoadNetwork
+        ``info`` says how many lines were kept, how many dead ends were joined
+        and how many pieces the lines made before noding (ends only).
+
+    Raises
+    ------
+    InputError
+        No CRS, no ``highway`` column, or geometries that are not lines.
+    DataError
+        No drivable road among the lines.
+
+    """
+    if lines.crs is None:
+        raise InputError("road lines have no CRS; set one (e.g. EPSG:4326 or EPSG:27700)")
+    if "highway" not in lines:
+        raise InputError(
+            f"road lines need a 'highway' column (OSM classes); found {', '.join(lines.columns)}"
+        )
+    lines = lines.explode(index_parts=False)
+    kinds = set(lines.geom_type.dropna())
+    if not kinds <= {"LineString"}:
+        raise InputError(f"road lines must be LineStrings; found {', '.join(sorted(kinds))}")
+    reason, oneway = _frame_rules(lines)
+    keep = (reason.isna() & lines.geometry.notna() & ~lines.geometry.is_empty).to_numpy()
+    dropped = reason[~keep].fillna("empty geometry").value_counts()
+    if not keep.any():
+        raise DataError(
+            f"no drivable road among {len(lines):,} lines (dropped: "
+            f"{', '.join(f'{k} {v:,}' for k, v in dropped.items())}); "
+            f"highway must be one of {', '.join(HIGHWAYS)}"
+        )
+    kept = lines[keep].to_crs(BNG)
+    coords, line_of = shapely.get_coordinates(kept.geometry.values, return_index=True)
+    ids, coords, joined, line_piece = _node_vertices(coords, line_of, len(kept), snap_m)
+    piece_m = np.bincount(
+        np.unique(line_piece, return_inverse=True)[1], weights=shapely.length(kept.geometry.values)
+    )
+    way = pd.to_numeric(_column(kept, "osm_id"), errors="coerce").fillna(-1).astype(np.int64)
+    ways = _Ways(
+        ids=ids,
+        x=coords[:, 0],
+        y=coords[:, 1],
+        counts=np.bincount(line_of, minlength=len(kept)),
+        highway=kept["highway"].map(_HIGHWAY_CODE).to_numpy(np.uint8),
+        oneway=oneway[keep].astype(np.int8),
+        way=way.to_numpy(),
+        name=_column(kept, "name").fillna("").to_numpy(object),
+    )
+    info = {
+        "format": "lines",
+        "lines_read": len(lines),
+        "ways_kept": len(kept),
+        "ways_dropped": {str(k): int(v) for k, v in dropped.items()},
+        "pieces_before_noding": len(piece_m),
+        "largest_share_before_noding": round(float(piece_m.max() / piece_m.sum()), 4),
+        "snap_m": snap_m,
+        "ends_joined": joined,
+    }
+    return _assemble(ways, info)
+
+
+def _node_vertices(
+    coords: np.ndarray, line_of: np.ndarray, n_lines: int, snap_m: float
+) -> tuple[np.ndarray, np.ndarray, int, np.ndarray]:
+    """Give vertices at the same place one id and join dead ends to other lines' vertices.
+
+    Returns the vertex ids, the coordinates (joined ends moved onto their
+    target), the number of ends joined and, per line, the piece it belongs to
+    when only end points connect lines (the network before noding).
+    """
+    _, vid = np.unique(np.round(coords, 3), axis=0, return_inverse=True)
+    vid = vid.ravel()
+    n_vid = int(vid.max()) + 1
+    counts = np.bincount(line_of, minlength=n_lines)
+    last = np.cumsum(counts) - 1
+    ends = np.concatenate([last - counts + 1, last])
+    end_graph = sparse.coo_array(
+        (np.ones(n_lines), (vid[ends[:n_lines]], vid[ends[n_lines:]])), shape=(n_vid, n_vid)
+    )
+    _, end_labels = connected_components(end_graph, directed=False)
+    line_piece = end_labels[vid[ends[:n_lines]]]
+
+    pairs = np.unique(np.column_stack([vid, line_of]), axis=0)
+    lines_at = np.bincount(pairs[:, 0], minlength=n_vid)
+    dead = ends[lines_at[vid[ends]] == 1]
+    k = min(8, len(coords))
+    dist, near = cKDTree(coords).query(coords[dead], k=k, distance_upper_bound=snap_m)
+    near = np.where(np.isfinite(dist), near, -1).reshape(len(dead), k)
+    other = (near >= 0) & (line_of[np.maximum(near, 0)] != line_of[dead][:, None])
+    has = other.any(axis=1)
+    target = near[np.flatnonzero(has), other[has].argmax(axis=1)]
+    merge = sparse.coo_array(
+        (np.ones(int(has.sum())), (vid[dead[has]], vid[target])), shape=(n_vid, n_vid)
+    )
+    _, label = connected_components(merge, directed=False)
+    # each merged group sits where its best-connected vertex is (a real junction, not a dead end)
+    first_at = np.full(n_vid, len(vid))
+    np.minimum.at(first_at, vid, np.arange(len(vid)))
+    order = np.lexsort((np.arange(n_vid), -lines_at, label))
+    head = np.ones(n_vid, dtype=bool)
+    head[1:] = label[order][1:] != label[order][:-1]
+    where = np.empty(label.max() + 1, dtype=np.int64)
+    where[label[order][head]] = first_at[order][head]
+    ids = label[vid]
+    return ids.astype(np.int64), coords[where[ids]], int(has.sum()), line_piece
+
+
+def _assemble(ways: _Ways, info: dict[str, Any]) -> RoadNetwork:
+    """Split ways at junctions into edges and number the junctions as nodes."""
+    n_ways = len(ways.counts)
+    start = np.cumsum(ways.counts) - ways.counts
+    way_of = np.repeat(np.arange(n_ways), ways.counts)
+    position = np.arange(len(way_of))
+    backward = ways.oneway[way_of] < 0
+    flip = np.where(backward, 2 * start[way_of] + ways.counts[way_of] - 1 - position, position)
+    ids, x, y = ways.ids[flip], ways.x[flip], ways.y[flip]
+
+    repeat = np.zeros(len(ids), dtype=bool)
+    repeat[1:] = (ids[1:] == ids[:-1]) & (way_of[1:] == way_of[:-1])
+    counts = np.bincount(way_of[~repeat], minlength=n_ways)
+    keep = ~repeat & (counts[way_of] >= 2)
+    ids, x, y, way_of = ids[keep], x[keep], y[keep], way_of[keep]
+    if len(ids) == 0:
+        raise DataError(f"no drivable road (highway classes {', '.join(HIGHWAYS)}) in the file")
+
+    boundary = way_of[1:] != way_of[:-1]
+    first = np.concatenate([[True], boundary])
+    last = np.concatenate([boundary, [True]])
+    _, vertex, uses = np.unique(ids, return_inverse=True, return_counts=True)
+    split = np.flatnonzero(first | last | (uses[vertex] > 1))
+    a, b = split[:-1], split[1:]
+    same = way_of[a] == way_of[b]
+    a, b = a[same], b[same]
+
+    n_points = b - a + 1
+    take = np.repeat(a - (np.cumsum(n_points) - n_points), n_points) + np.arange(n_points.sum())
+    offsets = np.concatenate([[0], np.cumsum(n_points)])
+    geometry = shapely.from_ragged_array(
+        shapely.GeometryType.LINESTRING, np.column_stack([x[take], y[take]]), (offsets,)
+    )
+
+    node_ids, node = np.unique(np.concatenate([ids[a], ids[b]]), return_inverse=True)
+    node_x = np.empty(len(node_ids))
+    node_y = np.empty(len(node_ids))
+    node_x[node] = np.concatenate([x[a], x[b]])
+    node_y[node] = np.concatenate([y[a], y[b]])
+
+    names, name_code = np.unique(np.concatenate([[""], ways.name.astype(str)]), return_inverse=True)
+    edge_way = way_of[a]
+    return RoadNetwork(
+        node_x=node_x,
+        node_y=node_y,
+        edge_u=node[: len(a)].astype(np.int32),
+        edge_v=node[len(a) :].astype(np.int32),
+        edge_length=shapely.length(geometry),
+        edge_highway=ways.highway[edge_way],
+        edge_oneway=ways.oneway[edge_way] != 0,
+        edge_way=ways.way[edge_way],
+        edge_name=name_code[1:][edge_way].astype(np.int32),
+        names=names,
+        geometry=geometry,
+        info=info,
+    )

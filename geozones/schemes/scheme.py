@@ -1,0 +1,788 @@
+"""Council pricing schemes, declared as TOML data and read into frozen objects.
+
+Each ``*.toml`` file beside this module is one scheme: one council's rules and
+rates for one year, so a new council or a new year's rates is a data change.
+Reading a file validates it completely; a malformed file raises
+:class:`~geozones._errors.DataError` naming the file, the key (dotted path such
+as ``bands[1].rate``) and what was expected. Unknown keys are errors too.
+
+Schema
+------
+Top level:
+
+``id``, ``title``, ``council``, ``region``, ``year`` (text, ``year`` like
+"2019/20"); ``effective`` (TOML date, optional); ``method``: one of
+``road-distance-bands``, ``straight-line-radius``, ``flat``;
+``demonstration`` (bool, default false: true marks a scheme that shows a method
+and is not a council's rates); ``default_rate`` (id of a band, rate or blend
+used when a caller names none; required for ``flat``); ``caveats`` (list of
+text).
+
+``[source]``: ``seed`` (file name in the shared seeds folder), ``title``,
+``section`` (optional): where the figures were published.
+
+``[centres]`` (banded methods only): ``kind`` = ``gp-surgeries`` (road-distance
+bands) or ``named-places`` with ``names`` (places a build step resolves to
+points) and ``radius_miles`` (straight-line radius).
+
+``[applies]`` (banded methods only): ``districts`` (LAD 2013 codes of the
+scheme's region where the bands apply) and ``elsewhere`` (id of a ``rates``
+entry paid in the rest of the region; required when ``districts`` does not
+cover the whole region, refused when it does).
+
+``[[bands]]``: ``id``, ``label``, ``rate`` (pounds per hour), ``colour``
+(``#rrggbb``) and, for road-distance bands, ``from_miles`` (the first band from
+0, strictly increasing; a distance exactly on an edge is in the higher band).
+A straight-line-radius scheme has exactly two bands: the first within the
+radius (a distance exactly on the radius counts as within), the second beyond.
+
+``[[rates]]``: other hourly rates, ``id``, ``label``, ``rate``.
+
+``[[blends]]``: ``id``, ``label``, ``parts`` = list of ``{rate = <id of a rates
+entry>, percent = <number>}`` whose percents add up to 100.
+
+``[visits]``: ``rule`` = ``pro-rata`` (minutes / 60 x hourly rate) or ``tiers``
+with ``[[visits.tiers]]`` of ``from`` and ``to`` ("mm:ss", inclusive, each
+``from`` one second after the previous ``to``, the first "0:00") and
+``percent`` of the hourly rate; longer than the last ``to`` is pro rata.
+
+``[[zone_layers]]``: ``id``, ``title``, ``kind`` (``zone`` or ``lot``: which
+answer the layer fills), ``names`` (zone or lot names as the council wrote them), ``rate`` (optional id of the rate the council's table
+used for that layer).
+
+``[capacity_incentive]``: ``title``, ``period`` and ``[[capacity_incentive.tiers]]``
+of ``within_hours``, ``single_worker`` and ``double_worker`` amounts in pounds.
+
+Money is read as :class:`~decimal.Decimal` from text or TOML numbers (never a
+float) with at most two decimal places; miles are converted to metres on load.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from difflib import get_close_matches
+from functools import cache
+from pathlib import Path
+from typing import Literal, TypeVar
+
+import numpy as np
+
+from geozones._errors import DataError, InputError, NotFoundError
+from geozones._settings import METRES_PER_MILE
+from geozones.regions.specs import REGIONS, get_region_spec
+
+__all__ = [
+    "SCHEME_DIR",
+    "Band",
+    "Blend",
+    "BlendPart",
+    "CapacityIncentive",
+    "Centres",
+    "DurationTier",
+    "IncentiveTier",
+    "Method",
+    "Rate",
+    "Scheme",
+    "Source",
+    "VisitRule",
+    "ZoneLayer",
+    "get_scheme",
+    "list_schemes",
+    "load_scheme",
+]
+
+#: Folder of the shipped scheme files.
+SCHEME_DIR = Path(__file__).resolve().parent
+
+Method = Literal["road-distance-bands", "straight-line-radius", "flat"]
+_METHODS: tuple[str, ...] = ("road-distance-bands", "straight-line-radius", "flat")
+_BANDED = ("road-distance-bands", "straight-line-radius")
+_CENTRE_KIND = {"road-distance-bands": "gp-surgeries", "straight-line-radius": "named-places"}
+_MILE = Decimal(str(METRES_PER_MILE))
+_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
+_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+_DURATION = re.compile(r"(\d+):([0-5]\d)")
+_MONEY = "a decimal amount in pounds like 18.24 (at most two decimal places, not negative)"
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a scheme's figures were published.
+
+    Attributes
+    ----------
+    seed : str
+        File name of the council document in the shared seeds folder.
+    title : str
+        Title of that document.
+    section : str | None
+        Section or table the figures come from.
+
+    """
+
+    seed: str
+    title: str
+    section: str | None = None
+
+
+@dataclass(frozen=True)
+class Band:
+    """One price band.
+
+    Attributes
+    ----------
+    id, label : str
+        Identifier and the council's name for the band (e.g. "Band 1").
+    rate : Decimal
+        Pounds per hour.
+    colour : str
+        ``#rrggbb`` colour on the map.
+    from_miles : Decimal | None
+        Lower edge in miles (road-distance bands only).
+    from_m : float | None
+        Lower edge in metres (``from_miles`` x 1,609.344).
+
+    """
+
+    id: str
+    label: str
+    rate: Decimal
+    colour: str
+    from_miles: Decimal | None = None
+    from_m: float | None = None
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A named hourly rate that is not a band (spot rate, sleep-in rate...), in pounds."""
+
+    id: str
+    label: str
+    rate: Decimal
+
+
+@dataclass(frozen=True)
+class BlendPart:
+    """``percent`` of the hours of a blend paid at the rate ``rate`` (id of a :class:`Rate`)."""
+
+    rate: str
+    percent: Decimal
+
+
+@dataclass(frozen=True)
+class Blend:
+    """A blended hourly rate declared as shares of other rates (computed by pricing)."""
+
+    id: str
+    label: str
+    parts: tuple[BlendPart, ...]
+
+
+@dataclass(frozen=True)
+class DurationTier:
+    """Calls from ``from_s`` to ``to_s`` seconds (inclusive) are paid ``percent`` of the rate."""
+
+    from_s: int
+    to_s: int
+    percent: Decimal
+
+
+@dataclass(frozen=True)
+class VisitRule:
+    """How one visit is priced: ``pro-rata`` by minutes, or by duration ``tiers``.
+
+    Past the last tier's ``to_s`` a tiered visit is priced pro rata.
+    """
+
+    rule: Literal["pro-rata", "tiers"]
+    tiers: tuple[DurationTier, ...] = ()
+
+
+@dataclass(frozen=True)
+class Centres:
+    """The points distances are measured from.
+
+    Attributes
+    ----------
+    kind : str
+        ``gp-surgeries`` or ``named-places``.
+    names : tuple[str, ...]
+        Place names for ``named-places`` (resolved to points by a build step).
+    radius_miles : Decimal | None
+        Straight-line radius in miles (``straight-line-radius`` only).
+    radius_m : float | None
+        The radius in metres.
+
+    """
+
+    kind: str
+    names: tuple[str, ...] = ()
+    radius_miles: Decimal | None = None
+    radius_m: float | None = None
+
+
+@dataclass(frozen=True)
+class ZoneLayer:
+    """A set of zones or lots the council named (e.g. Herefordshire's 'O' zones A-E)."""
+
+    id: str
+    title: str
+    names: tuple[str, ...]
+    rate: str | None = None
+    #: Which answer the layer fills: ``zone`` or ``lot``.
+    kind: str = "zone"
+
+
+@dataclass(frozen=True)
+class IncentiveTier:
+    """Payment in pounds when care starts within ``within_hours`` of the request."""
+
+    within_hours: Decimal
+    single_worker: Decimal
+    double_worker: Decimal
+
+
+@dataclass(frozen=True)
+class CapacityIncentive:
+    """A one-off payment table for starting care promptly (tiers by increasing hours)."""
+
+    title: str
+    period: str
+    tiers: tuple[IncentiveTier, ...]
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """One council's pricing rules for one year, as declared in its TOML file.
+
+    Attributes
+    ----------
+    id, title, council, region, year : str
+        ``region`` is a geozones region name (see :mod:`geozones.regions.specs`).
+    method : str
+        ``road-distance-bands``, ``straight-line-radius`` or ``flat``.
+    source : Source
+    path : Path
+        The file the scheme was read from.
+    effective : date | None
+    demonstration : bool
+        True when the scheme demonstrates a method and is not a council's rates.
+    default_rate : str | None
+        Id of the band, rate or blend used when a caller names none.
+    caveats : tuple[str, ...]
+    centres : Centres | None
+    banding_districts : tuple[str, ...]
+        LAD 2013 codes where the bands apply (empty for ``flat``).
+    elsewhere_rate : str | None
+        Id of the rate paid in the rest of the region.
+    bands, rates, blends, zone_layers : tuple
+    visits : VisitRule
+    capacity_incentive : CapacityIncentive | None
+
+    """
+
+    id: str
+    title: str
+    council: str
+    region: str
+    year: str
+    method: Method
+    source: Source
+    path: Path
+    visits: VisitRule
+    effective: date | None = None
+    demonstration: bool = False
+    default_rate: str | None = None
+    caveats: tuple[str, ...] = ()
+    centres: Centres | None = None
+    banding_districts: tuple[str, ...] = ()
+    elsewhere_rate: str | None = None
+    bands: tuple[Band, ...] = ()
+    rates: tuple[Rate, ...] = ()
+    blends: tuple[Blend, ...] = ()
+    zone_layers: tuple[ZoneLayer, ...] = ()
+    capacity_incentive: CapacityIncentive | None = None
+
+    @property
+    def edges_m(self) -> np.ndarray:
+        """Band edges in metres (lower edges of every band after the first), float64."""
+        return np.array([b.from_m for b in self.bands[1:] if b.from_m is not None], dtype=float)
+
+    def priced(self, name: str) -> Band | Rate | Blend:
+        """Return the band, rate or blend whose id or label is ``name``.
+
+        Raises
+        ------
+        InputError
+            When the scheme has nothing of that name; the message lists the choices.
+
+        """
+        for item in (*self.bands, *self.rates, *self.blends):
+            if name in (item.id, item.label):
+                return item
+        raise InputError(
+            f"scheme {self.id} has no rate {name!r}; choose one of: {self.rate_choices()}"
+        )
+
+    def rate_choices(self) -> str:
+        """The ids (and labels) a caller may name as a rate, as one line of text."""
+        return ", ".join(
+            f"{item.id} ({item.label})" for item in (*self.bands, *self.rates, *self.blends)
+        )
+
+    def zone_layer(self, layer_id: str) -> ZoneLayer:
+        """Return the zone layer ``layer_id`` or raise NotFoundError listing the layers."""
+        for layer in self.zone_layers:
+            if layer.id == layer_id:
+                return layer
+        known = ", ".join(layer.id for layer in self.zone_layers) or "none"
+        raise NotFoundError(f"scheme {self.id} has no zone layer {layer_id!r}; layers: {known}")
+
+
+def _shown(value: object) -> str:
+    return str(value) if isinstance(value, Decimal) else repr(value)
+
+
+class _Table:
+    """One TOML table being read; the keys asked for are the known ones, the rest are errors."""
+
+    def __init__(self, file: Path, key: str, raw: object) -> None:
+        if not isinstance(raw, dict):
+            raise DataError(f"{file}: {key or 'the file'}: expected a table, got {_shown(raw)}")
+        self.file = file
+        self.path = key
+        self.raw: dict[str, object] = raw
+        self.known: list[str] = []
+
+    def key(self, name: str) -> str:
+        return f"{self.path}.{name}" if self.path else name
+
+    def fail(self, name: str, expected: str, value: object) -> DataError:
+        return DataError(f"{self.file}: {self.key(name)}: expected {expected}, got {_shown(value)}")
+
+    def has(self, name: str) -> bool:
+        self.known.append(name)
+        return name in self.raw
+
+    def value(self, name: str) -> object:
+        if not self.has(name):
+            others = [k for k in self.raw if k not in self.known]
+            close = get_close_matches(name, others, n=1)
+            hint = f" (found {self.key(close[0])}: is it misspelt?)" if close else ""
+            raise DataError(f"{self.file}: missing key {self.key(name)}{hint}")
+        return self.raw[name]
+
+    def text(self, name: str) -> str:
+        value = self.value(name)
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(name, "non-empty text", value)
+        return value.strip()
+
+    def ident(self, name: str) -> str:
+        value = self.text(name)
+        if not _ID.fullmatch(value):
+            raise self.fail(name, "an id of lower-case letters, digits and '-'", value)
+        return value
+
+    def choice(self, name: str, options: tuple[str, ...]) -> str:
+        value = self.value(name)
+        if value not in options:
+            raise self.fail(name, "one of " + ", ".join(options), value)
+        return str(value)
+
+    def flag(self, name: str) -> bool:
+        value = self.value(name)
+        if not isinstance(value, bool):
+            raise self.fail(name, "true or false", value)
+        return value
+
+    def day(self, name: str) -> date:
+        value = self.value(name)
+        if not isinstance(value, date):
+            raise self.fail(name, "a TOML date like 2019-04-08 (no quotes)", value)
+        return value
+
+    def texts(self, name: str) -> tuple[str, ...]:
+        value = self.value(name)
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise self.fail(name, "a list of non-empty texts", value)
+        if not value:
+            raise self.fail(name, "at least one text", value)
+        return tuple(v.strip() for v in value)
+
+    def number(self, name: str, expected: str, check: Callable[[Decimal], bool]) -> Decimal:
+        value = self.value(name)
+        number = _decimal(value)
+        if number is None or not check(number):
+            raise self.fail(name, expected, value)
+        return number
+
+    def money(self, name: str) -> Decimal:
+        return self.number(name, _MONEY, _is_money)
+
+    def seconds(self, name: str) -> int:
+        value = self.value(name)
+        match = _DURATION.fullmatch(value) if isinstance(value, str) else None
+        if match is None:
+            raise self.fail(name, "a duration as text 'mm:ss' like \"20:59\"", value)
+        return int(match[1]) * 60 + int(match[2])
+
+    def table(self, name: str) -> _Table:
+        return _Table(self.file, self.key(name), self.value(name))
+
+    def tables(self, name: str) -> list[_Table]:
+        value = self.value(name)
+        if not isinstance(value, list) or not value:
+            raise self.fail(name, f"one or more [[{self.key(name)}]] tables", value)
+        return [_Table(self.file, f"{self.key(name)}[{i}]", v) for i, v in enumerate(value)]
+
+    def finish(self) -> None:
+        unknown = sorted(set(self.raw) - set(self.known))
+        if unknown:
+            allowed = ", ".join(dict.fromkeys(self.known))
+            raise DataError(
+                f"{self.file}: unknown key {self.key(unknown[0])}; "
+                f"expected only these keys here: {allowed}"
+            )
+
+
+def _decimal(value: object) -> Decimal | None:
+    """Read a TOML number or numeric text as Decimal; None for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | Decimal):
+        number = Decimal(value)
+    elif isinstance(value, str):
+        try:
+            number = Decimal(value.strip())
+        except InvalidOperation:
+            return None
+    else:
+        return None
+    return number if number.is_finite() else None
+
+
+def _is_money(amount: Decimal) -> bool:
+    exponent = amount.as_tuple().exponent
+    return amount >= 0 and isinstance(exponent, int) and exponent >= -2
+
+
+def _positive(number: Decimal) -> bool:
+    return number > 0
+
+
+def _not_negative(number: Decimal) -> bool:
+    return number >= 0
+
+
+def _read_each(tables: list[_Table], read: Callable[[_Table], T]) -> tuple[T, ...]:
+    out = []
+    for table in tables:
+        out.append(read(table))
+        table.finish()
+    return tuple(out)
+
+
+def _read_source(t: _Table) -> Source:
+    return Source(
+        seed=t.text("seed"),
+        title=t.text("title"),
+        section=t.text("section") if t.has("section") else None,
+    )
+
+
+def _read_band(t: _Table, method: str) -> Band:
+    band = Band(
+        id=t.ident("id"), label=t.text("label"), rate=t.money("rate"), colour=t.text("colour")
+    )
+    if not _COLOUR.fullmatch(band.colour):
+        raise t.fail("colour", 'a colour like "#1a9850"', band.colour)
+    if method != "road-distance-bands":
+        return band
+    miles = t.number("from_miles", "a distance in miles, 0 or more", _not_negative)
+    return replace(band, from_miles=miles, from_m=float(miles * _MILE))
+
+
+def _read_rate(t: _Table) -> Rate:
+    return Rate(id=t.ident("id"), label=t.text("label"), rate=t.money("rate"))
+
+
+def _read_blend(t: _Table) -> Blend:
+    parts = _read_each(
+        t.tables("parts"),
+        lambda p: BlendPart(
+            rate=p.ident("rate"),
+            percent=p.number("percent", "a percentage more than 0", _positive),
+        ),
+    )
+    total = sum((part.percent for part in parts), Decimal(0))
+    if total != 100:
+        raise t.fail("parts", "percents that add up to 100", f"{total}")
+    return Blend(id=t.ident("id"), label=t.text("label"), parts=parts)
+
+
+def _read_tier(t: _Table) -> DurationTier:
+    return DurationTier(
+        from_s=t.seconds("from"),
+        to_s=t.seconds("to"),
+        percent=t.number("percent", "a percentage more than 0", _positive),
+    )
+
+
+def _read_visits(t: _Table) -> VisitRule:
+    rule = t.choice("rule", ("pro-rata", "tiers"))
+    if rule == "pro-rata":
+        return VisitRule(rule="pro-rata")
+    tables = t.tables("tiers")
+    tiers = _read_each(tables, _read_tier)
+    previous_to = -1
+    for table, tier in zip(tables, tiers, strict=True):
+        if tier.from_s != previous_to + 1:
+            want = "0:00" if previous_to < 0 else _mmss(previous_to + 1)
+            raise table.fail(
+                "from", f"{want!r} (one second after the previous tier)", _mmss(tier.from_s)
+            )
+        if tier.to_s < tier.from_s:
+            raise table.fail(
+                "to", f"a time not before from {_mmss(tier.from_s)!r}", _mmss(tier.to_s)
+            )
+        previous_to = tier.to_s
+    return VisitRule(rule="tiers", tiers=tiers)
+
+
+def _mmss(seconds: int) -> str:
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def _read_centres(t: _Table, method: str) -> Centres:
+    kind = t.choice("kind", (_CENTRE_KIND[method],))
+    if method == "road-distance-bands":
+        return Centres(kind=kind)
+    miles = t.number("radius_miles", "a radius in miles more than 0", _positive)
+    return Centres(
+        kind=kind, names=t.texts("names"), radius_miles=miles, radius_m=float(miles * _MILE)
+    )
+
+
+def _read_zone_layer(t: _Table) -> ZoneLayer:
+    return ZoneLayer(
+        id=t.ident("id"),
+        title=t.text("title"),
+        names=t.texts("names"),
+        rate=t.text("rate") if t.has("rate") else None,
+        kind=t.choice("kind", ("zone", "lot")),
+    )
+
+
+def _read_incentive(t: _Table) -> CapacityIncentive:
+    tiers = _read_each(
+        t.tables("tiers"),
+        lambda p: IncentiveTier(
+            within_hours=p.number("within_hours", "a number of hours more than 0", _positive),
+            single_worker=p.money("single_worker"),
+            double_worker=p.money("double_worker"),
+        ),
+    )
+    hours = [tier.within_hours for tier in tiers]
+    if hours != sorted(set(hours)):
+        raise t.fail("tiers", "tiers in increasing within_hours", [str(h) for h in hours])
+    return CapacityIncentive(title=t.text("title"), period=t.text("period"), tiers=tiers)
+
+
+def _check_bands(t: _Table, method: str, bands: tuple[Band, ...]) -> None:
+    if method == "straight-line-radius" and len(bands) != 2:
+        raise t.fail("bands", "exactly two bands (within the radius, then beyond)", len(bands))
+    if method == "road-distance-bands":
+        if len(bands) < 2:
+            raise t.fail("bands", "two or more bands", len(bands))
+        edges = [b.from_miles for b in bands]
+        if edges[0] != 0:
+            raise t.fail("bands[0].from_miles", "0 (the first band starts at 0 miles)", edges[0])
+        for i in range(1, len(edges)):
+            if edges[i] <= edges[i - 1]:
+                raise t.fail(f"bands[{i}].from_miles", f"more than {edges[i - 1]}", edges[i])
+
+
+def _read_applies(t: _Table, region: str) -> tuple[tuple[str, ...], str | None]:
+    districts = t.texts("districts")
+    region_districts = get_region_spec(region).districts
+    for i, code in enumerate(districts):
+        if code not in region_districts:
+            raise t.fail(
+                f"districts[{i}]",
+                f"a LAD 2013 code of region {region} ({', '.join(region_districts)})",
+                code,
+            )
+    covers_region = set(districts) == set(region_districts)
+    if covers_region:
+        if t.has("elsewhere"):
+            raise t.fail(
+                "elsewhere",
+                "no elsewhere rate (districts cover the whole region)",
+                t.raw["elsewhere"],
+            )
+        return districts, None
+    return districts, t.ident("elsewhere")
+
+
+def _check_names(t: _Table, scheme: Scheme) -> None:
+    """Ids and labels must be unique, and every rate a scheme refers to must exist."""
+    seen: dict[str, str] = {}
+    for group in ("bands", "rates", "blends"):
+        for i, item in enumerate(getattr(scheme, group)):
+            for name in dict.fromkeys((item.id, item.label)):
+                if name in seen:
+                    raise t.fail(f"{group}[{i}]", f"a name not already used by {seen[name]}", name)
+                seen[name] = f"{group}[{i}]"
+    rate_ids = {rate.id for rate in scheme.rates}
+    for i, blend in enumerate(scheme.blends):
+        for j, part in enumerate(blend.parts):
+            if part.rate not in rate_ids:
+                raise t.fail(
+                    f"blends[{i}].parts[{j}].rate", "the id of a [[rates]] entry", part.rate
+                )
+    if scheme.elsewhere_rate is not None and scheme.elsewhere_rate not in rate_ids:
+        raise t.fail("applies.elsewhere", "the id of a [[rates]] entry", scheme.elsewhere_rate)
+    refs = [("default_rate", scheme.default_rate)]
+    refs += [(f"zone_layers[{i}].rate", z.rate) for i, z in enumerate(scheme.zone_layers)]
+    for key, name in refs:
+        if name is not None and name not in seen:
+            raise t.fail(key, "the id of a band, rate or blend of this scheme", name)
+
+
+def _sub(t: _Table, name: str, read: Callable[[_Table], T]) -> T:
+    table = t.table(name)
+    out = read(table)
+    table.finish()
+    return out
+
+
+def _optional(t: _Table, name: str, read: Callable[[_Table], T]) -> T | None:
+    return _sub(t, name, read) if t.has(name) else None
+
+
+def _list(t: _Table, name: str, read: Callable[[_Table], T]) -> tuple[T, ...]:
+    return _read_each(t.tables(name), read) if t.has(name) else ()
+
+
+def _read_banding(t: _Table, method: str, region: str) -> dict[str, object]:
+    """The keys only banded methods have: bands, centres and where banding applies."""
+    if method not in _BANDED:
+        for name in ("bands", "centres", "applies"):
+            if name in t.raw:
+                raise t.fail(name, f"no {name} for method {method}", t.raw[name])
+        return {}
+    bands = _read_each(t.tables("bands"), lambda b: _read_band(b, method))
+    _check_bands(t, method, bands)
+    districts, elsewhere = _sub(t, "applies", lambda a: _read_applies(a, region))
+    return {
+        "bands": bands,
+        "centres": _sub(t, "centres", lambda c: _read_centres(c, method)),
+        "banding_districts": districts,
+        "elsewhere_rate": elsewhere,
+    }
+
+
+def _read_region(t: _Table) -> str:
+    region = t.text("region")
+    if region not in REGIONS:
+        raise t.fail("region", "one of the geozones regions " + ", ".join(REGIONS), region)
+    return region
+
+
+def _read_scheme(t: _Table) -> Scheme:
+    method = t.choice("method", _METHODS)
+    region = _read_region(t)
+    needs_default = method not in _BANDED
+    scheme = Scheme(
+        id=t.ident("id"),
+        title=t.text("title"),
+        council=t.text("council"),
+        region=region,
+        year=t.text("year"),
+        method=method,  # type: ignore[arg-type]
+        source=_sub(t, "source", _read_source),
+        path=t.file,
+        visits=_sub(t, "visits", _read_visits),
+        effective=t.day("effective") if t.has("effective") else None,
+        demonstration=t.flag("demonstration") if t.has("demonstration") else False,
+        default_rate=t.ident("default_rate") if t.has("default_rate") or needs_default else None,
+        caveats=t.texts("caveats") if t.has("caveats") else (),
+        rates=_list(t, "rates", _read_rate),
+        blends=_list(t, "blends", _read_blend),
+        zone_layers=_list(t, "zone_layers", _read_zone_layer),
+        capacity_incentive=_optional(t, "capacity_incentive", _read_incentive),
+        **_read_banding(t, method, region),  # type: ignore[arg-type]
+    )
+    _check_names(t, scheme)
+    t.finish()
+    return scheme
+
+
+def load_scheme(path: str | Path) -> Scheme:
+    """Read and validate one scheme file.
+
+    Parameters
+    ----------
+    path : str | Path
+        A scheme TOML file.
+
+    Returns
+    -------
+    Scheme
+
+    Raises
+    ------
+    DataError
+        The file is missing, is not TOML, or breaks the schema; the message names
+        the file, the key and what was expected.
+
+    """
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DataError(f"cannot read scheme file {file}: {exc.strerror or exc}") from exc
+    try:
+        raw = tomllib.loads(text, parse_float=Decimal)
+    except tomllib.TOMLDecodeError as exc:
+        raise DataError(f"{file}: not valid TOML: {exc}") from exc
+    return _read_scheme(_Table(file, "", raw))
+
+
+@cache
+def _shipped() -> tuple[Scheme, ...]:
+    schemes = tuple(load_scheme(p) for p in sorted(SCHEME_DIR.glob("*.toml")))
+    ids = [s.id for s in schemes]
+    for scheme in schemes:
+        if ids.count(scheme.id) > 1:
+            raise DataError(f"{scheme.path}: id {scheme.id!r} is used by more than one scheme file")
+    return schemes
+
+
+def list_schemes() -> list[Scheme]:
+    """Every shipped scheme, sorted by file name (validated on first use)."""
+    return list(_shipped())
+
+
+def get_scheme(scheme_id: str) -> Scheme:
+    """Return the shipped scheme ``scheme_id``.
+
+    Raises
+    ------
+    NotFoundError
+        No scheme has that id; the message lists the known ids.
+
+    """
+    for scheme in _shipped():
+        if scheme.id == scheme_id:
+            return scheme
+    known = ", ".join(s.id for s in _shipped())
+    raise NotFoundError(f"unknown scheme {scheme_id!r}; known schemes: {known}")

@@ -1,0 +1,61 @@
+"""Layers made from a region after its build: scheme centres and price-band areas.
+
+:data:`DERIVED_LAYERS` is what ``geozones data build`` passes to
+:func:`geozones.regions.build.build_region`, so the region stage itself knows
+nothing of schemes, distances or zones.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+
+from geozones._settings import BNG
+from geozones.regions.build import Derivation
+from geozones.regions.data import RegionData
+from geozones.schemes.centres import centres_layer
+from geozones.schemes.scheme import list_schemes
+from geozones.zones.builders import band_colours, band_labels, band_polygons
+
+
+def band_areas_layer(region: RegionData) -> dict[str, gpd.GeoDataFrame]:
+    """The ``band_areas`` layer of a freshly built region (see :func:`band_areas`)."""
+    return {"band_areas": band_areas(region)}
+
+
+def band_areas(region: RegionData) -> gpd.GeoDataFrame:
+    """Band polygons of every road-distance scheme of a region that has a road network.
+
+    Each in-region postcode is banded as a lookup would band it
+    (:func:`geozones.zones.builders.band_labels`); each place in the county takes
+    the band of its nearest postcode (Voronoi cells dissolved by band, clipped to
+    the boundary). Regions without a network get none: their bands would be
+    estimates, which the map shows point by point instead.
+
+    Returns
+    -------
+    GeoDataFrame
+        scheme, band, colour, geometry (EPSG:27700).
+
+    """
+    frames = []
+    if region.network is not None:
+        for scheme in list_schemes():
+            if scheme.region != region.name or scheme.method != "road-distance-bands":
+                continue
+            colours = band_colours(scheme)
+            polygons = band_polygons(
+                band_labels(region, scheme), region.boundary, order=list(colours)
+            )
+            polygons = polygons.rename(columns={"label": "band"})
+            polygons["scheme"] = scheme.id
+            polygons["colour"] = polygons["band"].map(colours)
+            frames.append(polygons)
+    if not frames:
+        return gpd.GeoDataFrame({"scheme": [], "band": [], "colour": []}, geometry=[], crs=BNG)
+    both = pd.concat(frames, ignore_index=True)
+    return gpd.GeoDataFrame(both[["scheme", "band", "colour", "geometry"]], crs=BNG)
+
+
+#: Every layer made after a region build, in order.
+DERIVED_LAYERS: tuple[Derivation, ...] = (centres_layer, band_areas_layer)
