@@ -1,7 +1,8 @@
 """One error hierarchy for geozones.
 
-Every message says what was wrong, where, and what is accepted, so that the
-CLI can print it as one line (exit 2) and the web layer can return it as JSON.
+Every message says what was wrong, where, and what is accepted. The errors say
+nothing of how they are shown: :mod:`geozones.cli.errors` maps each kind to an
+exit code and :mod:`geozones.web.errors` to an HTTP status, one place each.
 """
 
 from __future__ import annotations
@@ -10,20 +11,13 @@ from __future__ import annotations
 class GeozonesError(Exception):
     """Base class of every error geozones raises on purpose."""
 
-    #: HTTP status the web layer answers with.
-    status = 400
-
 
 class InputError(GeozonesError):
     """Something a user typed or uploaded cannot be used."""
 
-    status = 422
-
 
 class DataError(GeozonesError):
     """Built or source data is missing, unreadable or inconsistent."""
-
-    status = 503
 
 
 class SourceError(DataError):
@@ -37,10 +31,6 @@ class BuildMissingError(DataError):
 class NotFoundError(GeozonesError):
     """A named thing (region, scheme, plan) does not exist."""
 
-    status = 404
-
 
 class ConflictError(GeozonesError):
     """A save was made on top of a version that is no longer the latest."""
-
-    status = 409

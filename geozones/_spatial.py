@@ -12,6 +12,7 @@ build, lookups, the balancer's demand and the web API all use
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -35,9 +36,7 @@ class UnitIndex:
         self.geoms = np.asarray(geoms, dtype=object)
         self.tree = shapely.STRtree(self.geoms)
 
-    def locate(
-        self, xy: npt.ArrayLike
-    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    def locate(self, xy: npt.ArrayLike) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
         """The unit of each point, and how far outside it the point lies.
 
         Parameters
@@ -60,7 +59,8 @@ class UnitIndex:
         valid = np.flatnonzero(np.isfinite(pts_xy).all(axis=1))
         if not len(valid):
             return position, distance
-        points = shapely.points(pts_xy[valid])
+        # the stub cannot tell an (n, 2) array from the coordinates of one point
+        points = cast("npt.NDArray[np.object_]", shapely.points(pts_xy[valid]))
         point_i, unit_i = self.tree.query(points, predicate="intersects")
         order = np.lexsort((unit_i, point_i))
         point_i, unit_i = point_i[order], unit_i[order]

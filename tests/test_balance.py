@@ -202,6 +202,6 @@ def test_the_command_names_the_unit_of_an_impossible_target(run_cli, tmp_path, b
         "--max-hours", "150", "-o", str(tmp_path / "x.geojson"),
         "--build", str(build_root), "--store", str(tmp_path / "zones.sqlite"),
     )  # fmt: skip
-    assert code == 2
+    assert code == 3
     assert err.startswith("geozones: error: unit E01") and "maximum of 150.0 hours" in err
     assert not (tmp_path / "x.geojson").exists()

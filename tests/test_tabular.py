@@ -181,22 +181,22 @@ def test_cli_without_a_region_uses_gb_postcodes(run_cli, build_root, tmp_path):
         (["-o", "{tmp}/out.json"], "out.json: unsupported file type '.json'; use a .csv or .xlsx"),
     ],
 )  # fmt: skip
-def test_cli_input_errors_are_one_line_and_exit_2(run_cli, source, tmp_path, args, message):
+def test_cli_input_errors_are_one_line_and_exit_3(run_cli, source, tmp_path, args, message):
     infile = source / "samples" / "norfolk_packages_sample.csv"
     argv = ["geocode", infile, "-o", tmp_path / "out.csv"] + [a.format(tmp=tmp_path) for a in args]
     code, _, err = run_cli(*argv)
-    assert code == 2
+    assert code == 3
     assert err.count("\n") == 1 and message in err
     assert err.startswith("geozones: error: ")
 
 
 def test_cli_refuses_unreadable_or_overwritten_input(run_cli, tmp_path):
     code, _, err = run_cli("geocode", tmp_path / "missing.csv", "-o", tmp_path / "o.csv")
-    assert code == 2 and "cannot read" in err and "missing.csv" in err
+    assert code == 3 and "cannot read" in err and "missing.csv" in err
     same = tmp_path / "same.csv"
     same.write_text("postcode\nNR1 3QU\n")
     code, _, err = run_cli("geocode", same, "-o", same)
-    assert code == 2 and "the output would overwrite the input" in err
+    assert code == 3 and "the output would overwrite the input" in err
 
 
 def test_cli_unbuilt_region_is_one_line(run_cli, tmp_path):
@@ -204,7 +204,7 @@ def test_cli_unbuilt_region_is_one_line(run_cli, tmp_path):
     infile.write_text("postcode\nNR1 3QU\n")
     code, _, err = run_cli("geocode", infile, "-o", tmp_path / "o.csv",
                        "--build", tmp_path / "empty")  # fmt: skip
-    assert code == 2 and "has not been built" in err and err.count("\n") == 1
+    assert code == 5 and "has not been built" in err and err.count("\n") == 1
 
 
 @pytest.mark.usefixtures("norfolk")

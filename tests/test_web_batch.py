@@ -69,7 +69,7 @@ def test_upload_column_is_detected_or_named():
     data = b"id,Post Code,hours\n1,NR1 3QU,3\n"
     assert read_upload(data, "x.csv").column == "Post Code"
     assert read_upload(data, "x.csv", "id").column == "id"
-    with pytest.raises(InputError, match="no column 'nope'; columns: id, Post Code, hours"):
+    with pytest.raises(InputError, match="x.csv: no address column 'nope'; columns: id, Post Code, hours"):
         read_upload(data, "x.csv", "nope")
 
 
@@ -104,10 +104,13 @@ def test_summary_by_district_and_band_prices_each_band():
     assert frame.loc[("Norwich", "Band 1"), "cost"] == Decimal("11856.00")
     assert frame.loc[("North Norfolk", "Band 3"), "weekly_hours"] == 4
     assert frame.loc[("North Norfolk", "Band 3"), "rate"] == Decimal("21.72")
-    assert frame.loc[(TOTAL, ""), "clients"] == 4
+    assert frame.loc[("North Norfolk", "Band 3"), "clients"] == 1  # row 6's -1 h is bad_hours
+    assert frame.loc[(TOTAL, ""), "clients"] == 3
     assert frame.loc[(TOTAL, ""), "cost"] == Decimal("16373.76")  # + 4 h x 52 x £21.72
-    assert "1 row(s) not located" in summary.note
-    assert "count as 0 hours (spreadsheet row 6)" in summary.note
+    assert summary.note == (
+        "1 row(s) not located are left out; 1 located row(s) whose weekly hours cannot be "
+        "used are left out (bad_hours; spreadsheet row 6)"
+    )
 
 
 def test_summary_by_lot_without_hours_counts_clients():

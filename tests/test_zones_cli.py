@@ -23,14 +23,14 @@ def test_list_show_history_export_import(run_cli, where, tmp_path):
     code, out, _ = run_cli("zones", "show", "hertfordshire-district-areas", *where)
     assert code == 0 and "Three Rivers & Watford" in out and "every zone contiguous" in out
     csv = tmp_path / "districts.csv"
-    code, out, _ = run_cli("zones", "export", "hertfordshire-district-areas", str(csv), *where)
+    code, out, _ = run_cli("zones", "export", "hertfordshire-district-areas", "-o", str(csv), *where)
     assert code == 0 and csv.exists()
     code, out, _ = run_cli("zones", "import", str(csv), "--author", "carol", *where)
     assert code == 0 and "saved hertfordshire-district-areas version 2" in out
     code, out, _ = run_cli("zones", "history", "hertfordshire-district-areas", *where[2:4])
     assert code == 0 and "carol" in out
     code, _, err = run_cli("zones", "import", str(csv), "--base-version", "1", *where)
-    assert code == 2 and err.count("\n") == 1
+    assert code == 6 and err.count("\n") == 1
     assert "based on version 1 but the latest version is 2" in err
 
 
@@ -43,12 +43,12 @@ def test_show_prices_demand_with_a_scheme(run_cli, where, tmp_path, hertfordshir
     code, out, _ = run_cli(*args, "--scheme", "hertfordshire-2022", *where)
     assert code == 0 and "£11,398.40" in out  # 10 h x 52 x £21.92
     code, _, err = run_cli(*args, *where)
-    assert code == 2 and "--demand needs --scheme" in err
+    assert code == 3 and "--demand needs --scheme" in err
 
 
 def test_errors_are_one_line(run_cli, where):
     code, _, err = run_cli("zones", "show", "nothing", *where)
-    assert code == 2 and err.startswith("geozones: error: no zone plan 'nothing'")
+    assert code == 4 and err.startswith("geozones: error: no zone plan 'nothing'")
     code, _, err = run_cli("zones", "build", "bands", "--region", "hertfordshire", *where)
-    assert code == 2 and "no scheme of region hertfordshire has road-distance bands" in err
+    assert code == 3 and "no scheme of region hertfordshire has road-distance bands" in err
     assert err.count("\n") == 1

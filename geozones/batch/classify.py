@@ -9,8 +9,9 @@ import pandas as pd
 
 from geozones._chunks import in_chunks, progress_bar
 from geozones.classification.classifier import CLASSIFY_COLUMNS, Classifier
+from geozones.demand.packages import read_package_list
 from geozones.geocode.geocoder import CHUNK_ROWS
-from geozones.tables.files import open_table, write_table
+from geozones.tables.files import check_output, write_table
 from geozones.zones.lookup import classifier_for
 
 
@@ -72,9 +73,10 @@ def classify_file(
     Adds :data:`CLASSIFY_COLUMNS` (prefixed ``geozones_`` where the table
     already has a column of that name) and returns the row count per status.
     """
-    table, column = open_table(infile, outfile, column)
+    check_output(infile, outfile)
+    table, columns, _ = read_package_list(infile, address=column)
     classifier = classifier_for(scheme_id, build)
     with progress_bar(len(table), "classifying", len(table) > chunk_rows) as done:
-        out, result = classify_table(table, column, classifier, chunk_rows, done)
+        out, result = classify_table(table, columns.address, classifier, chunk_rows, done)
     write_table(out, outfile)
     return {str(k): int(v) for k, v in result["status"].value_counts().items()}

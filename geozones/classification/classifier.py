@@ -38,7 +38,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from geozones._errors import InputError
+from geozones._errors import DataError, InputError
 from geozones._settings import METRES_PER_MILE
 from geozones._spatial import UnitIndex
 from geozones._vocab import Confidence, DistanceMethod, SchemeMethod, Status, ZoneColumn
@@ -51,6 +51,9 @@ from geozones.schemes.scheme import Scheme
 
 Objects = npt.NDArray[np.object_]
 Floats = npt.NDArray[np.float64]
+
+#: None as a 0-d object array, for ``np.where`` (numpy's stubs refuse a bare None there).
+_NONE: Objects = np.array(None, dtype=object)
 
 #: Columns :meth:`Classifier.classify_many` adds, in order.
 CLASSIFY_COLUMNS = [
@@ -85,7 +88,7 @@ class Answer:
 
     query: str
     scheme: str
-    status: str
+    status: Status
     message: str
     precision: str | None = None
     matched: str | None = None
@@ -97,14 +100,22 @@ class Answer:
     rate: Decimal | None = None
     distance_band: str | None = None
     distance_miles: float | None = None
-    method: str | None = None
-    confidence: str | None = None
+    method: DistanceMethod | None = None
+    confidence: Confidence | None = None
     district: str | None = None
     zone: str | None = None
     lot: str | None = None
     pcn: str | None = None
     nearest_surgery: str | None = None
     caveats: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # answers are built from object arrays of text: hold the words as members
+        object.__setattr__(self, "status", Status(self.status))
+        if self.method is not None:
+            object.__setattr__(self, "method", DistanceMethod(self.method))
+        if self.confidence is not None:
+            object.__setattr__(self, "confidence", Confidence(self.confidence))
 
     def to_dict(self) -> dict[str, Any]:
         """The answer as JSON-ready values (rate as a string of pounds, e.g. ``"18.24"``)."""
@@ -136,7 +147,10 @@ class Located:
 
     @classmethod
     def points(cls, xy: npt.ArrayLike, located: npt.ArrayLike | None = None) -> Located:
-        """Points given directly (EPSG:27700 metres, shape (n, 2)); rows not ``located`` stay empty."""
+        """Points given directly (EPSG:27700 metres, shape (n, 2)).
+
+        Rows not ``located`` stay empty.
+        """
         pts = np.asarray(xy, dtype=float).reshape(-1, 2)
         ok = np.isfinite(pts).all(axis=1)
         if located is not None:
@@ -144,7 +158,7 @@ class Located:
         n = len(pts)
         geocoded = {c: np.full(n, None, dtype=object) for c in _GEOCODE_COLUMNS}
         geocoded["status"] = np.where(ok, Status.OK, Status.ERROR).astype(object)
-        geocoded["message"] = np.where(ok, None, "not located").astype(object)
+        geocoded["message"] = np.where(ok, _NONE, "not located").astype(object)
         geocoded["warnings"] = np.full(n, "", dtype=object)
         return cls(pts, ok, geocoded)
 
@@ -254,7 +268,7 @@ class Classifier:
         rows = np.flatnonzero(located.ok)
         pts = located.xy[rows]
         unit = self._units.positions(pts)
-        district = np.where(unit >= 0, self._unit_districts[np.maximum(unit, 0)], None)
+        district = np.where(unit >= 0, self._unit_districts[np.maximum(unit, 0)], _NONE)
         by_road = self.scheme.method == SchemeMethod.ROAD_DISTANCE_BANDS
         surgery = self.surgeries.measure(pts, by_road)
         zones = {} if self.zones is None else dict(self.zones.zones_at(pts))
@@ -358,18 +372,20 @@ class Classifier:
 
     def _radius(self, pts: Floats, caveats: Objects) -> Priced:
         scheme = self.scheme
-        assert scheme.centres is not None
+        spec = scheme.centres
+        if spec is None or spec.radius_m is None or spec.radius_miles is None:
+            raise DataError(f"scheme {scheme.id} uses {scheme.method} but has no centres radius")
         centres = self.region.scheme_centres
         centres = centres[centres["scheme"] == scheme.id].reset_index(drop=True)
         cxy = np.column_stack([centres.geometry.x, centres.geometry.y])
-        radius = float(scheme.centres.radius_m)
+        radius = float(spec.radius_m)
         labels, nearest, metres = urban_rural(pts, cxy, radius, labels=("within", "beyond"))
         band = np.where(labels == "within", 0, 1)
         names = np.array([b.label for b in scheme.bands], dtype=object)[band]
         rates = np.array([str(b.rate) for b in scheme.bands], dtype=object)[band]
         centre = centres["name"].to_numpy(dtype=object)[nearest]
         miles = metres / METRES_PER_MILE
-        radius_miles = float(scheme.centres.radius_miles)
+        radius_miles = float(spec.radius_miles)
         edge = np.abs(metres - radius) <= EDGE_CAVEAT_M
         caveats = _join(
             caveats,
@@ -429,12 +445,12 @@ class Classifier:
             + surgery.label.astype(str),
         ).astype(object)
         return Priced(
-            band=np.where(unreached & applies, None, labels).astype(object),
+            band=np.where(unreached & applies, _NONE, labels).astype(object),
             rate=np.array([None if r is None else str(r) for r in rates], dtype=object),
             message=message,
             caveats=caveats,
             distance_band=by_distance,
-            distance_miles=np.where(unreached, None, np.round(miles, 2)).astype(object),
+            distance_miles=np.where(unreached, _NONE, np.round(miles, 2)).astype(object),
             method=np.full(n, method, dtype=object),
             confidence=confidence,
         )

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import click
 
 from geozones._errors import InputError
+from geozones.cli.options import PATH, PLAN, build_option, scheme_option, store_option
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -25,15 +26,10 @@ if TYPE_CHECKING:
     from geozones.demand.packages import Demand
     from geozones.schemes.scheme import Scheme
     from geozones.zones.plan import ZonePlan
-    from geozones.zones.store import PlanStore
+    from geozones.zones.store import PlanRef, PlanStore
 
-_PATH = click.Path(path_type=Path)
 #: Problem rows of a package list printed in full (the rest are counted).
 SHOWN_PROBLEMS = 20
-
-
-def _ref(plan: str) -> int | str:
-    return int(plan) if plan.isdigit() else plan
 
 
 def _read_locks(path: Path | None) -> dict[str, str]:
@@ -54,7 +50,8 @@ def _read_locks(path: Path | None) -> dict[str, str]:
     keep = units != ""
     empty = keep & (lots == "")
     if empty.any():
-        raise InputError(f"{path.name}: row {empty.idxmax() + 2} names a unit but no lot")
+        first = int(empty.to_numpy().argmax())
+        raise InputError(f"{path.name}: row {first + 2} names a unit but no lot")
     locks: dict[str, str] = {}
     for row, unit, lot in zip(table.index[keep], units[keep], lots[keep], strict=True):
         if locks.setdefault(unit, lot) != lot:
@@ -66,7 +63,7 @@ def _read_locks(path: Path | None) -> dict[str, str]:
 
 
 def _pricing(
-    region: str, pathway: str | None, scheme_id: str | None, rate: str | None
+    region: str, pathway: str | None, given: Scheme | None, rate: str | None
 ) -> tuple[Scheme | None, str | None]:
     """The scheme and rate to price lots at: as given, else those of the published totals."""
     from geozones.demand.packages import PUBLISHED_DEMAND
@@ -77,8 +74,9 @@ def _pricing(
         for p in PUBLISHED_DEMAND
         if p.region == region and (pathway is None or p.pathway.upper() == pathway.upper())
     ]
-    if scheme_id is not None:
-        scheme = get_scheme(scheme_id)
+    scheme: Scheme | None
+    if given is not None:
+        scheme = given
     elif len({p.scheme for p in published}) == 1:
         scheme = get_scheme(published[0].scheme)
     else:
@@ -140,11 +138,16 @@ def _constraints(
     within: str | None,
     lock: Path | None,
 ) -> Constraints:
+    """The hours target, nesting and locks of a balance run."""
     from geozones.balance.solver import DEFAULT_TOLERANCE, Constraints
+    from geozones.zones.store import parse_plan_ref
 
     if tolerance is None and min_hours is None and max_hours is None:
         tolerance = DEFAULT_TOLERANCE
-    parent = plans.get(_ref(within)) if within not in (None, "districts") else within
+    parent: ZonePlan | str | None = within
+    if within not in (None, "districts"):
+        ref = parse_plan_ref(within)
+        parent = plans.get(ref.key, ref.version)
     return Constraints(
         tolerance=tolerance,
         min_hours=min_hours,
@@ -162,7 +165,7 @@ def _constraints(
 @click.option(
     "--demand",
     "demand_file",
-    type=_PATH,
+    type=PATH,
     help="Package list (.csv or .xlsx: id, address or postcode, weekly hours, optional "
     "pathway). Default: modelled from Census 65+ and the council's published totals.",
 )
@@ -184,25 +187,28 @@ def _constraints(
     help="Every lot at most this many hours a week (without it, lots over 2,000 are flagged).",
 )
 @click.option(
-    "--within", help="Keep lots inside 'districts' or the zones of a stored plan (name or id)."
+    "--within",
+    help="Keep lots inside 'districts' or the zones of a stored plan (name or id, optionally "
+    "@VERSION).",
 )
 @click.option(
-    "--lock", type=_PATH, help="CSV or XLSX with columns unit and lot: units fixed in named lots."
+    "--lock", type=PATH, help="CSV or XLSX with columns unit and lot: units fixed in named lots."
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the search.")
 @click.option(
     "--demand-seed", type=int, default=0, show_default=True, help="Seed of modelled demand."
 )
-@click.option(
-    "--scheme",
-    help="Scheme id to price the lots (default: the published totals' scheme, else the "
-    "region's only single-rate scheme; none: no cost).",
+@scheme_option(
+    text="Scheme id to price the lots (default: the published totals' scheme, else the "
+    "region's only single-rate scheme; none: no cost)."
 )
 @click.option("--rate", help="Band, rate or blend to price at (default: the pathway's).")
 @click.option(
     "--improve",
     "improve_plan",
-    help="Rebalance this stored plan (name or id) with as few unit moves as possible.",
+    type=PLAN,
+    help="Rebalance this stored plan (name or id, optionally @VERSION) with as few unit "
+    "moves as possible.",
 )
 @click.option(
     "--layer",
@@ -217,15 +223,11 @@ def _constraints(
     "-o",
     "--out",
     required=True,
-    type=_PATH,
+    type=PATH,
     help="Plan file to write: .geojson, .gpkg, .zip (Shapefile) or .csv (unit table).",
 )
-@click.option("--build", type=_PATH, help="Build folder (default data/build or $GEOZONES_BUILD).")
-@click.option(
-    "--store",
-    type=_PATH,
-    help="Plan store file (default zones.sqlite in $GEOZONES_INSTANCE or ./instance).",
-)
+@build_option
+@store_option
 def balance(
     region: str,
     k: int | None,
@@ -238,9 +240,9 @@ def balance(
     lock: Path | None,
     seed: int,
     demand_seed: int,
-    scheme: str | None,
+    scheme: Scheme | None,
     rate: str | None,
-    improve_plan: str | None,
+    improve_plan: PlanRef | None,
     layer: str,
     name: str | None,
     author: str,
@@ -273,14 +275,12 @@ def balance(
             f"{out.name}: cannot tell the plan format; end -o with one of: " + ", ".join(FORMATS)
         )
     plans = PlanStore(store, build)
-    base = plans.get(_ref(improve_plan)) if improve_plan else None
+    base = plans.get(improve_plan.key, improve_plan.version) if improve_plan else None
     if base is not None and (k is not None or name is not None):
         raise InputError(
             "--improve keeps the plan's lots and name (saved as its next version); "
             "leave out --lots and --name"
         )
-    if base is None and k is None:
-        raise InputError("give the number of lots with --lots (or a plan to rebalance: --improve)")
     if base is not None and base.region.name != region:
         raise InputError(f"plan {base.name} is a plan of {base.region.name}, not {region}")
     data = load_region(region, build)
@@ -294,6 +294,8 @@ def balance(
     started = time.perf_counter()
     if base is not None:
         plan, moves = improve(base, demand, constraints, author=author)
+    elif k is None:
+        raise InputError("give the number of lots with --lots (or a plan to rebalance: --improve)")
     else:
         units = load_units(data, layer)
         plan = draw_lots(units, demand, k, constraints, seed=seed, name=name, author=author)

@@ -1,7 +1,8 @@
 """The ``geozones`` command line.
 
 Every :class:`~geozones._errors.GeozonesError` becomes one line on standard
-error and exit status 2; this is the only place that mapping happens.
+error and the exit code :mod:`geozones.cli.errors` gives its kind; :func:`main`
+is the only place that mapping happens.
 """
 
 from __future__ import annotations
@@ -10,22 +11,28 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import numpy as np
 
-from geozones._errors import GeozonesError, InputError
+from geozones._errors import DataError, GeozonesError, InputError, SourceError
 from geozones._settings import METRES_PER_MILE
 from geozones.cli.balance import balance
+from geozones.cli.errors import EXIT_HELP, EXIT_INTERRUPTED, exit_code
+from geozones.cli.options import BUILD_HELP, PATH, build_option, scheme_option
 from geozones.cli.zones import zones
 
-_PATH = click.Path(path_type=Path)
+if TYPE_CHECKING:
+    from geozones.regions.checks import Check
+    from geozones.schemes.scheme import Scheme
+
+_PATH = PATH
 _SOURCE_HELP = "Source folder (default ../shared/data or $GEOZONES_SOURCE)."
-_OUT_HELP = "Build folder (default data/build or $GEOZONES_BUILD)."
+_OUT_HELP = BUILD_HELP
 
 
-@click.group()
+@click.group(epilog=EXIT_HELP)
 @click.option("-v", "--verbose", is_flag=True, help="Log debugging detail.")
 @click.version_option(package_name="geozones")
 def cli(verbose: bool) -> None:
@@ -60,7 +67,7 @@ def data_sources(source: Path | None) -> None:
         click.echo(f"{'':<20} {row.url}")
     missing = table[~table["present"] & table["required"]]
     if len(missing):
-        raise InputError(
+        raise SourceError(
             f"{len(missing)} required dataset(s) missing from {folder}: " + ", ".join(missing["id"])
         )
 
@@ -114,10 +121,14 @@ def data_circuity(out: Path | None) -> None:
 
     circuity, path = update_circuity(out)
     click.echo(f"wrote {path}")
-    for row in circuity.pooled().itertuples():
+    pooled = circuity.pooled()
+    for from_m, to_m, median, low, high, points in zip(
+        pooled["from_m"], pooled["to_m"], pooled["median"], pooled["low"], pooled["high"],
+        pooled["points"], strict=True,
+    ):  # fmt: skip
         click.echo(
-            f"  {row.from_m / 1609.344:4.0f}-{row.to_m / 1609.344:<4.0f} miles: "
-            f"x{row.median:.3f} (spread {row.low:.3f}-{row.high:.3f}, {row.points:,} postcodes)"
+            f"  {from_m / METRES_PER_MILE:4.0f}-{to_m / METRES_PER_MILE:<4.0f} miles: "
+            f"x{median:.3f} (spread {low:.3f}-{high:.3f}, {points:,} postcodes)"
         )
 
 
@@ -139,10 +150,12 @@ def data_check(regions: tuple[str, ...], out: Path | None) -> None:
         _print_checks(name, region.path, results)
         failed += [f"{name}: {c.name}" for c in results if c.level == "error"]
     if failed:
-        raise InputError("checks failed: " + "; ".join(failed))
+        raise DataError(
+            "checks failed: " + "; ".join(failed) + "; rebuild with: geozones data build --region R"
+        )
 
 
-def _print_checks(region: str, path: Path, results: list) -> None:
+def _print_checks(region: str, path: Path, results: list[Check]) -> None:
     click.echo(f"{region} ({path})")
     for c in results:
         click.echo(f"  [{c.level:<7}] {c.name}: {c.detail}")
@@ -184,14 +197,14 @@ def geocode(
 
 @cli.command()
 @click.argument("query", nargs=-1, required=True)
-@click.option("--scheme", "scheme_id", required=True, help="Scheme id, e.g. norfolk-2019.")
+@scheme_option(required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
-@click.option("--build", type=_PATH, help=_OUT_HELP)
-def lookup(query: tuple[str, ...], scheme_id: str, as_json: bool, build: Path | None) -> None:
+@build_option
+def lookup(query: tuple[str, ...], scheme: Scheme, as_json: bool, build: Path | None) -> None:
     """Band or class, rate, distance, district, PCN and caveats of an address, postcode or place."""
     from geozones.zones.lookup import classify
 
-    answer = classify(" ".join(query), scheme_id, build)
+    answer = classify(" ".join(query), scheme.id, build)
     if as_json:
         click.echo(json.dumps(answer.to_dict(), indent=2))
         return
@@ -208,6 +221,7 @@ def band(query: tuple[str, ...], region: str, build: Path | None) -> None:
     from geozones.geocode.geocoder import Geocoder
     from geozones.regions.data import load_region
     from geozones.schemes.scheme import list_schemes
+    from geozones.zones.lookup import classifier_for
 
     text = " ".join(query)
     schemes = [s for s in list_schemes() if s.region == region and s.centres is not None
@@ -232,16 +246,16 @@ def band(query: tuple[str, ...], region: str, build: Path | None) -> None:
 @cli.command("classify")
 @click.argument("infile", type=_PATH)
 @click.option("-o", "--out", "outfile", required=True, type=_PATH, help="Output (.csv or .xlsx).")
-@click.option("--scheme", "scheme_id", required=True, help="Scheme id, e.g. norfolk-2019.")
+@scheme_option(required=True)
 @click.option("--column", help="Address/postcode column (default: found by header or content).")
-@click.option("--build", type=_PATH, help=_OUT_HELP)
+@build_option
 def classify_command(
-    infile: Path, outfile: Path, scheme_id: str, column: str | None, build: Path | None
+    infile: Path, outfile: Path, scheme: Scheme, column: str | None, build: Path | None
 ) -> None:
     """Geocode and classify every row of a package list, adding band, rate, district, PCN..."""
     from geozones.batch.classify import classify_file
 
-    counts = classify_file(infile, outfile, scheme_id, column, build)
+    counts = classify_file(infile, outfile, scheme.id, column, build)
     total = sum(counts.values())
     click.echo(f"classified {total:,} rows ({', '.join(f'{v:,} {k}' for k, v in counts.items())})"
                f" -> {outfile}")  # fmt: skip
@@ -276,14 +290,14 @@ cli.add_command(balance)
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the CLI, turning geozones errors into one line and exit 2."""
+    """Entry point: run the CLI, turning geozones errors into one line and an exit code."""
     try:
         cli.main(args=argv, prog_name="geozones", standalone_mode=False)
     except GeozonesError as exc:
         click.echo(f"geozones: error: {exc}", err=True)
-        sys.exit(2)
+        sys.exit(exit_code(exc))
     except click.exceptions.Abort:
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
     except click.ClickException as exc:
         exc.show()
-        sys.exit(2)
+        sys.exit(exc.exit_code)

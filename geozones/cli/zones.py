@@ -14,27 +14,29 @@ from typing import TYPE_CHECKING
 import click
 
 from geozones._errors import InputError
+from geozones._vocab import SchemeMethod, ZoneDistance
+from geozones.cli.options import (
+    PATH,
+    PLAN,
+    build_option,
+    scheme_option,
+    store_option,
+    with_version,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from geozones.schemes.scheme import Scheme
     from geozones.zones.plan import ZonePlan
-    from geozones.zones.store import PlanStore
+    from geozones.zones.store import PlanRef, PlanStore
 
-_PATH = click.Path(path_type=Path)
-_BUILD = click.option(
-    "--build", type=_PATH, help="Build folder (default data/build or $GEOZONES_BUILD)."
-)
-_STORE = click.option(
-    "--store",
-    type=_PATH,
-    help="Plan store file (default zones.sqlite in $GEOZONES_INSTANCE or ./instance).",
-)
-_SCHEME = click.option("--scheme", help="Scheme id (default: the region's scheme, if one fits).")
+_BUILD = build_option
+_STORE = store_option
+_SCHEME = scheme_option(text="Scheme id (default: the region's scheme, if one fits).")
 _DEMAND = click.option(
     "--demand",
-    type=_PATH,
+    type=PATH,
     help="CSV of unit, clients, weekly_hours (optional modelled) to price per zone.",
 )
 _RATE = click.option("--rate", help="Band, rate or blend to price demand at.")
@@ -47,37 +49,46 @@ def _store(path: Path | None, build: Path | None) -> PlanStore:
     return PlanStore(path, build)
 
 
-def _stored(plan: str, version: int | None, store: Path | None, build: Path | None) -> ZonePlan:
-    """A stored plan by id (digits) or name, at ``version`` or its latest."""
-    return _store(store, build).get(int(plan) if plan.isdigit() else plan, version)
+def _stored(plan: PlanRef, version: int | None, store: Path | None, build: Path | None) -> ZonePlan:
+    """A stored plan by reference, at ``--version``, its ``@VERSION`` or its latest."""
+    ref = with_version(plan, version)
+    return _store(store, build).get(ref.key, ref.version)
 
 
-def _scheme(region: str, kind: str, scheme_id: str | None) -> Scheme | None:
-    """The scheme named, or the region's one scheme that fits ``kind`` (None: plain districts)."""
-    from geozones.schemes.scheme import get_scheme, list_schemes
+def _fitting_schemes(region: str, kind: str) -> list[Scheme]:
+    """The region's schemes that can build ``kind``: road-distance bands, or rules of that kind."""
+    from geozones.schemes.scheme import list_schemes
     from geozones.zones.rules import RULES_DIR, read_rules
 
-    if scheme_id is not None:
-        return get_scheme(scheme_id)
-    if kind == "pcn":
-        return None
     if kind == "bands":
-        fits = [s for s in list_schemes() if s.method == "road-distance-bands"]
+        fits = [s for s in list_schemes() if s.method == SchemeMethod.ROAD_DISTANCE_BANDS]
     else:
         ruled = {
             r.scheme for p in RULES_DIR.glob("*.toml") for r in read_rules(p) if r.kind == kind
         }
         fits = [s for s in list_schemes() if s.id in ruled]
-    fits = [s for s in fits if s.region == region]
+    return [s for s in fits if s.region == region]
+
+
+def _scheme(region: str, kind: str, scheme: Scheme | None) -> Scheme:
+    """The scheme given, or the region's one scheme that can build ``kind`` (lots, bands)."""
+    if scheme is not None:
+        return scheme
+    fits = _fitting_schemes(region, kind)
     if len(fits) == 1:
         return fits[0]
-    if kind == "districts" and not fits:
-        return None
     if not fits:
         having = "road-distance bands" if kind == "bands" else f"{kind} rules"
         raise InputError(f"no scheme of region {region} has {having}; name one with --scheme")
     choices = ", ".join(s.id for s in fits)
     raise InputError(f"region {region} has several schemes for {kind}; name one of: {choices}")
+
+
+def _district_scheme(region: str, scheme: Scheme | None) -> Scheme | None:
+    """The scheme whose district areas to build; None (plain districts) when none has rules."""
+    if scheme is None and not _fitting_schemes(region, "districts"):
+        return None
+    return _scheme(region, "districts", scheme)
 
 
 def _demand(path: Path | None) -> pd.DataFrame | None:
@@ -137,15 +148,15 @@ def zones() -> None:
 @click.option("--author", default="geozones", show_default=True, help="Recorded on the version.")
 @click.option(
     "--distance",
-    type=click.Choice(("auto", "road", "straight-line")),
-    default="auto",
+    type=click.Choice([d.value for d in ZoneDistance]),
+    default=ZoneDistance.AUTO.value,
     show_default=True,
     help="pcn and bands: distance to practices by road (auto: when the region has roads).",
 )
 def build_cmd(
     kind: str,
     region: str,
-    scheme: str | None,
+    scheme: Scheme | None,
     build: Path | None,
     store: Path | None,
     name: str | None,
@@ -157,14 +168,16 @@ def build_cmd(
     from geozones.zones import builders
 
     data = load_region(region, build)
-    chosen = _scheme(region, kind, scheme)
     if kind == "districts":
-        plan = builders.district_plan(data, chosen, name=name, author=author)
+        plan = builders.district_plan(
+            data, _district_scheme(region, scheme), name=name, author=author
+        )
     elif kind == "lots":
-        plan = builders.lot_plan(data, chosen, name=name, author=author)
+        plan = builders.lot_plan(data, _scheme(region, kind, scheme), name=name, author=author)
     elif kind == "pcn":
         plan = builders.pcn_plan(data, method=distance, name=name, author=author)
     else:
+        chosen = _scheme(region, kind, scheme)
         labels = builders.band_labels(data, chosen)
         plan = builders.band_plan(
             data,
@@ -193,16 +206,16 @@ def list_cmd(store: Path | None) -> None:
 
 
 @zones.command("history")
-@click.argument("plan")
+@click.argument("plan", type=PLAN)
 @_STORE
-def history_cmd(plan: str, store: Path | None) -> None:
+def history_cmd(plan: PlanRef, store: Path | None) -> None:
     """List every version of PLAN (name or id) with its parent, author and method."""
-    table = _store(store, None).history(int(plan) if plan.isdigit() else plan)
+    table = _store(store, None).history(plan.key)
     click.echo(table.drop(columns="method").to_string(index=False))
 
 
 @zones.command("show")
-@click.argument("plan")
+@click.argument("plan", type=PLAN)
 @click.option("--version", "version", type=int, help="Version (default the latest).")
 @_STORE
 @_BUILD
@@ -210,24 +223,28 @@ def history_cmd(plan: str, store: Path | None) -> None:
 @_SCHEME
 @_RATE
 def show_cmd(
-    plan: str,
+    plan: PlanRef,
     version: int | None,
     store: Path | None,
     build: Path | None,
     demand: Path | None,
-    scheme: str | None,
+    scheme: Scheme | None,
     rate: str | None,
 ) -> None:
-    """Show PLAN (name or id): metadata, per-zone summary and check."""
-    from geozones.schemes.scheme import get_scheme
-
+    """Show PLAN (name or id, optionally @VERSION): metadata, per-zone summary and check."""
     stored = _stored(plan, version, store, build)
-    _echo_plan(stored, _demand(demand), get_scheme(scheme) if scheme else None, rate)
+    _echo_plan(stored, _demand(demand), scheme, rate)
 
 
 @zones.command("export")
-@click.argument("plan")
-@click.argument("out", type=_PATH)
+@click.argument("plan", type=PLAN)
+@click.option(
+    "-o",
+    "--out",
+    required=True,
+    type=PATH,
+    help="File to write: .csv (unit table), .geojson, .gpkg or .zip (Shapefile).",
+)
 @click.option("--version", "version", type=int, help="Version (default the latest).")
 @_STORE
 @_BUILD
@@ -235,31 +252,28 @@ def show_cmd(
 @_SCHEME
 @_RATE
 def export_cmd(
-    plan: str,
+    plan: PlanRef,
     out: Path,
     version: int | None,
     store: Path | None,
     build: Path | None,
     demand: Path | None,
-    scheme: str | None,
+    scheme: Scheme | None,
     rate: str | None,
 ) -> None:
-    """Export PLAN to OUT: .csv (unit table), .geojson, .gpkg or .zip (Shapefile)."""
-    from geozones.schemes.scheme import get_scheme
+    """Export PLAN (name or id, optionally @VERSION) to the --out file."""
     from geozones.zones.io import export_plan
 
     stored = _stored(plan, version, store, build)
     table = _demand(demand)
     if table is not None and scheme is None:
         raise InputError("--demand needs --scheme to price the hours")
-    path = export_plan(
-        stored, out, demand=table, scheme=get_scheme(scheme) if scheme else None, rate=rate
-    )
+    path = export_plan(stored, out, demand=table, scheme=scheme, rate=rate)
     click.echo(f"wrote {stored.name} version {stored.version} to {path}")
 
 
 @zones.command("import")
-@click.argument("file", type=_PATH)
+@click.argument("file", type=PATH)
 @click.option("--region", help="Region, when the file does not say it.")
 @click.option("--layer", "unit_layer", type=click.Choice(("units", "wards")), help="Unit layer.")
 @click.option("--name", help="Plan name (default: the file's).")

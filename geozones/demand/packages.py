@@ -29,10 +29,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 
 from geozones._errors import InputError
+from geozones._spatial import UNIT_SNAP_M, UnitIndex
 from geozones.geocode.geocoder import Geocoder
 from geozones.regions.data import RegionData
 from geozones.tables.files import detect_column, read_table
@@ -46,22 +48,23 @@ __all__ = [
     "PRECISE",
     "PUBLISHED_DEMAND",
     "ROW_COLUMNS",
-    "SNAP_DISTANCE_M",
     "STATUSES",
     "UNIT_COLUMNS",
     "Demand",
+    "PackageColumns",
     "PackageHours",
     "PublishedDemand",
+    "hours_column",
     "locate",
     "modelled_demand",
     "modelled_packages",
+    "package_columns",
+    "package_hours",
     "published_demand",
     "read_demand",
+    "read_package_list",
 ]
 
-#: A point in no unit polygon (a sliver between unit boundaries and the region's
-#: outline) goes to the nearest unit if one is this close (metres).
-SNAP_DISTANCE_M = 500.0
 #: Geocoder precisions fine enough to place a package in an LSOA. A postcode
 #: sector or district centre, or a place name, could be several LSOAs away.
 PRECISE: tuple[str, ...] = ("postcode", "terminated", "coordinates", "grid_reference")
@@ -234,46 +237,27 @@ class Demand:
 
 
 def locate(
-    units: UnitLayer, xy: np.ndarray, snap_m: float = SNAP_DISTANCE_M
-) -> tuple[np.ndarray, np.ndarray]:
-    """Find the unit each point lies in.
+    units: UnitLayer, xy: npt.ArrayLike
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """Find the unit each point lies in, by the one rule of :mod:`geozones._spatial`.
 
     Parameters
     ----------
     units : UnitLayer
         The units (polygons in EPSG:27700).
-    xy : ndarray, shape (n, 2)
+    xy : array_like, shape (n, 2)
         Points, EPSG:27700 metres; NaN rows are not located.
-    snap_m : float
-        A point in no polygon (a sliver along the region's edge) goes to the
-        nearest unit within this distance (metres).
 
     Returns
     -------
     position : ndarray of int
-        Position of the unit in the layer, -1 where none.
+        Position of the unit in the layer, -1 where none is within
+        :data:`~geozones._spatial.UNIT_SNAP_M`.
     distance : ndarray of float
         Metres from the point to that unit (0 inside it), NaN where none.
 
     """
-    xy = np.asarray(xy, dtype=float).reshape(-1, 2)
-    position = np.full(len(xy), -1, dtype=np.int64)
-    distance = np.full(len(xy), np.nan)
-    valid = np.flatnonzero(np.isfinite(xy).all(axis=1))
-    points = shapely.points(xy[valid])
-    tree = shapely.STRtree(units.geoms)
-    point_i, unit_i = tree.query(points, predicate="intersects")
-    first = np.unique(point_i, return_index=True)[1]
-    position[valid[point_i[first]]] = unit_i[first]
-    distance[valid[point_i[first]]] = 0.0
-    loose = np.flatnonzero(position[valid] < 0)
-    if len(loose):
-        (near_i, near_unit), gap = tree.query_nearest(
-            points[loose], max_distance=snap_m, return_distance=True, all_matches=False
-        )
-        position[valid[loose[near_i]]] = near_unit
-        distance[valid[loose[near_i]]] = gap
-    return position, distance
+    return UnitIndex(units.geoms).locate(xy)
 
 
 def _key(header: object) -> str:
@@ -295,8 +279,111 @@ def _find_column(
     return next((str(keys[h]) for h in headers if h in keys), None)
 
 
-def _hours(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Weekly hours as floats and the problem of each row (``""`` when fine)."""
+def hours_column(table: pd.DataFrame) -> str | None:
+    """The weekly hours column of a package list, found by :data:`HOURS_HEADERS`; None if none."""
+    return _find_column(table, None, HOURS_HEADERS, "weekly hours", "the package list")
+
+
+@dataclass(frozen=True)
+class PackageColumns:
+    """Which columns of a package list hold what (None: the list has no such column)."""
+
+    address: str
+    hours: str | None = None
+    id: str | None = None
+    pathway: str | None = None
+
+
+def package_columns(
+    table: pd.DataFrame,
+    label: str,
+    *,
+    address: str | None = None,
+    hours: str | None = None,
+    id_column: str | None = None,
+    pathway: str | None = None,
+) -> PackageColumns:
+    """Settle the columns of a package list: the ones named, else found by header.
+
+    The address column is found by header or content
+    (:func:`geozones.tables.files.detect_column`); hours, id and pathway by
+    :data:`HOURS_HEADERS`, :data:`ID_HEADERS` and :data:`PATHWAY_HEADERS`
+    whatever the case, spaces or punctuation.
+
+    Raises
+    ------
+    InputError
+        A named column that is not there, or no column of addresses.
+
+    """
+    found = address if address is not None else detect_column(table, label)
+    if found not in table.columns:
+        raise InputError(
+            f"{label}: no address column {found!r}; columns: " + ", ".join(map(str, table.columns))
+        )
+    return PackageColumns(
+        address=found,
+        hours=_find_column(table, hours, HOURS_HEADERS, "weekly hours", label),
+        id=_find_column(table, id_column, ID_HEADERS, "id", label),
+        pathway=_find_column(table, pathway, PATHWAY_HEADERS, "pathway", label),
+    )
+
+
+def read_package_list(
+    source: str | os.PathLike[str] | bytes | pd.DataFrame,
+    name: str | None = None,
+    *,
+    address: str | None = None,
+    hours: str | None = None,
+    id_column: str | None = None,
+    pathway: str | None = None,
+) -> tuple[pd.DataFrame, PackageColumns, str]:
+    """Read a package list (the one reader of the CLI, the balancer and the web batch).
+
+    Parameters
+    ----------
+    source : path, bytes or DataFrame
+        A ``.csv``/``.xlsx`` file (path, or bytes with ``name``), or a table
+        already read (cells as text).
+    name : str, optional
+        File name for messages (required with bytes).
+    address, hours, id_column, pathway : str, optional
+        Column names; default found as :func:`package_columns` says.
+
+    Returns
+    -------
+    (DataFrame, PackageColumns, str)
+        Every row, cells as text, in order (index 0..n-1); its columns; and the
+        label messages name it by.
+
+    """
+    if isinstance(source, pd.DataFrame):
+        table, label = source.reset_index(drop=True), name or "the package list"
+    else:
+        table = read_table(source, name)
+        label = Path(name or ("the upload" if isinstance(source, bytes) else source)).name
+    columns = package_columns(
+        table, label, address=address, hours=hours, id_column=id_column, pathway=pathway
+    )
+    return table, columns, label
+
+
+def package_hours(values: pd.Series) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.object_]]:
+    """Weekly hours of each package and what is wrong with it: the one bad-hours policy.
+
+    A cell that is empty, not a number or negative is a problem (a message
+    saying what is accepted); such a row is flagged ``bad_hours`` and counted
+    nowhere, neither as a client nor as hours, by the balancer and by every
+    summary.
+
+    Returns
+    -------
+    hours : ndarray of float64
+        Hours a week; NaN where there is a problem.
+    problem : ndarray of object
+        ``""`` where the value is fine, else the message.
+
+    """
     text = values.astype("string").fillna("").str.strip()
     hours = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
     problem = np.full(len(text), "", dtype=object)
@@ -342,7 +429,7 @@ def _place(
     lost = (status == "ok") & (position < 0)
     status[lost] = "outside_region"
     message[lost] = [
-        f"{m}, but in no {_KIND[units.layer]} of {region} (none within {SNAP_DISTANCE_M:.0f} m)"
+        f"{m}, but in no {_KIND[units.layer]} of {region} (none within {UNIT_SNAP_M:.0f} m)"
         for m in message[lost]
     ]
     snapped = (position >= 0) & (distance > 0)
@@ -454,30 +541,30 @@ def read_demand(
         that is not there, or a pathway asked for without a pathway column.
 
     """
-    if isinstance(source, pd.DataFrame):
-        table, label = source.reset_index(drop=True), name or "the package list"
-    else:
-        table = read_table(source, name)
-        label = Path(name or ("the upload" if isinstance(source, bytes) else source)).name
-    address = address_column or detect_column(table, label)
-    if address not in table.columns:
-        raise InputError(
-            f"{label}: no address column {address!r}; columns: "
-            + ", ".join(map(str, table.columns))
-        )
-    hours_col = _find_column(table, hours_column, HOURS_HEADERS, "weekly hours", label)
+    table, columns, label = read_package_list(
+        source,
+        name,
+        address=address_column,
+        hours=hours_column,
+        id_column=id_column,
+        pathway=pathway_column,
+    )
+    address, hours_col, id_col, pathway_col = (
+        columns.address,
+        columns.hours,
+        columns.id,
+        columns.pathway,
+    )
     if hours_col is None:
         raise InputError(
             f"{label}: no weekly hours column (headers tried: weekly_hours, hours_per_week, "
             "hours); name it with hours_column; columns: " + ", ".join(map(str, table.columns))
         )
-    id_col = _find_column(table, id_column, ID_HEADERS, "id", label)
-    pathway_col = _find_column(table, pathway_column, PATHWAY_HEADERS, "pathway", label)
     units = load_units(region, layer)
     geocoder = Geocoder.for_region(region.name, region.path.parent)
     geocoded = geocoder.geocode_many(table[address].reset_index(drop=True))
     position, status, message = _place(units, geocoded, region.name)
-    hours, hours_problem = _hours(table[hours_col])
+    hours, hours_problem = package_hours(table[hours_col])
     bad_hours = hours_problem != ""
     status[bad_hours & (status == "ok")] = "bad_hours"
     both = bad_hours & (status != "bad_hours")

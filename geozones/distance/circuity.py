@@ -21,8 +21,10 @@ import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from scipy.spatial import cKDTree
 
@@ -62,7 +64,9 @@ class Circuity:
         """The pooled rows (region ``all``), ordered by range."""
         return self.table[self.table["region"] == "all"].sort_values("from_m")
 
-    def estimate(self, straight_m: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def estimate(
+        self, straight_m: npt.ArrayLike
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
         """Road-distance estimate and its spread for straight-line distances (metres).
 
         Returns
@@ -118,9 +122,9 @@ def measure_circuity(regions: list[RegionData]) -> Circuity:
         xy = np.column_stack([postcodes.geometry.x, postcodes.geometry.y])
         road = NearestFacility(region.network, practices, reachable_only=True)
         answer = road.distance_to_nearest(xy)
-        straight, _ = cKDTree(np.column_stack([practices.geometry.x, practices.geometry.y])).query(
-            xy
-        )
+        tree = cKDTree(np.column_stack([practices.geometry.x, practices.geometry.y]))
+        # the stub does not tell the answer for many points from the answer for one
+        straight, _ = cast("tuple[npt.NDArray[np.float64], npt.NDArray[np.intp]]", tree.query(xy))
         keep = (answer["status"].to_numpy() == "ok") & (straight >= MIN_STRAIGHT_M)
         frames.append(
             pd.DataFrame(
@@ -140,7 +144,7 @@ def measure_circuity(regions: list[RegionData]) -> Circuity:
     pooled = sample.assign(region="all")
     edges = np.asarray([*RANGE_EDGES_MILES, np.inf]) * METRES_PER_MILE
     both = pd.concat([sample, pooled], ignore_index=True)
-    both["range"] = pd.cut(both["straight_m"], edges, right=False, labels=False)
+    both["range"] = pd.cut(both["straight_m"], edges.tolist(), right=False, labels=False)
     grouped = both.groupby(["region", "range"])["factor"]
     table = pd.DataFrame(
         {

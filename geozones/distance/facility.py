@@ -53,6 +53,7 @@ from functools import cached_property
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 from scipy import sparse
@@ -202,8 +203,8 @@ class NearestFacility:
         self._usable = np.flatnonzero(usable)
         self._extra = self._gap_cost(gap)
         self._matrix = self._graph(edge, along)
-        self.node_metres: np.ndarray | None = None
-        self.node_facility: np.ndarray | None = None
+        self.node_metres: npt.NDArray[np.float64] | None = None
+        self.node_facility: npt.NDArray[np.int64] | None = None
         self._reachable: tuple[np.ndarray, np.ndarray, shapely.STRtree] | None = None
 
     @cached_property
@@ -245,6 +246,11 @@ class NearestFacility:
 
     def solve(self) -> NearestFacility:
         """Run the one multi-source Dijkstra from all usable facilities; return self."""
+        self._solve()
+        return self
+
+    def _solve(self) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+        """Road metres from the nearest facility to each node, and its position (-1 for none)."""
         n = self.network.n_nodes
         # return_predecessors=True is what makes scipy return `sources`
         dist, _, sources = dijkstra(
@@ -254,19 +260,22 @@ class NearestFacility:
             min_only=True,
             return_predecessors=True,
         )
-        self.node_metres = dist[:n]
-        self.node_facility = np.where(sources[:n] >= 0, sources[:n] - n, -1).astype(np.int64)
+        node_metres = dist[:n]
+        node_facility = np.where(sources[:n] >= 0, sources[:n] - n, -1).astype(np.int64)
+        self.node_metres, self.node_facility = node_metres, node_facility
         if self.reachable_only:
-            self._reachable = self._reached_edges()
-        return self
+            self._reachable = self._reached_edges(node_metres)
+        return node_metres, node_facility
 
-    def _reached_edges(self) -> tuple[np.ndarray, np.ndarray, shapely.STRtree]:
+    def _reached_edges(
+        self, node_metres: npt.NDArray[np.float64]
+    ) -> tuple[np.ndarray, np.ndarray, shapely.STRtree]:
         """Edges some facility reaches (an end reached, or a facility on it).
 
         Returns their positions, their geometries and a spatial index over them.
         """
         net = self.network
-        reached = np.isfinite(self.node_metres)
+        reached = np.isfinite(node_metres)
         edges = reached[net.edge_u] | (reached[net.edge_v] & ~net.edge_oneway)
         edges[self.facility_snap["edge"].to_numpy()[self._usable]] = True
         keep = np.flatnonzero(edges)
@@ -316,7 +325,9 @@ class NearestFacility:
             index=points.index if isinstance(points, pd.Series | pd.DataFrame) else None,
         )
         for column, values in self._facility_values.items():
-            out[column] = np.where(reached, values[np.maximum(facility, 0)], None)
+            out[column] = np.where(
+                reached, values[np.maximum(facility, 0)], np.array(None, dtype=object)
+            )
         out["snap_gap_m"] = gap
         out["status"] = status
         return out
@@ -341,20 +352,21 @@ class NearestFacility:
             ``ok``, ``unreachable`` or ``off_network``.
 
         """
-        if self.node_metres is None:
-            self.solve()
+        node_metres, node_facility = self.node_metres, self.node_facility
+        if node_metres is None or node_facility is None:
+            node_metres, node_facility = self._solve()
         net = self.network
         edge, along, gap = self._snap(xy)
         length = net.edge_length[edge]
-        via_u = self.node_metres[net.edge_u[edge]] + along
+        via_u = node_metres[net.edge_u[edge]] + along
         via_v = np.where(
-            net.edge_oneway[edge], np.inf, self.node_metres[net.edge_v[edge]] + length - along
+            net.edge_oneway[edge], np.inf, node_metres[net.edge_v[edge]] + length - along
         )
         metres = np.minimum(via_u, via_v)
         facility = np.where(
             via_u <= via_v,
-            self.node_facility[net.edge_u[edge]],
-            self.node_facility[net.edge_v[edge]],
+            node_facility[net.edge_u[edge]],
+            node_facility[net.edge_v[edge]],
         )
         self._same_edge(edge, along, metres, facility)
 

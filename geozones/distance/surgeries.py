@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -77,26 +78,26 @@ class NearestSurgery:
         self.region = region
         self.build = build_dir(build)
         self.practices = region.gp_practices.reset_index(drop=True)
-        self.method = (
-            DistanceMethod.ROAD if region.network is not None else DistanceMethod.ESTIMATE
-        )
+        self.method = DistanceMethod.ROAD if region.network is not None else DistanceMethod.ESTIMATE
         self.estimate_caveat = (
             f"estimate: no road network for {region.spec.title}; straight-line distance "
             "times the circuity measured on the road networks geozones has"
         )
 
     @cached_property
-    def _road(self) -> NearestFacility:
-        return NearestFacility(self.region.network, self.practices, reachable_only=True).solve()
+    def _road(self) -> NearestFacility | None:
+        """Road distances to the practices, or None when the region has no network."""
+        network = self.region.network
+        if network is None:
+            return None
+        return NearestFacility(network, self.practices, reachable_only=True).solve()
 
     @cached_property
     def _tree(self) -> cKDTree:
         p = self.practices.geometry
         return cKDTree(np.column_stack([p.x, p.y]))
 
-    def measure(
-        self, pts: npt.NDArray[np.float64], with_distance: bool = True
-    ) -> SurgeryDistances:
+    def measure(self, pts: npt.NDArray[np.float64], with_distance: bool = True) -> SurgeryDistances:
         """Nearest surgery of each point (EPSG:27700 metres, shape (n, 2)).
 
         With ``with_distance=False`` only the straight-line nearest surgery is
@@ -107,12 +108,15 @@ class NearestSurgery:
         SurgeryDistances
 
         """
-        straight, index = self._tree.query(pts)
+        # the stub does not tell the answer for many points from the answer for one
+        straight, index = cast(
+            "tuple[npt.NDArray[np.float64], npt.NDArray[np.intp]]", self._tree.query(pts)
+        )
         if not with_distance:
             metres = spread = np.full(len(pts), np.nan)
             status = np.full(len(pts), "ok", dtype=object)
-        elif self.method == DistanceMethod.ROAD:
-            metres, facility, _, status = self._road.nearest(pts)
+        elif (road := self._road) is not None:
+            metres, facility, _, status = road.nearest(pts)
             status = status.astype(object)
             index = np.where(facility >= 0, facility, index)
             spread = np.full(len(pts), EDGE_CAVEAT_M)

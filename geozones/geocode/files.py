@@ -23,7 +23,6 @@ class GeocodeFileSummary:
         return f"geocoded {self.rows:,} rows from column '{self.column}': {counts}"
 
 
-
 def geocode_file(
     infile: str | os.PathLike[str],
     outfile: str | os.PathLike[str],

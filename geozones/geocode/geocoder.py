@@ -28,9 +28,10 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -412,8 +413,8 @@ class Geocoder:
                     tuple(self.index.sector_xy[i].tolist()),
                     f"{district} {sector}",
                     self._live_source,
-                    (f"only the postcode sector {district} {sector} was given; "
-                     "placed at the centre of its live postcodes",),
+                    ((f"only the postcode sector {district} {sector} was given; "
+                      "placed at the centre of its live postcodes"),),
                 )  # fmt: skip
         i = _lookup_one(self.index.district_keys, district.encode())
         if i < 0:
@@ -492,10 +493,10 @@ class Geocoder:
         e = square[0] + int(first) * size + size / 2
         n = square[1] + int(second) * size + size / 2
         matched = f"{letters} {first} {second}"
-        warnings = ()
+        warnings: tuple[str, ...] = ()
         if size >= 1000:
-            warnings = (f"grid reference {matched} names a {size // 1000} km square; "
-                        "the point is its centre",)  # fmt: skip
+            warnings = ((f"grid reference {matched} names a {size // 1000} km square; "
+                         "the point is its centre"),)  # fmt: skip
         return self._located(
             query, "grid_reference", (e, n), matched, "typed grid reference", warnings
         )
@@ -514,8 +515,8 @@ class Geocoder:
             warnings: tuple[str, ...] = ()
             if len(candidates) > 1:
                 others = ", ".join(_place_label(c) for c in candidates[1:])
-                warnings = (f"{len(candidates)} places named '{part}': chose "
-                            f"{_place_label(best)}; the others: {others}",)  # fmt: skip
+                warnings = ((f"{len(candidates)} places named '{part}': chose "
+                             f"{_place_label(best)}; the others: {others}"),)  # fmt: skip
             return self._located(
                 query,
                 "place",
@@ -530,20 +531,26 @@ class Geocoder:
 
     # -- region data, read on first use --------------------------------------------------
 
+    @property
+    def _built_region(self) -> RegionData:
+        """The region, for the steps that only run with one."""
+        if self.region is None:
+            raise InputError("this geocoder has no region; load one with Geocoder.for_region")
+        return self.region
+
     @cached_property
-    def _region_keys(self) -> np.ndarray:
+    def _region_keys(self) -> npt.NDArray[np.bytes_]:
         """Sorted keys (bytes) of the live postcodes whose LSOA is in the region."""
-        assert self.region is not None
-        pcs = self.region.postcodes
+        pcs = self._built_region.postcodes
         keys = pcs.loc[pcs["in_region"], "postcode"].str.replace(" ", "", regex=False)
         return np.sort(keys.to_numpy(dtype="S7"))
 
     @cached_property
     def _places(self) -> tuple[list[dict[str, Any]], dict[str, list[int]]]:
         """The region's places ranked for ambiguity (as records), and folded name -> rows."""
-        assert self.region is not None
-        p = self.region.places
-        codes = self.region.districts
+        region = self._built_region
+        p = region.places
+        codes = region.districts
         districts = dict(zip(codes["code"], codes["name"], strict=True))
         e, n = p.geometry.x.to_numpy(), p.geometry.y.to_numpy()
         lat, lon = _to_wgs84(e, n)
@@ -576,7 +583,8 @@ class Geocoder:
                 lookup.setdefault(key, []).append(pos)
         records = table.drop(columns=["name2", "type_rank"]).astype({"population": object})
         records["population"] = records["population"].where(records["population"].notna(), None)
-        return records.to_dict("records"), lookup
+        # the stub keys records by Hashable; these keys are the frame's str column names
+        return cast("list[dict[str, Any]]", records.to_dict("records")), lookup
 
     # -- many inputs ---------------------------------------------------------------------
 
@@ -691,7 +699,7 @@ class Geocoder:
         """Result columns (:data:`RESULT_COLUMNS`) for well-formed postcode keys, as arrays."""
         f = self._resolve_postcodes(keys)
         located = f["precision"] != None  # noqa: E711 - elementwise on an object array
-        label = np.array([_LABEL.get(p, "") for p in _PRECISION_CODES], dtype=object)
+        label = np.array([*(_LABEL[p] for p in PRECISIONS[:4]), ""], dtype=object)
         ok = "located by " + label[f["code"]] + " " + f["matched"]
         status = np.where(located, "ok", "error").astype(object)
         message = np.where(located, ok, f["message"])
@@ -707,7 +715,7 @@ class Geocoder:
             "easting": np.round(f["easting"], 1),
             "northing": np.round(f["northing"], 1),
             "precision": f["precision"],
-            "matched": np.where(located, f["matched"], None),
+            "matched": np.where(located, f["matched"], np.array(None, dtype=object)),
             "status": status,
             "message": message,
             "source": f["source"],
@@ -785,17 +793,21 @@ class Geocoder:
             "inside": inside,
         }
 
-    def _terminated_warnings(self, postcode: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    def _terminated_warnings(
+        self, postcode: npt.NDArray[np.object_], rows: npt.NDArray[np.int64]
+    ) -> npt.NDArray[np.object_]:
         """Why and when for terminated postcodes: month of termination and what placed them."""
         month = pd.Series(self.index.terminated_month[rows].astype(str))
-        when = pd.to_datetime(month, format="%Y%m", errors="coerce").dt.strftime("in %B %Y")
-        when = when.fillna(f"after {source_info('postcode_lookup').vintage}").to_numpy(object)
+        months = pd.to_datetime(month, format="%Y%m", errors="coerce").dt.strftime("in %B %Y")
+        when = months.fillna(f"after {source_info('postcode_lookup').vintage}").to_numpy(object)
         basis = np.array([_BASIS[b] for b in ("oa", "lsoa")], dtype=object)
         basis = basis[(self.index.terminated_basis[rows] == b"lsoa").astype(int)]
-        return (
+        # numpy's stubs type text joined to an object array as Any
+        warnings: npt.NDArray[np.object_] = (
             "postcode " + postcode + " was terminated " + when
             + "; placed at the centre of the live postcodes of its " + basis
         )  # fmt: skip
+        return warnings
 
 
 def result_columns(existing: Iterable[object]) -> list[str]:

@@ -55,11 +55,11 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import networkx as nx
@@ -289,7 +289,7 @@ class RoadNetwork:
             largest_km=float(largest) / 1000,
         )
 
-    def to_networkx(self, geometry: bool = False) -> nx.MultiDiGraph:
+    def to_networkx(self, geometry: bool = False) -> nx.MultiDiGraph[int]:
         """Return the network as an osmnx-style ``MultiDiGraph``.
 
         Nodes are keyed by their position in ``node_x`` and carry ``x``, ``y``
@@ -310,7 +310,9 @@ class RoadNetwork:
         networkx.MultiDiGraph
 
         """
-        graph = nx.MultiDiGraph(crs=BNG, simplified=True, created_with="geozones")
+        graph: nx.MultiDiGraph[int] = nx.MultiDiGraph(
+            crs=BNG, simplified=True, created_with="geozones"
+        )
         streets = np.bincount(self.edge_u, minlength=self.n_nodes) + np.bincount(
             self.edge_v, minlength=self.n_nodes
         )
@@ -333,7 +335,8 @@ class RoadNetwork:
             attrs["geometry"] = np.where(
                 rev, shapely.reverse(self.geometry[edge]), self.geometry[edge]
             )
-        records = attrs.to_dict("records")
+        # the stub keys records by Hashable; these keys are the frame's str column names
+        records = cast("list[dict[str, Any]]", attrs.to_dict("records"))
         for record in records:
             if not record["name"]:
                 del record["name"]
@@ -399,8 +402,8 @@ def snap_to_edges(
     """
     points = shapely.points(xy)
     found, gap = tree.query_nearest(points, return_distance=True, all_matches=False)
-    edge = np.empty(len(points), dtype=np.int64)
-    gap_m = np.empty(len(points))
+    edge = np.empty(len(xy), dtype=np.int64)
+    gap_m = np.empty(len(xy))
     edge[found[0]] = found[1]
     gap_m[found[0]] = gap
     along = shapely.line_locate_point(geometry[edge], points)
@@ -460,7 +463,7 @@ def build_network(path: Path, snap_m: float = SNAP_TOLERANCE_M) -> RoadNetwork:
     if name.endswith(".gpkg"):
         try:
             lines = gpd.read_file(path, layer="network")
-        except Exception as exc:  # noqa: BLE001 - any reader failure becomes one actionable message
+        except Exception as exc:  # any reader failure becomes one actionable message
             raise DataError(
                 f"cannot read layer 'network' of {path} as road LineStrings: "
                 f"{type(exc).__name__}: {exc}"
@@ -539,7 +542,8 @@ def _read_osm(path: Path) -> tuple[_Ways, dict[str, Any]]:
             .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
             .with_filter(osmium.filter.KeyFilter("highway"))
         )
-        for way in ways:
+        # the entity filter passes only ways; the stub types every kind of OSM entity
+        for way in cast("Iterable[osmium.osm.Way]", ways):
             read += 1
             get = way.tags.get
             reason = _drop_reason(get)
@@ -551,7 +555,7 @@ def _read_osm(path: Path) -> tuple[_Ways, dict[str, Any]]:
             lon.extend(n.location.x for n in nodes)
             lat.extend(n.location.y for n in nodes)
             counts.append(len(nodes))
-            highway.append(_HIGHWAY_CODE[get("highway")])
+            highway.append(_HIGHWAY_CODE[way.tags["highway"]])
             oneway.append(_oneway(get))
             way_ids.append(way.id)
             names.append(get("name") or "")

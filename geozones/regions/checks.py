@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geozones._errors import DataError
 from geozones._settings import BNG
 from geozones.network.graph import RoadNetwork
 
@@ -37,8 +38,8 @@ def _check(name: str, ok: bool, detail: str, level_if_not: str = "error") -> Che
 
 def run_checks(layers: dict[str, pd.DataFrame], repaired: dict[str, int]) -> list[Check]:
     """Verify a region's layers; see the module docstring of :mod:`geozones.regions.build`."""
-    districts = layers["districts"]
-    units = layers["units"]
+    districts = _geo_layer(layers, "districts")
+    units = _geo_layer(layers, "units")
     out: list[Check] = []
     bad_crs = [
         name
@@ -57,7 +58,7 @@ def run_checks(layers: dict[str, pd.DataFrame], repaired: dict[str, int]) -> lis
     fixed = ", ".join(f"{k} {v}" for k, v in repaired.items() if v) or "none"
     out.append(_check("geometry", not still, f"invalid after repair: {still or 'none'}; "
                       f"repaired from the sources: {fixed}"))  # fmt: skip
-    out.append(_coverage(units, layers["boundary"]))
+    out.append(_coverage(units, _geo_layer(layers, "boundary")))
     wards = layers["wards"]
     stray = sorted(set(wards["district"]) - set(districts["code"]))
     out.append(_check("wards", not stray and len(wards) > 0,
@@ -82,6 +83,14 @@ def run_checks(layers: dict[str, pd.DataFrame], repaired: dict[str, int]) -> lis
                       f"{len(inside)} in the region, {len(postcodes) - len(inside)} in the "
                       f"buffer; {held} of {len(units)} units hold a postcode"))  # fmt: skip
     return out
+
+
+def _geo_layer(layers: dict[str, pd.DataFrame], name: str) -> gpd.GeoDataFrame:
+    """The layer ``name``, which must hold geometries (EPSG:27700)."""
+    layer = layers[name]
+    if not isinstance(layer, gpd.GeoDataFrame):
+        raise DataError(f"layer {name!r} has no geometry column")
+    return layer
 
 
 def network_check(network: RoadNetwork | None) -> Check:

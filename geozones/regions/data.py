@@ -50,7 +50,8 @@ class RegionData:
     @cached_property
     def report(self) -> dict[str, Any]:
         """The build report (counts, checks, sources) written by the build."""
-        return json.loads((self.path / REPORT_FILE).read_text(encoding="utf-8"))
+        report: dict[str, Any] = json.loads((self.path / REPORT_FILE).read_text(encoding="utf-8"))
+        return report
 
     def layer_names(self) -> list[str]:
         """Names of the layers in the region's GeoPackage."""
@@ -58,12 +59,13 @@ class RegionData:
 
     def _layer(self, name: str) -> gpd.GeoDataFrame:
         try:
-            return pyogrio.read_dataframe(self._gpkg, layer=name)
+            layer: gpd.GeoDataFrame = pyogrio.read_dataframe(self._gpkg, layer=name)
         except pyogrio.errors.DataLayerError as exc:
             raise DataError(
                 f"region {self.name}: layer {name!r} is missing from {self._gpkg}; "
                 f"rebuild with: geozones data build --region {self.name}"
             ) from exc
+        return layer
 
     @cached_property
     def boundary(self) -> gpd.GeoDataFrame:

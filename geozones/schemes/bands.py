@@ -11,12 +11,12 @@ precision of any address point) of an edge are treated as exactly on it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
+import numpy.typing as npt
 from scipy.spatial import cKDTree
 
 from geozones._errors import InputError
+from geozones._vocab import SchemeMethod
 from geozones.schemes.scheme import Scheme
 
 __all__ = [
@@ -31,8 +31,10 @@ __all__ = [
 #: Distances this close to a band edge or radius (metres) count as exactly on it.
 EDGE_TOLERANCE_M = 1e-6
 
+Objects = npt.NDArray[np.object_]
 
-def _distances(distance_m: np.ndarray | Sequence[float] | float) -> np.ndarray:
+
+def _distances(distance_m: npt.ArrayLike) -> npt.NDArray[np.float64]:
     """Return ``distance_m`` as a float64 array; raise InputError for negative values."""
     try:
         d = np.asarray(distance_m, dtype=float)
@@ -47,8 +49,8 @@ def _distances(distance_m: np.ndarray | Sequence[float] | float) -> np.ndarray:
     return d
 
 
-def _road_edges(scheme: Scheme) -> np.ndarray:
-    if scheme.method != "road-distance-bands":
+def _road_edges(scheme: Scheme) -> npt.NDArray[np.float64]:
+    if scheme.method != SchemeMethod.ROAD_DISTANCE_BANDS:
         raise InputError(
             f"scheme {scheme.id} uses method {scheme.method}, not road-distance-bands; "
             "band_for_distance needs a scheme with distance bands"
@@ -56,7 +58,7 @@ def _road_edges(scheme: Scheme) -> np.ndarray:
     return scheme.edges_m
 
 
-def band_index(distance_m: np.ndarray | Sequence[float], scheme: Scheme) -> np.ndarray:
+def band_index(distance_m: npt.ArrayLike, scheme: Scheme) -> npt.NDArray[np.int64]:
     """Index into ``scheme.bands`` of each road distance.
 
     Parameters
@@ -80,7 +82,7 @@ def band_index(distance_m: np.ndarray | Sequence[float], scheme: Scheme) -> np.n
     return np.where(np.isfinite(d), index, -1)
 
 
-def banding_applies(district_codes: np.ndarray | Sequence[str], scheme: Scheme) -> np.ndarray:
+def banding_applies(district_codes: npt.ArrayLike, scheme: Scheme) -> npt.NDArray[np.bool_]:
     """Whether the scheme's bands apply in each district.
 
     Parameters
@@ -99,10 +101,10 @@ def banding_applies(district_codes: np.ndarray | Sequence[str], scheme: Scheme) 
 
 
 def band_for_distance(
-    distance_m: np.ndarray | Sequence[float],
+    distance_m: npt.ArrayLike,
     scheme: Scheme,
-    district_codes: np.ndarray | Sequence[str] | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
+    district_codes: npt.ArrayLike | None = None,
+) -> tuple[Objects, Objects]:
     """Band label and hourly rate of each road distance.
 
     Parameters
@@ -139,18 +141,16 @@ def band_for_distance(
                 f"district_codes has shape {codes.shape} but distance_m has shape {index.shape}"
             )
         elsewhere = ~banding_applies(codes, scheme)
-        if elsewhere.any() and scheme.elsewhere_rate is not None:
-            rate = scheme.priced(scheme.elsewhere_rate)
+        rate = scheme.elsewhere
+        if elsewhere.any() and rate is not None:
             out_labels[elsewhere] = rate.label
             out_rates[elsewhere] = rate.rate
     return out_labels, out_rates
 
 
 def near_edge(
-    distance_m: np.ndarray | Sequence[float],
-    scheme: Scheme,
-    spread_m: np.ndarray | Sequence[float] | float,
-) -> np.ndarray:
+    distance_m: npt.ArrayLike, scheme: Scheme, spread_m: npt.ArrayLike
+) -> npt.NDArray[np.bool_]:
     """Flag distances within ``spread_m`` of any band edge of the scheme.
 
     Used where a distance is an estimate (e.g. straight line instead of road):
@@ -175,10 +175,11 @@ def near_edge(
     spread = _distances(spread_m)
     edges = _road_edges(scheme)
     gap = np.abs(d[..., np.newaxis] - edges)
-    return (gap <= np.asarray(spread)[..., np.newaxis] + EDGE_TOLERANCE_M).any(axis=-1)
+    near: npt.NDArray[np.bool_] = np.any(gap <= spread[..., np.newaxis] + EDGE_TOLERANCE_M, axis=-1)
+    return near
 
 
-def _xy(name: str, xy: np.ndarray) -> np.ndarray:
+def _xy(name: str, xy: npt.ArrayLike) -> npt.NDArray[np.float64]:
     arr = np.asarray(xy, dtype=float)
     if arr.ndim != 2 or arr.shape[1] != 2:
         raise InputError(
@@ -188,11 +189,11 @@ def _xy(name: str, xy: np.ndarray) -> np.ndarray:
 
 
 def urban_rural(
-    points_xy: np.ndarray,
-    centres_xy: np.ndarray,
+    points_xy: npt.ArrayLike,
+    centres_xy: npt.ArrayLike,
     radius_m: float,
     labels: tuple[str, str] = ("urban", "rural"),
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[Objects, npt.NDArray[np.int64], npt.NDArray[np.float64]]:
     """Classify points by straight-line distance to the nearest centre.
 
     A point is rural when it is MORE than ``radius_m`` from every centre; a

@@ -42,7 +42,7 @@ def scheme_centres(region: str, places: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         if scheme.region != region or scheme.centres is None or not scheme.centres.names:
             continue
         names = pd.Index(scheme.centres.names)
-        missing = names.difference(own["name"])
+        missing = names.difference(pd.Index(own["name"]))
         if len(missing):
             raise DataError(
                 f"scheme {scheme.id} ({scheme.path.name}) names centre(s) "

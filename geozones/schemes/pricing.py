@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from geozones._errors import InputError
@@ -237,7 +238,7 @@ def package_cost(
     )
 
 
-def _numeric_column(frame: pd.DataFrame, column: str) -> np.ndarray:
+def _numeric_column(frame: pd.DataFrame, column: str) -> npt.NDArray[np.float64]:
     values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
     bad = ~np.isfinite(values) | (values < 0)
     if bad.any():
@@ -249,7 +250,7 @@ def _numeric_column(frame: pd.DataFrame, column: str) -> np.ndarray:
     return values
 
 
-def _client_counts(frame: pd.DataFrame, clients_col: str | None) -> np.ndarray:
+def _client_counts(frame: pd.DataFrame, clients_col: str | None) -> npt.NDArray[np.int64]:
     if clients_col is None:
         return np.ones(len(frame), dtype=np.int64)
     counts = _numeric_column(frame, clients_col)

@@ -47,8 +47,9 @@ with ``[[visits.tiers]]`` of ``from`` and ``to`` ("mm:ss", inclusive, each
 ``percent`` of the hourly rate; longer than the last ``to`` is pro rata.
 
 ``[[zone_layers]]``: ``id``, ``title``, ``kind`` (``zone`` or ``lot``: which
-answer the layer fills), ``names`` (zone or lot names as the council wrote them), ``rate`` (optional id of the rate the council's table
-used for that layer).
+answer the layer fills), ``names`` (zone or lot names as the council wrote
+them), ``rate`` (optional id of the rate the council's table used for that
+layer).
 
 ``[capacity_incentive]``: ``title``, ``period`` and ``[[capacity_incentive.tiers]]``
 of ``within_hours``, ``single_worker`` and ``double_worker`` amounts in pounds.
@@ -68,12 +69,14 @@ from decimal import Decimal, InvalidOperation
 from difflib import get_close_matches
 from functools import cache
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Literal, TypedDict, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 
 from geozones._errors import DataError, InputError, NotFoundError
 from geozones._settings import METRES_PER_MILE
+from geozones._vocab import SchemeMethod, ZoneColumn
 from geozones.regions.specs import REGIONS, get_region_spec
 
 __all__ = [
@@ -85,7 +88,6 @@ __all__ = [
     "Centres",
     "DurationTier",
     "IncentiveTier",
-    "Method",
     "Rate",
     "Scheme",
     "Source",
@@ -99,10 +101,12 @@ __all__ = [
 #: Folder of the shipped scheme files.
 SCHEME_DIR = Path(__file__).resolve().parent
 
-Method = Literal["road-distance-bands", "straight-line-radius", "flat"]
-_METHODS: tuple[str, ...] = ("road-distance-bands", "straight-line-radius", "flat")
-_BANDED = ("road-distance-bands", "straight-line-radius")
-_CENTRE_KIND = {"road-distance-bands": "gp-surgeries", "straight-line-radius": "named-places"}
+_METHODS: tuple[SchemeMethod, ...] = tuple(SchemeMethod)
+_BANDED = (SchemeMethod.ROAD_DISTANCE_BANDS, SchemeMethod.STRAIGHT_LINE_RADIUS)
+_CENTRE_KIND = {
+    SchemeMethod.ROAD_DISTANCE_BANDS: "gp-surgeries",
+    SchemeMethod.STRAIGHT_LINE_RADIUS: "named-places",
+}
 _MILE = Decimal(str(METRES_PER_MILE))
 _ID = re.compile(r"[a-z0-9][a-z0-9-]*")
 _COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
@@ -110,6 +114,7 @@ _DURATION = re.compile(r"(\d+):([0-5]\d)")
 _MONEY = "a decimal amount in pounds like 18.24 (at most two decimal places, not negative)"
 
 T = TypeVar("T")
+S = TypeVar("S", bound=str)
 
 
 @dataclass(frozen=True)
@@ -237,7 +242,7 @@ class ZoneLayer:
     names: tuple[str, ...]
     rate: str | None = None
     #: Which answer the layer fills: ``zone`` or ``lot``.
-    kind: str = "zone"
+    kind: ZoneColumn = ZoneColumn.ZONE
 
 
 @dataclass(frozen=True)
@@ -266,7 +271,7 @@ class Scheme:
     ----------
     id, title, council, region, year : str
         ``region`` is a geozones region name (see :mod:`geozones.regions.specs`).
-    method : str
+    method : SchemeMethod
         ``road-distance-bands``, ``straight-line-radius`` or ``flat``.
     source : Source
     path : Path
@@ -293,7 +298,7 @@ class Scheme:
     council: str
     region: str
     year: str
-    method: Method
+    method: SchemeMethod
     source: Source
     path: Path
     visits: VisitRule
@@ -311,9 +316,13 @@ class Scheme:
     capacity_incentive: CapacityIncentive | None = None
 
     @property
-    def edges_m(self) -> np.ndarray:
+    def edges_m(self) -> npt.NDArray[np.float64]:
         """Band edges in metres (lower edges of every band after the first), float64."""
         return np.array([b.from_m for b in self.bands[1:] if b.from_m is not None], dtype=float)
+
+    @property
+    def _priced_items(self) -> tuple[Band | Rate | Blend, ...]:
+        return (*self.bands, *self.rates, *self.blends)
 
     def priced(self, name: str) -> Band | Rate | Blend:
         """Return the band, rate or blend whose id or label is ``name``.
@@ -324,7 +333,7 @@ class Scheme:
             When the scheme has nothing of that name; the message lists the choices.
 
         """
-        for item in (*self.bands, *self.rates, *self.blends):
+        for item in self._priced_items:
             if name in (item.id, item.label):
                 return item
         raise InputError(
@@ -333,9 +342,12 @@ class Scheme:
 
     def rate_choices(self) -> str:
         """The ids (and labels) a caller may name as a rate, as one line of text."""
-        return ", ".join(
-            f"{item.id} ({item.label})" for item in (*self.bands, *self.rates, *self.blends)
-        )
+        return ", ".join(f"{item.id} ({item.label})" for item in self._priced_items)
+
+    @property
+    def elsewhere(self) -> Rate | None:
+        """The rate paid outside the banding districts (None where banding covers the region)."""
+        return next((rate for rate in self.rates if rate.id == self.elsewhere_rate), None)
 
     def zone_layer(self, layer_id: str) -> ZoneLayer:
         """Return the zone layer ``layer_id`` or raise NotFoundError listing the layers."""
@@ -391,11 +403,12 @@ class _Table:
             raise self.fail(name, "an id of lower-case letters, digits and '-'", value)
         return value
 
-    def choice(self, name: str, options: tuple[str, ...]) -> str:
+    def choice(self, name: str, options: tuple[S, ...]) -> S:
         value = self.value(name)
-        if value not in options:
-            raise self.fail(name, "one of " + ", ".join(options), value)
-        return str(value)
+        for option in options:
+            if value == option:
+                return option
+        raise self.fail(name, "one of " + ", ".join(options), value)
 
     def flag(self, name: str) -> bool:
         value = self.value(name)
@@ -498,13 +511,13 @@ def _read_source(t: _Table) -> Source:
     )
 
 
-def _read_band(t: _Table, method: str) -> Band:
+def _read_band(t: _Table, method: SchemeMethod) -> Band:
     band = Band(
         id=t.ident("id"), label=t.text("label"), rate=t.money("rate"), colour=t.text("colour")
     )
     if not _COLOUR.fullmatch(band.colour):
         raise t.fail("colour", 'a colour like "#1a9850"', band.colour)
-    if method != "road-distance-bands":
+    if method != SchemeMethod.ROAD_DISTANCE_BANDS:
         return band
     miles = t.number("from_miles", "a distance in miles, 0 or more", _not_negative)
     return replace(band, from_miles=miles, from_m=float(miles * _MILE))
@@ -561,9 +574,9 @@ def _mmss(seconds: int) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
-def _read_centres(t: _Table, method: str) -> Centres:
+def _read_centres(t: _Table, method: SchemeMethod) -> Centres:
     kind = t.choice("kind", (_CENTRE_KIND[method],))
-    if method == "road-distance-bands":
+    if method == SchemeMethod.ROAD_DISTANCE_BANDS:
         return Centres(kind=kind)
     miles = t.number("radius_miles", "a radius in miles more than 0", _positive)
     return Centres(
@@ -577,7 +590,7 @@ def _read_zone_layer(t: _Table) -> ZoneLayer:
         title=t.text("title"),
         names=t.texts("names"),
         rate=t.text("rate") if t.has("rate") else None,
-        kind=t.choice("kind", ("zone", "lot")),
+        kind=t.choice("kind", (ZoneColumn.ZONE, ZoneColumn.LOT)),
     )
 
 
@@ -596,13 +609,14 @@ def _read_incentive(t: _Table) -> CapacityIncentive:
     return CapacityIncentive(title=t.text("title"), period=t.text("period"), tiers=tiers)
 
 
-def _check_bands(t: _Table, method: str, bands: tuple[Band, ...]) -> None:
-    if method == "straight-line-radius" and len(bands) != 2:
+def _check_bands(t: _Table, method: SchemeMethod, bands: tuple[Band, ...]) -> None:
+    if method == SchemeMethod.STRAIGHT_LINE_RADIUS and len(bands) != 2:
         raise t.fail("bands", "exactly two bands (within the radius, then beyond)", len(bands))
-    if method == "road-distance-bands":
+    if method == SchemeMethod.ROAD_DISTANCE_BANDS:
         if len(bands) < 2:
             raise t.fail("bands", "two or more bands", len(bands))
-        edges = [b.from_miles for b in bands]
+        # every band of a road-distance scheme has from_miles (_read_band)
+        edges = [b.from_miles for b in bands if b.from_miles is not None]
         if edges[0] != 0:
             raise t.fail("bands[0].from_miles", "0 (the first band starts at 0 miles)", edges[0])
         for i in range(1, len(edges)):
@@ -672,7 +686,16 @@ def _list(t: _Table, name: str, read: Callable[[_Table], T]) -> tuple[T, ...]:
     return _read_each(t.tables(name), read) if t.has(name) else ()
 
 
-def _read_banding(t: _Table, method: str, region: str) -> dict[str, object]:
+class _Banding(TypedDict, total=False):
+    """The :class:`Scheme` fields only banded methods have."""
+
+    bands: tuple[Band, ...]
+    centres: Centres
+    banding_districts: tuple[str, ...]
+    elsewhere_rate: str | None
+
+
+def _read_banding(t: _Table, method: SchemeMethod, region: str) -> _Banding:
     """The keys only banded methods have: bands, centres and where banding applies."""
     if method not in _BANDED:
         for name in ("bands", "centres", "applies"):
@@ -707,7 +730,7 @@ def _read_scheme(t: _Table) -> Scheme:
         council=t.text("council"),
         region=region,
         year=t.text("year"),
-        method=method,  # type: ignore[arg-type]
+        method=method,
         source=_sub(t, "source", _read_source),
         path=t.file,
         visits=_sub(t, "visits", _read_visits),
@@ -719,7 +742,7 @@ def _read_scheme(t: _Table) -> Scheme:
         blends=_list(t, "blends", _read_blend),
         zone_layers=_list(t, "zone_layers", _read_zone_layer),
         capacity_incentive=_optional(t, "capacity_incentive", _read_incentive),
-        **_read_banding(t, method, region),  # type: ignore[arg-type]
+        **_read_banding(t, method, region),
     )
     _check_names(t, scheme)
     t.finish()

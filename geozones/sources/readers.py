@@ -20,10 +20,12 @@ from typing import TypeVar
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import shapely
+from geopandas.array import GeometryArray
 
 from geozones._errors import DataError, SourceError
 from geozones._settings import BNG, MANIFEST_PATH, WGS84
@@ -99,7 +101,7 @@ def _reading(dataset: str, path: Path) -> Iterator[None]:
         yield
     except SourceError:
         raise
-    except Exception as exc:  # noqa: BLE001 - every reader failure becomes one actionable message
+    except Exception as exc:  # every reader failure becomes one actionable message
         info = source_info(dataset)
         raise SourceError(
             f"cannot read source file {path} (dataset {dataset}: {info.title}): "
@@ -119,13 +121,13 @@ def _to_bng(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         gdf = gdf.set_crs(WGS84)
     invalid = ~gdf.geometry.is_valid
     if invalid.any():
-        gdf.loc[invalid, "geometry"] = shapely.make_valid(gdf.geometry[invalid].values)
+        gdf.loc[invalid, "geometry"] = shapely.make_valid(gdf.geometry.values[invalid.to_numpy()])
     gdf = gdf.to_crs(BNG)
     gdf.attrs["repaired"] = int(invalid.sum())
     return gdf
 
 
-def _polygonal(geoms: np.ndarray) -> np.ndarray:
+def _polygonal(geoms: GeometryArray) -> npt.NDArray[np.object_]:
     """Keep only the polygon parts of each geometry (make_valid can add lines and points)."""
     parts, index = shapely.get_parts(geoms, return_index=True)
     keep = np.isin(shapely.get_type_id(parts), (3, 6))
@@ -192,7 +194,7 @@ def read_population_2017(source: Path) -> pd.DataFrame:
     return _read(
         "population_2017",
         source,
-        lambda p: pd.read_csv(p, dtype={"lsoa11cd": str, "lad17cd": str, "all_ages": "int64"}),
+        lambda p: pd.read_csv(p, dtype={"lsoa11cd": str, "lad17cd": str, "all_ages": np.int64}),
     )
 
 
@@ -266,7 +268,7 @@ def read_postcode_lookup(source: Path) -> pd.DataFrame:
                 include_columns=cols, column_types=dict.fromkeys(cols, pa.string())
             ),
         )
-        df = table.to_pandas()
+        df: pd.DataFrame = table.to_pandas()
         df = df[~df["pcds"].str.startswith("BT")]
         df["doterm"] = df["doterm"].fillna("")
         df = df.rename(columns={"pcds": "postcode"})

@@ -128,7 +128,8 @@ def detect_column(table: pd.DataFrame, name: str = "the table") -> str:
     """
     ranks = {c: r for c in table.columns if (r := _header_rank(c)) is not None}
     if ranks:
-        return str(max(ranks, key=lambda c: (_postcode_share(table[c]), -ranks[c])))
+        candidate_shares = {c: _postcode_share(table[c]) for c in ranks}
+        return str(max(ranks, key=lambda c: (candidate_shares[c], -ranks[c])))
     shares = {c: _postcode_share(table[c]) for c in table.columns}
     best_column = max(shares, key=lambda c: shares[c], default=None)
     if best_column is None or shares[best_column] <= 0.5:
@@ -193,6 +194,20 @@ def write_table(table: pd.DataFrame, path: str | os.PathLike[str]) -> None:
         raise InputError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
+def check_output(infile: str | os.PathLike[str], outfile: str | os.PathLike[str]) -> None:
+    """Refuse an output file of an unsupported type, or one that would overwrite the input.
+
+    Raises
+    ------
+    InputError
+        Naming the file and what is accepted.
+
+    """
+    _extension(Path(outfile).name)
+    if Path(outfile).resolve() == Path(infile).resolve():
+        raise InputError(f"{outfile}: the output would overwrite the input; name another file")
+
+
 def open_table(
     infile: str | os.PathLike[str], outfile: str | os.PathLike[str], column: str | None
 ) -> tuple[pd.DataFrame, str]:
@@ -205,15 +220,13 @@ def open_table(
         input, or a named column that is not there (or none detectable).
 
     """
-    infile, outfile = Path(infile), Path(outfile)
-    _extension(outfile.name)
-    if outfile.resolve() == infile.resolve():
-        raise InputError(f"{outfile}: the output would overwrite the input; name another file")
+    check_output(infile, outfile)
     table = read_table(infile)
+    name = Path(infile).name
     if column is None:
-        return table, detect_column(table, infile.name)
+        return table, detect_column(table, name)
     if column not in table.columns:
         raise InputError(
-            f"{infile.name}: no column '{column}'; columns: " + ", ".join(map(str, table.columns))
+            f"{name}: no column '{column}'; columns: " + ", ".join(map(str, table.columns))
         )
     return table, column

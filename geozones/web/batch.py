@@ -1,7 +1,7 @@
 """Uploaded package lists: classified row by row into a CSV, summarised per lot, run as jobs.
 
-An upload (CSV or XLSX) is read by :func:`geozones.tables.files.read_table` and its
-address column found by :func:`geozones.tables.files.detect_column`; the rows are
+An upload (CSV or XLSX) is read by :func:`geozones.demand.packages.read_package_list`,
+the one package-list reader, which finds its address and hours columns; the rows are
 classified by :meth:`geozones.classification.classifier.Classifier.classify_many` in chunks, so a
 job can report its progress. The result is the upload with
 :data:`~geozones.classification.classifier.CLASSIFY_COLUMNS` added (as ``geozones classify``
@@ -32,12 +32,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from geozones._errors import ConflictError, GeozonesError, InputError, NotFoundError
+from geozones._errors import ConflictError, GeozonesError, NotFoundError
 from geozones.batch.classify import classify_table
 from geozones.classification.classifier import Classifier
+from geozones.demand.packages import hours_column, package_hours, read_package_list
 from geozones.schemes.pricing import zone_table
 from geozones.schemes.scheme import Scheme
-from geozones.tables.files import detect_column, read_table
 
 __all__ = [
     "CHUNK_ROWS",
@@ -58,8 +58,6 @@ logger = logging.getLogger(__name__)
 CHUNK_ROWS = 2_000
 #: First characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-#: Header (any case, spaces or hyphens for underscores) of the weekly hours column.
-HOURS_COLUMN = "weekly_hours"
 #: Label of the summary's total row.
 TOTAL = "Total"
 #: A running job whose state has not changed for this long has died with its worker (seconds).
@@ -75,6 +73,8 @@ class Upload:
     table: pd.DataFrame
     name: str
     column: str
+    #: The weekly hours column, when the table has one.
+    hours: str | None = None
 
 
 def read_upload(data: bytes, name: str, column: str | None = None) -> Upload:
@@ -87,20 +87,14 @@ def read_upload(data: bytes, name: str, column: str | None = None) -> Upload:
         column that holds addresses or postcodes.
 
     """
-    table = read_table(data, name)
-    if column is None:
-        return Upload(table, name, detect_column(table, name))
-    if column not in table.columns:
-        raise InputError(
-            f"{name}: no column '{column}'; columns: " + ", ".join(map(str, table.columns))
-        )
-    return Upload(table, name, column)
+    table, columns, _ = read_package_list(data, name, address=column)
+    return Upload(table, name, columns.address, columns.hours)
 
 
 def classify_upload(
     upload: Upload, classifier: Classifier, progress: Callable[[int], None] | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Classify every row of an upload, in order (see :func:`geozones.batch.classify.classify_table`)."""
+    """Classify every row of an upload, in order (see :func:`~geozones.batch.classify.classify_table`)."""
     return classify_table(upload.table, upload.column, classifier, CHUNK_ROWS, progress)
 
 
@@ -127,13 +121,6 @@ def csv_bytes(table: pd.DataFrame) -> bytes:
     return escape_formulas(table).to_csv(index=False).encode("utf-8-sig")
 
 
-def _hours_column(table: pd.DataFrame) -> str | None:
-    for column in table.columns:
-        if re.sub(r"[\s-]+", "_", str(column).strip().lower()) == HOURS_COLUMN:
-            return str(column)
-    return None
-
-
 @dataclass(frozen=True)
 class Summary:
     """A per-group summary: the table, its group columns and a note on what it left out."""
@@ -151,9 +138,10 @@ def summarise(result: pd.DataFrame, table: pd.DataFrame, scheme: Scheme) -> Summ
     result : DataFrame
         :data:`CLASSIFY_COLUMNS` of every row, in the table's order.
     table : DataFrame
-        The uploaded table; a ``weekly_hours`` column adds hours and cost
-        (a cell that is not a number of 0 or more counts as 0 hours, and the
-        note names its row).
+        The uploaded table; a weekly hours column (found by
+        :func:`geozones.demand.packages.package_columns`) adds hours and cost.
+        A row whose hours cannot be used (:func:`geozones.demand.packages.package_hours`)
+        is left out of every figure, and the note names its row.
     scheme : Scheme
         The scheme the rows were classified under (prices each row at its band).
 
@@ -178,25 +166,26 @@ def summarise(result: pd.DataFrame, table: pd.DataFrame, scheme: Scheme) -> Summ
     groups = rows[keys].fillna("(none)").astype(str)
     left_out = int((~ok).sum())
     notes = [f"{left_out:,} row(s) not located are left out"] if left_out else []
-    hours = _hours_column(table)
+    hours = hours_column(table)
     if hours is None:
         counts = groups.groupby(keys, sort=True).size().rename("clients").reset_index()
         total = pd.DataFrame([{**dict.fromkeys(keys, ""), keys[0]: TOTAL, "clients": len(rows)}])
         frame = pd.concat([counts, total], ignore_index=True)
         return Summary(frame, keys, "; ".join(notes) or None)
-    weekly = pd.to_numeric(table[hours].to_numpy()[ok], errors="coerce")
-    bad = ~np.isfinite(weekly) | (weekly < 0)
+    weekly, problem = package_hours(table[hours].reset_index(drop=True)[ok].reset_index(drop=True))
+    bad = problem != ""
     if bad.any():
         lines = np.flatnonzero(ok)[bad] + 2
         shown = ", ".join(map(str, lines[:5])) + (", ..." if len(lines) > 5 else "")
         notes.append(
-            f"{len(lines):,} located row(s) without a weekly_hours number of 0 or more count as "
-            f"0 hours (spreadsheet row {shown})"
+            f"{len(lines):,} located row(s) whose weekly hours cannot be used are left out "
+            f"(bad_hours; spreadsheet row {shown})"
         )
-    work = groups.assign(
-        group=groups.agg(" / ".join, axis=1),
-        weekly_hours=np.where(bad, 0.0, weekly),
-        rate_name=rows["band"].to_numpy(),
+    keep = ~bad
+    work = groups[keep].assign(
+        group=groups[keep].agg(" / ".join, axis=1),
+        weekly_hours=weekly[keep],
+        rate_name=rows["band"].to_numpy()[keep],
     )
     priced = zone_table(work, scheme, "group", "weekly_hours", rate_col="rate_name")
     named = work.drop_duplicates("group").set_index("group")[keys]

@@ -1,7 +1,8 @@
 """Every error the app answers with, as JSON ``{"error": ..., "detail": ...}``: the one place.
 
-* :class:`~geozones._errors.GeozonesError`: its ``status`` (422 input, 404 not
-  found, 409 conflict, 503 data) and its message, which says what to do.
+* :class:`~geozones._errors.GeozonesError`: the status :data:`HTTP_STATUS` gives
+  its kind (422 input, 404 not found, 409 conflict, 503 data) and its message,
+  which says what to do.
 * HTTP errors (400 bad request, 404 unknown URL, 405, 413 upload too large):
   their status and description; 413 states the upload limit.
 * Anything else: 500 with no detail; the exception and its traceback go to the log.
@@ -14,9 +15,23 @@ from typing import Any
 from flask import Flask, current_app, jsonify
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from geozones._errors import GeozonesError
+from geozones._errors import ConflictError, DataError, GeozonesError, InputError, NotFoundError
 
-__all__ = ["error_response", "register_error_handlers"]
+__all__ = ["HTTP_STATUS", "error_response", "http_status", "register_error_handlers"]
+
+#: HTTP status of each kind of geozones error; the most specific class listed wins.
+HTTP_STATUS: dict[type[GeozonesError], int] = {
+    InputError: 422,
+    NotFoundError: 404,
+    ConflictError: 409,
+    DataError: 503,
+    GeozonesError: 400,
+}
+
+
+def http_status(exc: GeozonesError) -> int:
+    """The HTTP status of ``exc``: that of its nearest class listed in :data:`HTTP_STATUS`."""
+    return next(HTTP_STATUS[c] for c in type(exc).__mro__ if c in HTTP_STATUS)
 
 
 def error_response(error: str, detail: str, status: int) -> tuple[Any, int]:
@@ -29,7 +44,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(GeozonesError)
     def _geozones_error(exc: GeozonesError) -> tuple[Any, int]:
-        return error_response(type(exc).__name__, str(exc), exc.status)
+        return error_response(type(exc).__name__, str(exc), http_status(exc))
 
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(exc: RequestEntityTooLarge) -> tuple[Any, int]:

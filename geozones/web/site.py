@@ -21,7 +21,7 @@ from geozones.web.batch import JobStore
 from geozones.web.layers import MapLayers
 from geozones.zones.lookup import classifier_for
 from geozones.zones.plan import ZonePlan
-from geozones.zones.store import STORE_FILE, PlanStore
+from geozones.zones.store import STORE_FILE, PlanStore, parse_plan_ref
 
 __all__ = ["Site", "site"]
 
@@ -156,7 +156,8 @@ class Site:
             No such plan or version, or its region is not served.
 
         """
-        key: int | str = int(ident) if ident.isdigit() else ident
+        ref = parse_plan_ref(ident)
+        key, version = ref.key, version if version is not None else ref.version
         plans = self.plans()
         column = "id" if isinstance(key, int) else "name"
         if not (plans[column] == key).any():

@@ -30,7 +30,7 @@ import zipfile
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import geopandas as gpd
 import numpy as np
@@ -77,6 +77,15 @@ _SHAPEFILE_FIELDS = {"weekly_hours": "weekly_hrs", "annual_hours": "annual_hrs"}
 _UNITS_CSV = "units.csv"
 
 
+class _Target(TypedDict):
+    """What :func:`import_plan` passes on about the plan to make: where, and its name."""
+
+    region: str | None
+    unit_layer: str | None
+    name: str | None
+    build: Path | None
+
+
 def _suffix(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix == ".json":
@@ -90,7 +99,7 @@ def _suffix(path: Path) -> str:
 def unit_table(plan: ZonePlan) -> pd.DataFrame:
     """The plan's unit table (columns :data:`UNIT_TABLE_COLUMNS`), sorted by zone then unit."""
     names = load_units(plan.region, plan.unit_layer).frame["name"]
-    order = pd.Index(plan.zones).get_indexer(plan.assignment.to_numpy())
+    order = pd.Index(plan.zones).get_indexer(pd.Index(plan.assignment.to_numpy()))
     ranked = np.lexsort((plan.assignment.index.to_numpy(), order))
     assignment = plan.assignment.iloc[ranked]
     return pd.DataFrame(
@@ -385,7 +394,7 @@ def import_plan(
     if not path.is_file():
         raise InputError(f"no file {path}")
     method = f"imported from {path.name}"
-    common = {"region": region, "unit_layer": unit_layer, "name": name, "build": build}
+    common: _Target = {"region": region, "unit_layer": unit_layer, "name": name, "build": build}
     if suffix == ".csv":
         return read_unit_table(_read_csv(path, path.name), **common, author=author, method=method)
     if suffix == ".zip":
@@ -420,6 +429,7 @@ def import_plan(
 
 def _read_layer(path: str | Path, layer: str | None) -> gpd.GeoDataFrame:
     try:
-        return pyogrio.read_dataframe(path, layer=layer)
+        frame: gpd.GeoDataFrame = pyogrio.read_dataframe(path, layer=layer)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         raise InputError(f"cannot read zone polygons from {path}: {exc}") from exc
+    return frame

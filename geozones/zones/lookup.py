@@ -110,7 +110,9 @@ class PlanZones:
                 self._lookups[column] = (UnitIndex(units.geoms), zones)
             index, zones = self._lookups[column]
             unit = index.positions(xy)
-            out[column] = np.where(unit >= 0, zones[np.maximum(unit, 0)], None).astype(object)
+            found = np.full(len(unit), None, dtype=object)
+            found[unit >= 0] = zones[unit[unit >= 0]]
+            out[column] = found
         return out
 
 

@@ -16,6 +16,7 @@ from decimal import Decimal
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 
@@ -108,11 +109,18 @@ class PlanCheck:
             if codes:
                 shown = ", ".join(codes[:10]) + (", ..." if len(codes) > 10 else "")
                 lines.append(f"{len(codes)} {label}: {shown}")
-        for row in self.islands.itertuples():
-            lines.append(
-                f"zone {row.zone!r} has an island of {len(row.units)} unit(s) "
-                f"({row.area_km2:,.1f} km2, {row.population:,.0f} people): {', '.join(row.units)}"
+        islands = self.islands
+        lines.extend(
+            f"zone {zone!r} has an island of {len(units)} unit(s) "
+            f"({area_km2:,.1f} km2, {population:,.0f} people): {', '.join(units)}"
+            for zone, units, population, area_km2 in zip(
+                islands["zone"],
+                islands["units"],
+                islands["population"],
+                islands["area_km2"],
+                strict=True,
             )
+        )
         return lines or [f"plan {self.plan}: every unit in one zone, every zone contiguous"]
 
 
@@ -170,7 +178,8 @@ class ZonePlan:
     version: int | None = None
 
     def __post_init__(self) -> None:
-        if not isinstance(self.name, str) or not self.name.strip():
+        name: object = self.name
+        if not isinstance(name, str) or not name.strip():
             raise InputError("a zone plan needs a name (non-empty text)")
         if self.unit_layer not in UNIT_LAYERS:
             raise InputError(
@@ -254,11 +263,11 @@ class ZonePlan:
             version=None,
         )
 
-    def _labels(self, layer: UnitLayer) -> np.ndarray:
+    def _labels(self, layer: UnitLayer) -> npt.NDArray[np.int64]:
         """Zone number (position in ``zones``) of every unit in layer order, -1 where none."""
         labels = np.full(len(layer.frame), -1, dtype=np.int64)
         pos = layer.positions(self.assignment.index)
-        zone = pd.Index(self.zones).get_indexer(self.assignment.to_numpy())
+        zone = pd.Index(self.zones).get_indexer(pd.Index(self.assignment.to_numpy()))
         ok = (pos >= 0) & (zone >= 0)
         labels[pos[ok]] = zone[ok]
         return labels
@@ -321,7 +330,7 @@ class ZonePlan:
             empty_zones=tuple(z for z, n in zip(self.zones, used, strict=True) if n == 0),
         )
 
-    def _islands(self, layer: UnitLayer, labels: np.ndarray) -> pd.DataFrame:
+    def _islands(self, layer: UnitLayer, labels: npt.NDArray[np.int64]) -> pd.DataFrame:
         frame = layer.frame
         pieces = pd.DataFrame(
             {
@@ -429,7 +438,7 @@ class ZonePlan:
         demand: pd.DataFrame,
         scheme: Scheme | None,
         rate: str | None,
-        labels: np.ndarray,
+        labels: npt.NDArray[np.int64],
         layer: UnitLayer,
     ) -> tuple[pd.DataFrame, dict[str, object]]:
         """Join :func:`zone_table`'s per-zone rows onto ``out``; return it and the total row."""
@@ -469,7 +478,9 @@ class ZonePlan:
             "modelled": bool(work["modelled"].any()),
         }
 
-    def _demand(self, demand: pd.DataFrame, labels: np.ndarray, layer: UnitLayer) -> pd.DataFrame:
+    def _demand(
+        self, demand: pd.DataFrame, labels: npt.NDArray[np.int64], layer: UnitLayer
+    ) -> pd.DataFrame:
         pos = layer.demand_positions(demand, DEMAND_COLUMNS)
         label = labels[pos]
         loose = np.flatnonzero(label < 0)
@@ -481,7 +492,7 @@ class ZonePlan:
             )
         work = pd.DataFrame(
             {
-                "zone": pd.Categorical.from_codes(label, categories=list(self.zones)),
+                "zone": pd.Categorical.from_codes(label, categories=pd.Index(self.zones)),
                 "clients": demand["clients"].to_numpy(),
                 "weekly_hours": demand["weekly_hours"].to_numpy(),
             }

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from geozones._errors import DataError, NotFoundError
+from geozones._vocab import RuleKind
 from geozones.zones.units import UNIT_LAYERS
 
 __all__ = [
@@ -44,7 +45,7 @@ __all__ = [
 #: Folder of the shipped rule files.
 RULES_DIR = Path(__file__).resolve().parent / "rules"
 #: Values of ``kind``.
-RULE_KINDS: tuple[str, ...] = ("districts", "lots")
+RULE_KINDS: tuple[RuleKind, ...] = tuple(RuleKind)
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ class ZoneRules:
     ----------
     scheme, layer : str
         Scheme id and the zone layer id (table name).
-    kind : str
+    kind : RuleKind
         ``districts`` or ``lots``.
     units : str
         Unit layer: ``units`` or ``wards``.
@@ -94,7 +95,7 @@ class ZoneRules:
 
     scheme: str
     layer: str
-    kind: str
+    kind: RuleKind
     units: str
     districts: dict[str, str]
     rural: RuralRule | None
@@ -111,28 +112,40 @@ def _fail(path: Path, key: str, expected: str, value: object) -> DataError:
     return DataError(f"{path}: {key}: expected {expected}, got {value!r}")
 
 
-def _text(path: Path, table: dict, key: str, where: str) -> str:
+def _text(path: Path, table: dict[str, object], key: str, where: str) -> str:
     value = table.get(key)
     if not isinstance(value, str) or not value.strip():
         raise _fail(path, f"{where}.{key}", "non-empty text", value)
     return value.strip()
 
 
-def _texts(path: Path, table: dict, key: str, where: str, count: int | None = None) -> tuple:
+def _texts(
+    path: Path, table: dict[str, object], key: str, where: str, count: int | None = None
+) -> tuple[str, ...]:
     value = table.get(key)
-    ok = isinstance(value, list) and value and all(isinstance(v, str) and v for v in value)
-    if not ok or (count is not None and len(value) != count):
+    if (
+        not isinstance(value, list)
+        or not value
+        or not all(isinstance(v, str) and v for v in value)
+        or (count is not None and len(value) != count)
+    ):
         size = f"{count} " if count is not None else ""
         raise _fail(path, f"{where}.{key}", f"a list of {size}non-empty texts", value)
     return tuple(value)
 
 
-def _check_keys(path: Path, table: dict, where: str, allowed: set[str]) -> None:
+def _check_keys(path: Path, table: dict[str, object], where: str, allowed: set[str]) -> None:
     unknown = sorted(set(table) - allowed)
     if unknown:
         raise DataError(
             f"{path}: unknown key {where}.{unknown[0]}; expected only: {', '.join(sorted(allowed))}"
         )
+
+
+def _read_halves(path: Path, table: dict[str, object], where: str) -> HalvesRule:
+    zone = _text(path, table, "zone", where)
+    first, second = _texts(path, table, "names", where, count=2)
+    return HalvesRule(zone, (first, second))
 
 
 def _read_layer(path: Path, scheme: str, layer: str, table: object) -> ZoneRules:
@@ -179,16 +192,12 @@ def _read_layer(path: Path, scheme: str, layer: str, table: object) -> ZoneRules
     return ZoneRules(
         scheme=scheme,
         layer=layer,
-        kind=kind,
+        kind=RuleKind(kind),
         units=units,
         districts={str(k): str(v).strip() for k, v in districts.items()},
         rural=rural,
         halves=tuple(
-            HalvesRule(
-                _text(path, h, "zone", f"{layer}.halves[{i}]"),
-                _texts(path, h, "names", f"{layer}.halves[{i}]", count=2),
-            )
-            for i, h in enumerate(halves)
+            _read_halves(path, h, f"{layer}.halves[{i}]") for i, h in enumerate(halves)
         ),
         path=path,
     )
@@ -233,6 +242,6 @@ def rules_for(scheme_id: str, kind: str) -> ZoneRules:
         f"{r.scheme} ({r.kind})" for p in RULES_DIR.glob("*.toml") for r in read_rules(p)
     )
     raise NotFoundError(
-        f"no zone rules of kind {kind!r} for scheme {scheme_id}; rules exist for: "
+        f"no zone rules of kind {str(kind)!r} for scheme {scheme_id}; rules exist for: "
         f"{', '.join(having) or 'none'}"
     )

@@ -24,6 +24,7 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -34,7 +35,15 @@ from geozones._settings import resolve_dir
 from geozones.regions.data import load_region
 from geozones.zones.plan import ZonePlan
 
-__all__ = ["INSTANCE_ENV", "STORE_FILE", "PlanStore", "default_store_path", "instance_dir"]
+__all__ = [
+    "INSTANCE_ENV",
+    "STORE_FILE",
+    "PlanRef",
+    "PlanStore",
+    "default_store_path",
+    "instance_dir",
+    "parse_plan_ref",
+]
 
 #: Environment variable naming the instance folder (plan store and other state).
 INSTANCE_ENV = "GEOZONES_INSTANCE"
@@ -69,6 +78,45 @@ CREATE TABLE IF NOT EXISTS assignments (
     FOREIGN KEY (plan_id, version) REFERENCES versions(plan_id, version)
 ) WITHOUT ROWID;
 """
+
+
+@dataclass(frozen=True)
+class PlanRef:
+    """A stored plan named by id or name, at one version or (None) its latest."""
+
+    key: int | str
+    version: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.key}" if self.version is None else f"{self.key}@{self.version}"
+
+
+#: Versions are positive integers SQLite can hold.
+_MAX_VERSION = 2**63 - 1
+
+
+def parse_plan_ref(text: str) -> PlanRef:
+    """Parse ``NAME``, ``ID`` (digits) or either with ``@VERSION`` into a :class:`PlanRef`.
+
+    Raises
+    ------
+    InputError
+        Empty text, or a version that is not a whole number from 1 up.
+
+    """
+    name, sep, version = text.strip().partition("@")
+    if not name:
+        raise InputError(f"plan reference {text!r}: give a plan name or id, e.g. norfolk-pcn-areas")
+    number: int | None = None
+    if sep:
+        if not (version.isascii() and version.isdigit()) or not 1 <= int(version) <= _MAX_VERSION:
+            raise InputError(
+                f"plan reference {text!r}: the version after '@' must be a whole number from 1, "
+                "e.g. hertfordshire-lot-areas@2"
+            )
+        number = int(version)
+    key: int | str = int(name) if name.isascii() and name.isdigit() else name
+    return PlanRef(key, number)
 
 
 def instance_dir(path: str | os.PathLike[str] | None = None) -> Path:
@@ -179,7 +227,9 @@ class PlanStore:
                 "INSERT INTO plans (name, region, unit_layer, created) VALUES (?, ?, ?, ?)",
                 (plan.name, plan.region.name, plan.unit_layer, plan.created.isoformat()),
             )
-            return int(cursor.lastrowid), None
+            if cursor.lastrowid is None:
+                raise DataError(f"plan store {self.path}: plan {plan.name} was not inserted")
+            return cursor.lastrowid, None
         plan_id, region, unit_layer = row
         if (region, unit_layer) != (plan.region.name, plan.unit_layer):
             raise InputError(
@@ -224,8 +274,10 @@ class PlanStore:
     def _plan_row(self, db: sqlite3.Connection, plan: int | str) -> tuple[int, str, str, str]:
         """The plan's id, name, region and unit layer, or NotFoundError listing the plans."""
         key, value = _key(plan)
-        row = db.execute(
-            f"SELECT id, name, region, unit_layer FROM plans WHERE {key} = ?", (value,)
+        # key is "name" or "id" (_key), never caller text
+        row: tuple[int, str, str, str] | None = db.execute(
+            f"SELECT id, name, region, unit_layer FROM plans WHERE {key} = ?",  # noqa: S608
+            (value,),
         ).fetchone()
         if row is None:
             names = [r[0] for r in db.execute("SELECT name FROM plans ORDER BY name")]
@@ -237,9 +289,11 @@ class PlanStore:
     def latest(self, plan: int | str) -> int | None:
         """The latest version of a plan, None when the store has no plan of that id or name."""
         key, value = _key(plan)
+        version: int | None
         with self._connect() as db:
+            # key is "name" or "id" (_key), never caller text
             (version,) = db.execute(
-                f"SELECT MAX(v.version) FROM versions v JOIN plans p ON p.id = v.plan_id "
+                "SELECT MAX(v.version) FROM versions v JOIN plans p ON p.id = v.plan_id "  # noqa: S608
                 f"WHERE p.{key} = ?",
                 (value,),
             ).fetchone()

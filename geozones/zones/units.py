@@ -21,9 +21,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from typing import cast
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 from scipy import sparse
@@ -47,8 +49,10 @@ UNIT_LAYERS: tuple[str, ...] = ("units", "wards")
 #: Polygons closer than this (metres) are neighbours.
 ADJACENCY_TOLERANCE_M = 1.0
 
+Geoms = npt.NDArray[np.object_]
 
-def clean_coverage(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+
+def clean_coverage(geoms: npt.ArrayLike) -> tuple[Geoms, npt.NDArray[np.bool_]]:
     """Trim overlapping polygons so that together they form a valid coverage.
 
     Parameters
@@ -64,27 +68,27 @@ def clean_coverage(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         True for the polygons that were trimmed.
 
     """
-    geoms = np.asarray(geoms, dtype=object).copy()
-    trimmed = np.zeros(len(geoms), dtype=bool)
-    if shapely.coverage_is_valid(geoms):
-        return geoms, trimmed
-    first, later = shapely.STRtree(geoms).query(geoms, predicate="overlaps")
+    out = np.asarray(geoms, dtype=object).copy()
+    trimmed = np.zeros(len(out), dtype=bool)
+    if shapely.coverage_is_valid(out):
+        return out, trimmed
+    first, later = shapely.STRtree(out).query(out, predicate="overlaps")
     keep = first < later
     first, later = first[keep], later[keep]
     trimmed[later] = True
     while len(later):
         # one overlapping earlier polygon per trimmed polygon per round
         head = np.unique(later, return_index=True)[1]
-        geoms[later[head]] = shapely.difference(geoms[later[head]], geoms[first[head]])
+        out[later[head]] = shapely.difference(out[later[head]], out[first[head]])
         rest = np.ones(len(later), dtype=bool)
         rest[head] = False
         first, later = first[rest], later[rest]
-    return geoms, trimmed
+    return out, trimmed
 
 
 def apportion(
-    source: gpd.GeoDataFrame, columns: list[str], targets: np.ndarray
-) -> dict[str, np.ndarray]:
+    source: gpd.GeoDataFrame, columns: list[str], targets: Geoms
+) -> dict[str, npt.NDArray[np.float64]]:
     """Share counts of source polygons among target polygons by area overlap.
 
     Parameters
@@ -148,15 +152,17 @@ class UnitLayer:
         return self.frame.index
 
     @property
-    def geoms(self) -> np.ndarray:
+    def geoms(self) -> Geoms:
         """Unit polygons in layer order, EPSG:27700."""
         return self.frame.geometry.to_numpy()
 
-    def positions(self, codes: pd.Index | np.ndarray | list[str]) -> np.ndarray:
+    def positions(self, codes: pd.Index | npt.NDArray[np.object_] | list[str]) -> npt.NDArray[np.intp]:
         """Position of each code in the layer, -1 where the layer has no such unit."""
         return self.codes.get_indexer(pd.Index(codes))
 
-    def demand_positions(self, demand: pd.DataFrame, columns: tuple[str, ...]) -> np.ndarray:
+    def demand_positions(
+        self, demand: pd.DataFrame, columns: tuple[str, ...]
+    ) -> npt.NDArray[np.intp]:
         """Position in this layer of each demand row's ``unit``.
 
         Raises
@@ -185,7 +191,7 @@ class UnitLayer:
         return positions
 
     @cached_property
-    def _pairs(self) -> tuple[np.ndarray, np.ndarray]:
+    def _pairs(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         a, b = shapely.STRtree(self.geoms).query(
             self.geoms, predicate="dwithin", distance=ADJACENCY_TOLERANCE_M
         )
@@ -199,7 +205,7 @@ class UnitLayer:
         n = len(self.frame)
         return sparse.csr_array((np.ones(len(a), dtype=bool), (a, b)), shape=(n, n))
 
-    def components(self, labels: np.ndarray) -> np.ndarray:
+    def components(self, labels: npt.NDArray[np.integer]) -> npt.NDArray[np.int32]:
         """Connected piece of every unit among the neighbours that share its label.
 
         Parameters
@@ -221,16 +227,16 @@ class UnitLayer:
         return connected_components(graph, directed=False)[1]
 
     @cached_property
-    def points(self) -> np.ndarray:
+    def points(self) -> npt.NDArray[np.float64]:
         """Population-weighted point of every unit, shape (n, 2), EPSG:27700 metres.
 
         The mean of the region's postcodes inside the unit, or the unit's
         representative point when it holds no postcode.
         """
         xy = shapely.get_coordinates(self.region.postcodes.geometry.to_numpy())
-        unit_i, point_i = shapely.STRtree(shapely.points(xy)).query(
-            self.geoms, predicate="contains"
-        )
+        # the stub cannot tell an (n, 2) array from the coordinates of one point
+        points = cast("Geoms", shapely.points(xy))
+        unit_i, point_i = shapely.STRtree(points).query(self.geoms, predicate="contains")
         count = np.bincount(unit_i, minlength=len(self.frame))
         out = shapely.get_coordinates(shapely.point_on_surface(self.geoms))
         held = count > 0
