@@ -31,7 +31,8 @@ import numpy as np
 import pandas as pd
 
 from geozones._settings import build_dir
-from geozones.balance.solver import Constraints, balance, lot_report
+from geozones.balance.report import lot_report
+from geozones.balance.solver import Constraints, balance
 from geozones.demand.packages import Demand, PublishedDemand, modelled_demand, published_demand
 from geozones.regions.data import load_region
 from geozones.zones.plan import ZonePlan

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any, ParamSpec, Protocol, TypeVar
+from typing import ParamSpec, Protocol, TypeVar, cast
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -27,9 +27,10 @@ def clearable(maxsize: int | None = 16) -> Callable[[Callable[P, R]], Callable[P
     """An ``lru_cache`` of ``maxsize`` entries that :func:`clear_caches` empties."""
 
     def wrap(fn: Callable[P, R]) -> Callable[P, R]:
-        cached: Any = lru_cache(maxsize=maxsize)(fn)
+        cached = lru_cache(maxsize=maxsize)(fn)
         _REGISTRY.append(cached)
-        return cached  # type: ignore[no-any-return]
+        # typeshed types the wrapper as taking any hashable arguments, dropping fn's signature
+        return cast("Callable[P, R]", cached)
 
     return wrap
 

@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import pandas as pd
-from tqdm import tqdm
 
 
 def in_chunks(
@@ -31,9 +30,19 @@ def in_chunks(
 @contextmanager
 def progress_bar(total: int, desc: str, show: bool) -> Iterator[Callable[[int], None]]:
     """A tqdm bar on standard error (hidden unless ``show``); yields a ``done(rows)`` callback."""
-    with tqdm(total=total, unit="row", desc=desc, file=sys.stderr, disable=not show) as bar:
+    if not show:  # a hidden bar draws nothing: tqdm is not even loaded
+        yield _ignore
+        return
+    from tqdm import tqdm
+
+    with tqdm(total=total, unit="row", desc=desc, file=sys.stderr) as bar:
 
         def done(rows: int) -> None:
             bar.update(rows - bar.n)
 
         yield done
+
+
+def _ignore(rows: int) -> None:
+    """The ``done`` callback of a hidden progress bar."""
+    del rows

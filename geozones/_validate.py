@@ -11,6 +11,7 @@ it when they read, so files never reach this rule without one.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TypeVar
 
 import geopandas as gpd
 import pandas as pd
@@ -18,13 +19,16 @@ import pandas as pd
 from geozones._errors import InputError
 from geozones._settings import BNG
 
+#: A GeoDataFrame or GeoSeries: anything that carries a CRS.
+Geo = TypeVar("Geo", gpd.GeoDataFrame, gpd.GeoSeries)
 
-def to_bng(frame: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
+
+def to_bng(frame: Geo, what: str) -> Geo:
     """``frame`` in EPSG:27700, reprojected if needed.
 
     Parameters
     ----------
-    frame : GeoDataFrame
+    frame : GeoDataFrame or GeoSeries
         Any CRS, but it must have one.
     what : str
         What the frame is, for the error message (e.g. ``"the zone layer of lots.gpkg"``).

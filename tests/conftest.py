@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,6 +21,12 @@ from geozones.zones.derived import DERIVED_LAYERS
 from geozones.zones.store import INSTANCE_ENV
 from geozones.zones.units import UnitLayer, load_units
 
+#: How long :func:`wait_until` waits by default (seconds): far longer than any wait should
+#: take, so a slow or busy machine fails no test, while a hung one still fails.
+WAIT_S = 60.0
+#: How often :func:`wait_until` looks again (seconds).
+POLL_S = 0.05
+
 
 @pytest.fixture(scope="session", autouse=True)
 def instance(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -27,6 +34,27 @@ def instance(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("instance")
     os.environ[INSTANCE_ENV] = str(folder)
     return folder
+
+
+def poll(condition: Callable[[], object], what: str, timeout: float = WAIT_S) -> object:
+    """Call ``condition`` every :data:`POLL_S` until it returns something true; return that.
+
+    Fails the test, saying ``what`` was awaited, when ``timeout`` seconds pass first.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"waited {timeout:g} s for {what}, in vain")
+        time.sleep(POLL_S)
+
+
+@pytest.fixture
+def wait_until() -> Callable[..., object]:
+    """:func:`poll`: wait for a condition against a deadline instead of sleeping a fixed time."""
+    return poll
 
 
 @pytest.fixture

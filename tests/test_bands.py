@@ -6,6 +6,7 @@ import pytest
 from geozones._errors import InputError
 from geozones._settings import METRES_PER_MILE
 from geozones.schemes.bands import (
+    EDGE_TOLERANCE_M,
     band_for_distance,
     band_index,
     banding_applies,
@@ -52,6 +53,28 @@ def test_edge_goes_to_higher_band_despite_float_noise(norfolk):
     edge = 3 * MILE
     d = np.array([np.nextafter(edge, 0), edge - 0.001, edge])
     assert band_index(d, norfolk).tolist() == [1, 0, 1]
+
+
+@pytest.mark.parametrize(
+    ("miles", "below", "above"),
+    [(3, ("Band 1", "18.24"), ("Band 2", "19.68")), (6, ("Band 2", "19.68"), ("Band 3", "21.72"))],
+)
+def test_exactly_on_an_edge_is_the_higher_band(norfolk, miles, below, above):
+    edge = miles * MILE
+    # on the edge, within EDGE_TOLERANCE_M under it (float noise), and clearly under it
+    d = np.array([edge, edge - EDGE_TOLERANCE_M / 2, edge - 2 * EDGE_TOLERANCE_M, edge + 1e-9])
+    labels, rates = band_for_distance(d, norfolk)
+    assert labels.tolist() == [above[0], above[0], below[0], above[0]]
+    assert rates.tolist() == [Decimal(above[1]), Decimal(above[1]), Decimal(below[1]),
+                              Decimal(above[1])]  # fmt: skip
+    assert near_edge(np.array([edge]), norfolk, 0.0).tolist() == [True]
+
+
+def test_edges_come_from_the_scheme_in_metres(norfolk):
+    assert norfolk.edges_m.tolist() == [3 * 1609.344, 6 * 1609.344]
+    assert band_index(np.array([0.0, 4828.032, 4828.031, 9656.064]), norfolk).tolist() == [
+        0, 1, 0, 2,
+    ]  # fmt: skip
 
 
 def test_no_distance_means_no_band(norfolk):

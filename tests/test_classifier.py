@@ -28,22 +28,32 @@ def test_norwich_postcode_is_banded_in_the_central_belt(norfolk_bands):
     assert answer.method == "road" and answer.confidence == "exact"
     assert answer.district == "Norwich"
     assert answer.pcn == "CENTRAL NORWICH PCN"
-    assert answer.nearest_surgery.endswith("(D82008)")
-    assert answer.distance_miles < 3
+    assert answer.nearest_surgery == "St Stephens Gate Medical Partnership (D82008)"
+    assert answer.distance_miles == 0.57
+    assert answer.message == (
+        "Band 1: 0.57 miles (road) from St Stephens Gate Medical Partnership (D82008)"
+    )
+    assert answer.caveats == ()
 
 
 def test_kings_lynn_gets_the_spot_rate_with_the_caveat(norfolk_bands):
     answer = norfolk_bands.classify("PE30 1EX")
     assert answer.band == "Spot rate (outside the Central Belt)"
     assert str(answer.rate) == "18.24"
-    assert any("banding applies only in the Central Belt" in c for c in answer.caveats)
+    assert answer.distance_band == "Band 1" and answer.distance_miles == 0.69
+    assert answer.district == "King's Lynn and West Norfolk" and answer.pcn == "KINGS LYNN PCN"
+    assert answer.caveats == (
+        "Spot rate (outside the Central Belt): banding applies only in the Central Belt districts",
+    )
 
 
 def test_rural_north_norfolk_is_band_3_by_road(norfolk_bands):
     answer = norfolk_bands.classify("NR21 0AA")
     assert answer.district == "North Norfolk"
-    assert answer.distance_miles >= 6 and answer.band == "Band 3"
+    assert answer.distance_miles == 6.18 and answer.band == "Band 3"
     assert str(answer.rate) == "21.72"
+    assert answer.nearest_surgery == "Fakenham Medical Practice (D82054)"
+    assert answer.pcn == "WEST NORFOLK COASTAL PCN"
 
 
 def test_band_matches_the_engine_distance(norfolk_bands):
@@ -61,15 +71,19 @@ def test_outside_the_region_has_no_band(norfolk_bands):
 
 def test_bad_input_is_an_error_with_the_reason(norfolk_bands):
     answer = norfolk_bands.classify("ZZ99")
-    assert answer.status == "error" and answer.band is None
-    assert answer.message
+    assert answer.status == "error" and answer.band is None and answer.rate is None
+    assert answer.message == "not a UK postcode: 'ZZ99' (expected a form like NR1 3QU)"
 
 
 def test_central_hereford_and_leominster_are_urban(hereford_2016):
-    for query, centre in [("HR1 2HX", "Hereford"), ("Leominster", "Leominster")]:
+    for query, message in [
+        ("HR1 2HX", "Urban: 0.21 miles in a straight line from Hereford"),
+        ("Leominster", "Urban: 0.00 miles in a straight line from Leominster"),
+    ]:
         answer = hereford_2016.classify(query)
         assert answer.band == "Urban" and str(answer.rate) == "14.76", query
-        assert centre in answer.message
+        assert answer.message == message
+        assert answer.method == "straight line" and answer.confidence == "exact"
 
 
 def test_just_over_four_miles_from_every_centre_is_rural(hereford_2016):
@@ -77,18 +91,24 @@ def test_just_over_four_miles_from_every_centre_is_rural(hereford_2016):
     answer = hereford_2016.classify((HEREFORD[0] - step, HEREFORD[1] - step))
     assert answer.status == "ok"
     assert answer.band == "Rural" and str(answer.rate) == "15.76"
-    assert "within 0.1 miles of the 4-mile radius" in answer.caveats
+    assert answer.message == "Rural: 4.01 miles in a straight line from Hereford"
+    assert answer.confidence == "near radius"
+    assert answer.caveats == ("within 0.1 miles of the 4-mile radius",)
 
 
 def test_just_under_four_miles_from_kington_alone_is_urban(hereford_2016):
     answer = hereford_2016.classify((KINGTON[0] + RADIUS - 20, KINGTON[1]))
     assert answer.status == "ok"
-    assert answer.band == "Urban" and "from Kington" in answer.message
+    assert answer.band == "Urban" and str(answer.rate) == "14.76"
+    assert answer.message == "Urban: 3.99 miles in a straight line from Kington"
+    assert answer.caveats == ("within 0.1 miles of the 4-mile radius",)
 
 
 def test_herefordshire_2017_is_a_flat_rate(herefordshire, build_root):
     answer = classifier_for("herefordshire-2017", build_root).classify("HR1 2HX")
     assert str(answer.rate) == "15.80" and answer.method is None
+    assert answer.band == "Fixed rate (pro rata for shorter visits)"
+    assert answer.message == "Fixed rate (pro rata for shorter visits): £15.80 an hour"
 
 
 def test_bulk_keeps_every_row_in_order(norfolk_bands, source):
@@ -98,15 +118,32 @@ def test_bulk_keeps_every_row_in_order(norfolk_bands, source):
     out = norfolk_bands.classify_many(sample["address"])
     assert len(out) == len(sample) and out.index.equals(sample.index)
     assert (out["status"] == "error").sum() == 3  # empty, unknown and malformed address rows
-    assert out.loc[out["status"] == "ok", "rate"].notna().all()
+    assert out["band"].value_counts().to_dict() == {
+        "Spot rate (outside the Central Belt)": 860,
+        "Band 1": 485,
+        "Band 2": 136,
+        "Band 3": 16,
+    }
+    assert out["rate"].map(str).value_counts(dropna=False).to_dict() == {
+        "18.24": 1345,
+        "19.68": 136,
+        "21.72": 16,
+        "nan": 3,  # the three error rows
+    }
 
 
 def test_band_command_says_herefordshire_is_an_estimate(capsys, herefordshire, build_root,
                                                         circuity_measured):  # fmt: skip
     main(["band", "HR1 2HX", "--region", "herefordshire", "--build", str(build_root)])
     out = capsys.readouterr().out
-    assert "method:   straight-line estimate" in out
-    assert "estimate: no road network for Herefordshire" in out
+    assert out.splitlines()[:5] == [
+        "HR1 2HX (postcode): located by postcode HR1 2HX",
+        "band:     none (herefordshire has no road-distance band scheme)",
+        "distance: 0.08 miles",
+        "surgery:  Cantilupe Surgery (M81032), THE WBC (HEREFORD CITY) PCN",
+        "method:   straight-line estimate",
+    ]
+    assert "caveat:   estimate: no road network for Herefordshire" in out
 
 
 def test_lookup_json(capsys, norfolk, build_root):
@@ -116,6 +153,27 @@ def test_lookup_json(capsys, norfolk, build_root):
           str(build_root)])  # fmt: skip
     answer = json.loads(capsys.readouterr().out)
     assert answer["band"] == "Band 1" and answer["rate"] == "18.24"
+    assert answer["distance_miles"] == 0.57 and answer["pcn"] == "CENTRAL NORWICH PCN"
+    assert answer["nearest_surgery"] == "St Stephens Gate Medical Partnership (D82008)"
+
+
+def test_lookup_prints_what_a_person_reads(run_cli, norfolk, build_root):
+    code, out, err = run_cli("lookup", "NR1", "3QU", "--scheme", "norfolk-2019",
+                             "--build", build_root)  # fmt: skip
+    assert (code, err) == (0, "")
+    assert out.splitlines() == [
+        "query:    NR1 3QU",
+        "located:  NR1 3QU (postcode)",
+        "status:   ok: Band 1: 0.57 miles (road) from St Stephens Gate Medical Partnership "
+        "(D82008)",
+        "scheme:   norfolk-2019",
+        "band:     Band 1",
+        "rate:     £18.24 an hour",
+        "distance: 0.57 miles (road, exact)",
+        "surgery:  St Stephens Gate Medical Partnership (D82008)",
+        "district: Norwich",
+        "PCN:      CENTRAL NORWICH PCN",
+    ]
 
 
 def test_classify_command_writes_every_row(capsys, norfolk, build_root, source, tmp_path):
@@ -130,10 +188,10 @@ def test_classify_command_writes_every_row(capsys, norfolk, build_root, source, 
         pd.read_csv(source / "samples" / "norfolk_packages_sample.csv")["package_id"]
     )
     assert {"band", "rate", "distance_miles", "pcn", "status", "message"} <= set(table.columns)
-    assert set(table.loc[table["status"] == "ok", "rate"].astype(str)) <= {
-        "18.24",
-        "19.68",
-        "21.72",
+    assert table.loc[table["status"] == "ok", "rate"].astype(str).value_counts().to_dict() == {
+        "18.24": 1345,
+        "19.68": 136,
+        "21.72": 16,
     }
 
 
@@ -141,7 +199,8 @@ def test_hertfordshire_answers_its_district_area_and_lot(hertfordshire, build_ro
     answer = classifier_for("hertfordshire-2022", build_root).classify("WD17 1HP")
     assert answer.district == "Watford"
     assert answer.zone == "Three Rivers & Watford" and answer.lot == "Watford"
-    assert str(answer.rate) == "21.92"
+    assert str(answer.rate) == "21.92" and answer.band == "Flat rate across the county"
+    assert answer.pcn == "CENTRAL WATFORD PCN"
 
 
 def test_saved_zone_plan_versions_answer_the_zone(herefordshire, build_root, tmp_path):
@@ -192,5 +251,6 @@ def test_rural_breckland_and_north_norfolk_bands_follow_the_road_distance(norfol
 
 def test_an_oakham_postcode_is_band_1(rutland, build_root):
     answer = classifier_for("rutland-demo", build_root).classify("LE15 6NT")
-    assert answer.band == "Band 1" and answer.method == "road"
+    assert answer.band == "Band 1" and answer.method == "road" and str(answer.rate) == "18.24"
+    assert answer.distance_miles == 0.0 and answer.pcn == "RUTLAND HEALTH PCN"
     assert answer.nearest_surgery == "Oakham Medical Practice (C82010)"

@@ -61,7 +61,9 @@ def test_a_postcode_in_any_case_and_spacing(nfk, text):
 def test_a_herefordshire_postcode(hfd):
     r = hfd.geocode("hr4 9aa")
     assert (r.status, r.precision, r.matched) == ("ok", "postcode", "HR4 9AA")
-    assert 340_000 < r.easting < 360_000 and 230_000 < r.northing < 250_000
+    assert (r.easting, r.northing) == (350927.0, 240010.0)
+    assert r.lat == pytest.approx(52.0563, abs=1e-3) and r.lon == pytest.approx(-2.7171, abs=1e-3)
+    assert r.message == "located by postcode HR4 9AA" and r.source == CODEPOINT
 
 
 def test_a_terminated_postcode_sits_at_its_output_area_and_says_when(nfk):
@@ -369,7 +371,8 @@ def test_grid_letters_across_great_britain(gb, text, e, n):
 
 
 def test_a_herefordshire_grid_reference(hfd, nfk):
-    assert hfd.geocode("SO 51 40").status == "ok"
+    inside = hfd.geocode("SO 51 40")
+    assert (inside.status, inside.easting, inside.northing) == ("ok", 351_500, 240_500)
     outside = nfk.geocode("SO 51 40")
     assert (outside.status, outside.message) == ("outside_region", "SO 51 40 is outside Norfolk")
 

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from geozones._settings import METRES_PER_MILE
 from geozones._vocab import DistanceMethod
@@ -12,13 +13,16 @@ def test_region_with_roads_measures_by_road(rutland, build_root):
     assert surgeries.method == DistanceMethod.ROAD
     got = surgeries.measure(np.array([[486000.0, 308500.0]]))  # central Oakham
     assert got.status[0] == "ok"
-    assert got.label[0].endswith("(C82010)")  # Oakham Medical Practice
-    assert got.metres[0] < 2 * METRES_PER_MILE
+    assert got.label[0] == "Oakham Medical Practice (C82010)"
+    assert got.pcn_name[0] == "RUTLAND HEALTH PCN"
+    assert got.metres[0] == pytest.approx(1091.44, abs=0.01)  # 0.68 miles by road
+    assert got.spread_m[0] == pytest.approx(0.1 * METRES_PER_MILE)
 
 
 def test_without_distance_only_the_nearest_surgery_is_named(rutland, build_root):
     got = NearestSurgery(rutland, build_root).measure(np.array([[486000.0, 308500.0]]), False)
     assert np.isnan(got.metres[0]) and got.pcn_name[0] == "RUTLAND HEALTH PCN"
+    assert got.label[0] == "Oakham Medical Practice (C82010)" and got.status[0] == "ok"
 
 
 def test_region_without_roads_answers_with_an_estimate(herefordshire, build_root,
@@ -26,4 +30,8 @@ def test_region_without_roads_answers_with_an_estimate(herefordshire, build_root
     surgeries = NearestSurgery(herefordshire, build_root)
     assert surgeries.method == DistanceMethod.ESTIMATE
     got = surgeries.measure(np.array([HEREFORD]))
-    assert got.metres[0] > 0 and got.spread_m[0] > 0
+    assert got.label[0] == "Cantilupe Surgery (M81032)"
+    assert got.pcn_name[0] == "THE WBC (HEREFORD CITY) PCN"
+    # the straight line times the circuity measured on Norfolk's and Rutland's roads
+    assert got.metres[0] == pytest.approx(559.0, abs=0.01)
+    assert got.spread_m[0] == pytest.approx(303.90, abs=0.01)

@@ -130,21 +130,22 @@ def test_summary_by_lot_without_hours_counts_clients():
     ]
 
 
-def wait(jobs, job):
-    for _ in range(400):
+def wait(wait_until, jobs, job):
+    """The job's status once it has stopped running."""
+
+    def finished():
         status = jobs.status(job)
-        if status["state"] != "running":
-            return status
-        time.sleep(0.05)
-    raise AssertionError("job still running")
+        return status if status["state"] != "running" else None
+
+    return wait_until(finished, f"batch job {job} to finish")
 
 
-def test_a_job_runs_in_the_background_and_keeps_its_files(classifier, tmp_path):
+def test_a_job_runs_in_the_background_and_keeps_its_files(classifier, tmp_path, wait_until):
     jobs = JobStore(tmp_path / "batch")
     upload = read_upload(b"address,weekly_hours\nNR1 3QU,3\nNR21 0AA,4\n", "week.csv")
     started = jobs.start(upload, classifier.scheme, classifier)
     assert started["state"] == "running" and started["rows"] == 2
-    status = wait(jobs, started["id"])
+    status = wait(wait_until, jobs, started["id"])
     assert status["state"] == "done" and status["counts"] == {"ok": 2} and status["done"] == 2
     assert [row["clients"] for row in status["summary"]] == [1, 1, 2]
     assert json.loads((tmp_path / "batch" / started["id"] / "status.json").read_text()) == status
@@ -170,12 +171,12 @@ def test_job_errors(classifier, tmp_path):
         jobs.file(job, "result.csv")
 
 
-def test_old_jobs_are_deleted_when_a_new_one_starts(classifier, tmp_path):
+def test_old_jobs_are_deleted_when_a_new_one_starts(classifier, tmp_path, wait_until):
     jobs = JobStore(tmp_path)
     old = tmp_path / ("c" * 32)
     old.mkdir()
     stamp = time.time() - 2 * 24 * 3600
     os.utime(old, (stamp, stamp))
     started = jobs.start(read_upload(b"address\nNR1 3QU\n", "x.csv"), classifier.scheme, classifier)
-    wait(jobs, started["id"])
+    wait(wait_until, jobs, started["id"])
     assert not old.exists() and (tmp_path / started["id"]).exists()

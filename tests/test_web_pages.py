@@ -14,20 +14,20 @@ from geozones.zones.builders import district_plan
 LINKS = re.compile(r"<(script|link)\b[^>]*?\b(?:src|href)=[\"']([^\"']+)", re.IGNORECASE)
 
 
-@pytest.fixture(scope="module")
-def instance(tmp_path_factory):
-    return tmp_path_factory.mktemp("instance")
-
-
-@pytest.fixture(scope="module")
-def app(norfolk, herefordshire, build_root, instance):
+def site(build_root, instance_dir, regions=("norfolk", "herefordshire")):
     config = {
         "BUILD_DIR": str(build_root),
-        "INSTANCE_DIR": str(instance),
-        "REGIONS": ["norfolk", "herefordshire"],
+        "INSTANCE_DIR": str(instance_dir),
+        "REGIONS": list(regions),
         "TESTING": True,
     }
     return create_app(config)
+
+
+@pytest.fixture(scope="module")
+def app(norfolk, herefordshire, build_root, tmp_path_factory):
+    # Its own instance folder (not the session's ``instance``, which it must not shadow).
+    return site(build_root, tmp_path_factory.mktemp("pages-instance"))
 
 
 @pytest.fixture(scope="module")
@@ -71,10 +71,21 @@ def test_the_map_has_the_layers_legend_attribution_and_config(norfolk_page):
     assert re.search(rf"var {config['map']} = L\.map", norfolk_page)
 
 
-def test_band_and_pcn_layers_are_computed_once_and_kept_on_disk(app, instance, norfolk_page):
-    files = sorted(p.name for p in (instance / "map-layers").rglob("*.geojson"))
-    assert files == ["bands-norfolk-2019.geojson", "pcn-areas.geojson"]
-    bands = json.loads(next((instance / "map-layers").rglob("bands-*.geojson")).read_text())
+def test_band_and_pcn_layers_are_computed_once_and_kept_on_disk(norfolk, build_root, tmp_path):
+    # A fresh instance folder: the module's app also writes Herefordshire's layers into its own.
+    page = "/?region=norfolk&scheme=norfolk-2019"
+    assert site(build_root, tmp_path, ["norfolk"]).test_client().get(page).status_code == 200
+    layers = tmp_path / "map-layers"
+    files = sorted(p.relative_to(layers).as_posix() for p in layers.rglob("*.geojson"))
+    stamp = files[0].split("/")[0]
+    assert re.fullmatch(r"norfolk-\d+", stamp)
+    assert files == [f"{stamp}/bands-norfolk-2019.geojson", f"{stamp}/pcn-areas.geojson"]
+    written = {p: p.stat().st_mtime_ns for p in layers.rglob("*")}
+    # a restarted app reads the layers back instead of computing and writing them again
+    restarted = site(build_root, tmp_path, ["norfolk"]).test_client().get(page)
+    assert restarted.status_code == 200
+    assert {p: p.stat().st_mtime_ns for p in layers.rglob("*")} == written
+    bands = json.loads((layers / stamp / "bands-norfolk-2019.geojson").read_text())
     labels = [f["properties"]["label"] for f in bands["features"]]
     assert labels == ["Band 1", "Band 2", "Band 3", "Spot rate (outside the Central Belt)"]
     assert [f["properties"]["rate"] for f in bands["features"]] == [
@@ -115,11 +126,21 @@ def test_a_radius_scheme_has_no_band_areas_but_a_legend(app):
 def test_page_errors_are_json(app, monkeypatch):
     client = app.test_client()
     mismatch = client.get("/?region=norfolk&scheme=herefordshire-2016")
-    assert mismatch.status_code == 422 and "is for herefordshire" in mismatch.get_json()["detail"]
-    assert client.get("/?region=rutland").status_code == 404
+    assert mismatch.status_code == 422
+    assert mismatch.get_json() == {
+        "error": "InputError",
+        "detail": "scheme herefordshire-2016 is for herefordshire, not norfolk",
+    }
+    unserved = client.get("/?region=rutland")
+    assert unserved.status_code == 404
+    assert unserved.get_json()["detail"] == (
+        "region 'rutland' is not served here; served regions: norfolk, herefordshire"
+    )
     monkeypatch.setattr(assets, "missing", lambda vendor=None: ["leaflet/leaflet.js"])
     missing = client.get("/batch")
-    assert missing.status_code == 503 and "make assets" in missing.get_json()["detail"]
+    assert missing.status_code == 503
+    assert missing.get_json()["detail"].startswith("the front-end assets are not installed (1 ")
+    assert missing.get_json()["detail"].endswith("e.g. leaflet/leaflet.js); run `make assets`")
 
 
 def test_the_batch_page_offers_the_schemes_and_progress(app):

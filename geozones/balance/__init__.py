@@ -4,5 +4,6 @@ Takes in a unit layer, demand per unit, the number of lots and constraints
 (tolerance or hour bounds, nesting, locks). Gives out a
 :class:`~geozones.zones.plan.ZonePlan` from :func:`~geozones.balance.solver.balance`,
 the fewest moves that bring a plan within bounds
-(:func:`~geozones.balance.solver.improve`) and a per-lot viability report.
+(:func:`~geozones.balance.solver.improve`) and a per-lot viability report
+(:func:`~geozones.balance.report.lot_report`).
 """

@@ -5,8 +5,8 @@ the same weekly care hours (Herefordshire drew its 'D' lots "looking at
 broadly equitable hours per lot"; providers called a lot viable at 700 to
 2,000+ hours a week). :func:`balance` draws ``k`` such lots from units (LSOAs
 or wards) and the demand in each; :func:`improve` rebalances an existing plan
-with as few unit moves as possible; :func:`lot_report` gives the per-lot
-figures (hours, cost, deviation, compactness, viability).
+with as few unit moves as possible; :func:`geozones.balance.report.lot_report`
+gives the per-lot figures (hours, cost, deviation, compactness, viability).
 
 The solvers follow spopt's pattern: construct :class:`LotBalancer` or
 :class:`LotImprover` with the data and parameters, call ``solve()``, read
@@ -42,8 +42,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import cast
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 from scipy import sparse
@@ -51,9 +53,7 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 
 from geozones._errors import InputError
 from geozones.demand.packages import Demand
-from geozones.schemes.pricing import WEEKS_PER_YEAR
-from geozones.schemes.scheme import Scheme
-from geozones.zones.plan import DEMAND_COLUMNS, TOTAL, ZonePlan
+from geozones.zones.plan import DEMAND_COLUMNS, ZonePlan
 from geozones.zones.units import UnitLayer
 
 __all__ = [
@@ -61,37 +61,35 @@ __all__ = [
     "DEFAULT_TOLERANCE",
     "KICKS",
     "MOVE_COLUMNS",
-    "REPORT_COLUMNS",
-    "VIABLE_MAX_HOURS",
-    "VIABLE_MIN_HOURS",
     "Constraints",
     "LotBalancer",
     "LotImprover",
-    "Viability",
     "balance",
     "improve",
-    "lot_report",
+    "polsby_popper",
+    "unit_demand",
 ]
 
 #: Default target: every lot within 2% of the mean hours.
 DEFAULT_TOLERANCE = 0.02
-#: Providers' viability range for a lot, hours a week (seed 002, section 12:
-#: "Business viability for providers ranged from 700 - 2000+ hours per week").
-VIABLE_MIN_HOURS = 700.0
-VIABLE_MAX_HOURS = 2000.0
 #: Starts of :class:`LotBalancer`, each from its own seeds.
 DEFAULT_RESTARTS = 4
 #: Kicks (re-split the worst lot with a neighbour, descend again) per start short of the target.
 KICKS = 12
 #: Columns of the moves :func:`improve` lists.
 MOVE_COLUMNS: tuple[str, ...] = ("unit", "unit_name", "from_lot", "to_lot", "weekly_hours")
-#: Columns of :func:`lot_report`.
-REPORT_COLUMNS: tuple[str, ...] = (
-    "lot", "units", "clients", "weekly_hours", "annual_hours", "rate", "cost",
-    "deviation_pct", "polsby_popper", "viability", "modelled",
-)  # fmt: skip
 
 _GROWTH_UNIT_SHARE = 0.1  # a unit counts this share of a mean unit's hours while growing
+
+Floats = npt.NDArray[np.float64]
+Ints = npt.NDArray[np.integer]
+Bools = npt.NDArray[np.bool_]
+
+
+def _sum_by(index: npt.ArrayLike, weights: npt.ArrayLike, minlength: int) -> Floats:
+    """``np.bincount`` with weights: the sum of ``weights`` per value of ``index``."""
+    # numpy's stub types bincount as intp even when float weights make it float64
+    return cast("Floats", np.bincount(index, weights=weights, minlength=minlength))
 
 
 @dataclass(frozen=True)
@@ -181,14 +179,6 @@ class Constraints:
         return ", ".join(parts)
 
 
-@dataclass(frozen=True)
-class Viability:
-    """Hours a week a lot must have to be commercially viable (flags in :func:`lot_report`)."""
-
-    min_hours: float = VIABLE_MIN_HOURS
-    max_hours: float = VIABLE_MAX_HOURS
-
-
 # -- the units as a graph --------------------------------------------------------------------
 
 
@@ -197,22 +187,22 @@ class _Graph:
     """Units as the solvers see them: neighbours within a parent, islands linked, shapes."""
 
     units: UnitLayer
-    parent: np.ndarray  # parent number of every unit
+    parent: Ints  # parent number of every unit
     parent_names: tuple[str, ...]
-    src: np.ndarray  # directed edges (both directions), sorted by src * n + dst
-    dst: np.ndarray
-    shared: np.ndarray  # metres of boundary each edge's units share (0 for island links)
+    src: Ints  # directed edges (both directions), sorted by src * n + dst
+    dst: Ints
+    shared: Floats  # metres of boundary each edge's units share (0 for island links)
     matrix: sparse.csr_array  # the same edges as a symmetric 0/1 matrix
-    degree: np.ndarray
-    area: np.ndarray  # m2
-    perimeter: np.ndarray  # m
-    points: np.ndarray  # population-weighted points, (n, 2) metres
+    degree: Ints
+    area: Floats  # m2
+    perimeter: Floats  # m
+    points: Floats  # population-weighted points, (n, 2) metres
 
     @property
     def n(self) -> int:
         return len(self.parent)
 
-    def pairs(self, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def pairs(self, i: Ints, j: Ints) -> tuple[Bools, Floats]:
         """Whether units ``i[x]`` and ``j[x]`` are neighbours, and the boundary they share (m)."""
         keys = self.src * self.n + self.dst
         want = i * self.n + j
@@ -221,7 +211,7 @@ class _Graph:
         return hit, np.where(hit, self.shared[at], 0.0)
 
 
-def _graph(units: UnitLayer, parent: np.ndarray, parent_names: tuple[str, ...]) -> _Graph:
+def _graph(units: UnitLayer, parent: Ints, parent_names: tuple[str, ...]) -> _Graph:
     n = len(units.codes)
     adjacency = units.adjacency.tocoo()
     a, b = adjacency.row.astype(np.int64), adjacency.col.astype(np.int64)
@@ -251,9 +241,7 @@ def _graph(units: UnitLayer, parent: np.ndarray, parent_names: tuple[str, ...]) 
     )
 
 
-def _island_links(
-    units: UnitLayer, parent: np.ndarray, a: np.ndarray, b: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+def _island_links(units: UnitLayer, parent: Ints, a: Ints, b: Ints) -> tuple[Ints, Ints]:
     """Links joining every piece of a parent cut off from the rest to its nearest unit."""
     n = len(parent)
     geoms = units.geoms
@@ -264,7 +252,7 @@ def _island_links(
         cols = np.concatenate([b, ends[:, 1]])
         graph = sparse.coo_array((np.ones(len(rows)), (rows, cols)), shape=(n, n))
         piece = connected_components(graph, directed=False)[1]
-        found = []
+        found: list[tuple[int, int]] = []
         for p in np.unique(parent):
             members = np.flatnonzero(parent == p)
             pieces, sizes = np.unique(piece[members], return_counts=True)
@@ -275,14 +263,15 @@ def _island_links(
                     geoms[inside], return_distance=True, all_matches=False
                 )
                 best = int(np.argmin(gap))
-                found.append(tuple(sorted((int(inside[i[best]]), int(rest[j[best]])))))
+                pair = (int(inside[i[best]]), int(rest[j[best]]))
+                found.append((min(pair), max(pair)))
         if not found:
             ends = np.array(links, dtype=np.int64).reshape(-1, 2)
             return ends[:, 0], ends[:, 1]
         links.extend(sorted(set(found)))
 
 
-def _parents(units: UnitLayer, within: str | ZonePlan | None) -> tuple[np.ndarray, tuple[str, ...]]:
+def _parents(units: UnitLayer, within: str | ZonePlan | None) -> tuple[Ints, tuple[str, ...]]:
     """Parent number of every unit and the parents' names (one unnamed parent when not nested)."""
     if within is None:
         return np.zeros(len(units.codes), dtype=np.int64), ("",)
@@ -314,43 +303,42 @@ def _parents(units: UnitLayer, within: str | ZonePlan | None) -> tuple[np.ndarra
 class _Options:
     """Candidate changes: ``first`` moves from lot ``a`` to ``b``; ``second`` (or -1) back."""
 
-    first: np.ndarray
-    second: np.ndarray
-    a: np.ndarray
-    b: np.ndarray
-    transfer: np.ndarray  # hours a week leaving a for b
-    compactness: np.ndarray  # change of the Polsby-Popper scores of a and b, summed
+    first: Ints
+    second: Ints
+    a: Ints
+    b: Ints
+    transfer: Floats  # hours a week leaving a for b
+    compactness: Floats  # change of the Polsby-Popper scores of a and b, summed
 
     @property
-    def units_moved(self) -> np.ndarray:
+    def units_moved(self) -> Ints:
         return np.where(self.second >= 0, 2, 1)
 
 
-def _polsby_popper(area: np.ndarray, perimeter: np.ndarray) -> np.ndarray:
-    return 4 * np.pi * area / np.maximum(perimeter, 1e-9) ** 2
+def polsby_popper(area: Floats, perimeter: Floats) -> Floats:
+    """Polsby-Popper compactness of each shape: 4 pi area / perimeter^2 (1 for a circle)."""
+    score: Floats = 4 * np.pi * area / np.maximum(perimeter, 1e-9) ** 2
+    return score
 
 
 class _Lots:
     """An assignment of units to lots with running hours, areas and perimeters."""
 
-    def __init__(
-        self, graph: _Graph, hours: np.ndarray, labels: np.ndarray, k: int, fixed: np.ndarray
-    ) -> None:
+    def __init__(self, graph: _Graph, hours: Floats, labels: Ints, k: int, fixed: Bools) -> None:
         self.g, self.w, self.k, self.fixed = graph, hours, k, fixed
         self.labels = labels.astype(np.int64).copy()
-        self.hours = np.bincount(self.labels, weights=hours, minlength=k)
-        self.area = np.bincount(self.labels, weights=graph.area, minlength=k)
+        self.hours = _sum_by(self.labels, hours, k)
+        self.area = _sum_by(self.labels, graph.area, k)
         inner = self.labels[graph.src] == self.labels[graph.dst]
-        self.perimeter = np.bincount(
-            self.labels, weights=graph.perimeter, minlength=k
-        ) - np.bincount(self.labels[graph.src[inner]], weights=graph.shared[inner], minlength=k)
+        outline = _sum_by(self.labels, graph.perimeter, k)
+        self.perimeter = outline - _sum_by(self.labels[graph.src[inner]], graph.shared[inner], k)
         self.size = np.bincount(self.labels, minlength=k)
         self._movable = np.zeros(graph.n, dtype=bool)
         self._stale = np.ones(k, dtype=bool)
 
-    def compactness(self) -> np.ndarray:
+    def compactness(self) -> Floats:
         """Polsby-Popper score of every lot (1 for a circle)."""
-        return _polsby_popper(self.area, self.perimeter)
+        return polsby_popper(self.area, self.perimeter)
 
     def move(self, unit: int, to: int) -> None:
         """Move one unit to lot ``to``, updating the running figures."""
@@ -373,7 +361,7 @@ class _Lots:
         if options.second[x] >= 0:
             self.move(int(options.second[x]), int(options.a[x]))
 
-    def movable(self) -> np.ndarray:
+    def movable(self) -> Bools:
         """Units that may leave their lot: not fixed, on its edge, not cutting it in two."""
         if self._stale.any():
             members, ok = _leavable(self.g, self.labels, np.flatnonzero(self._stale), self.fixed)
@@ -391,7 +379,7 @@ class _Lots:
         a = lab[u]
         flat = g.src * k + lab[g.dst]
         touching = np.bincount(flat, minlength=g.n * k).reshape(g.n, k)
-        toward = np.bincount(flat, weights=g.shared, minlength=g.n * k).reshape(g.n, k)
+        toward = _sum_by(flat, g.shared, g.n * k).reshape(g.n, k)
         i, j = _swap_pairs(a, b, k) if swaps else (np.zeros(0, int), np.zeros(0, int))
         adjacent, between = g.pairs(u[i], u[j])
         ok = (touching[u[i], b[i]] > adjacent) & (touching[u[j], a[i]] > adjacent)
@@ -416,21 +404,20 @@ class _Lots:
         )  # fmt: skip
         score = self.compactness()
         change = (
-            _polsby_popper(area_a, perim_a) + _polsby_popper(area_b, perim_b)
+            polsby_popper(area_a, perim_a) + polsby_popper(area_b, perim_b)
             - score[a2] - score[b2]
         )  # fmt: skip
         return _Options(first, second, a2, b2, transfer, change)
 
 
-def _ranges(start: np.ndarray, count: np.ndarray) -> np.ndarray:
+def _ranges(start: Ints, count: Ints) -> Ints:
     """``arange(start[x], start[x] + count[x])`` for every x, concatenated."""
     offset = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
-    return np.repeat(start, count) + offset
+    out: Ints = np.repeat(start, count) + offset
+    return out
 
 
-def _leavable(
-    graph: _Graph, labels: np.ndarray, lots: np.ndarray, fixed: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+def _leavable(graph: _Graph, labels: Ints, lots: Ints, fixed: Bools) -> tuple[Ints, Bools]:
     """The units of ``lots`` and whether each may leave its lot (the contiguity check).
 
     A unit may leave when it is not fixed, its lot has another unit, it has a
@@ -483,7 +470,7 @@ def _leavable(
     return members, ok
 
 
-def _swap_pairs(a: np.ndarray, b: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+def _swap_pairs(a: Ints, b: Ints, k: int) -> tuple[Ints, Ints]:
     """Index pairs (i, j) of single moves a->b and b->a with a < b (each swap once)."""
     key = a * k + b
     order = np.argsort(key, kind="stable")
@@ -497,7 +484,7 @@ def _swap_pairs(a: np.ndarray, b: np.ndarray, k: int) -> tuple[np.ndarray, np.nd
 # -- shared set-up of both solvers -----------------------------------------------------------
 
 
-def _unit_demand(units: UnitLayer, demand: Demand | pd.DataFrame) -> tuple[np.ndarray, bool]:
+def unit_demand(units: UnitLayer, demand: Demand | pd.DataFrame) -> tuple[Floats, bool]:
     """Hours a week per unit in layer order, and whether the demand is modelled."""
     frame = demand.units if isinstance(demand, Demand) else demand
     position = units.demand_positions(frame, DEMAND_COLUMNS)
@@ -511,16 +498,16 @@ def _unit_demand(units: UnitLayer, demand: Demand | pd.DataFrame) -> tuple[np.nd
     modelled = bool(frame.attrs.get("modelled")) or (
         "modelled" in frame.columns and bool(frame["modelled"].fillna(False).astype(bool).any())
     )
-    return np.bincount(position, weights=hours, minlength=len(units.codes)), modelled
+    return _sum_by(position, hours, len(units.codes)), modelled
 
 
-def _describe_demand(demand: Demand | pd.DataFrame, hours: np.ndarray, modelled: bool) -> str:
+def _describe_demand(demand: Demand | pd.DataFrame, hours: Floats, modelled: bool) -> str:
     if isinstance(demand, Demand):
         return demand.describe()
     return f"demand of {hours.sum():,.1f} hours a week; modelled={modelled}"
 
 
-def _locks(units: UnitLayer, locked: Mapping[str, str]) -> tuple[np.ndarray, tuple[str, ...]]:
+def _locks(units: UnitLayer, locked: Mapping[str, str]) -> tuple[Ints, tuple[str, ...]]:
     """Locked lot number of every unit (-1 free) and the locked lots' names."""
     codes = pd.Index([str(c) for c in locked])
     position = units.positions(codes)
@@ -542,7 +529,7 @@ def _unit_label(units: UnitLayer, i: int) -> str:
 
 
 def _check_target(
-    graph: _Graph, hours: np.ndarray, k: int, band: tuple[float, float], target: str
+    graph: _Graph, hours: Floats, k: int, band: tuple[float, float], target: str
 ) -> None:
     """Fail before searching when no plan can meet the target; say what to change."""
     units, (low, high), total = graph.units, band, hours.sum()
@@ -625,7 +612,7 @@ class LotBalancer:
     def __init__(
         self,
         units: UnitLayer,
-        hours: np.ndarray,
+        hours: npt.ArrayLike,
         k: int,
         constraints: Constraints | None = None,
         *,
@@ -649,9 +636,7 @@ class LotBalancer:
         self.lot_parent = self._share_lots()
         self._start_labels = self._join_locks()
         joined = self._start_labels >= 0
-        start = np.bincount(
-            self._start_labels[joined], weights=self.hours[joined], minlength=self.k
-        )
+        start = _sum_by(self._start_labels[joined], self.hours[joined], self.k)
         over = np.flatnonzero(start > self.band[1])
         if len(over):
             lot = over[0]
@@ -661,7 +646,7 @@ class LotBalancer:
                 f"{self.band[1]:,.1f} per lot; lock fewer units or allow more hours"
             )
 
-    def _share_lots(self) -> np.ndarray:
+    def _share_lots(self) -> Ints:
         """Parent of every lot, locked lots first.
 
         Each parent gets one lot (or one per locked lot in it); each further
@@ -687,7 +672,7 @@ class LotBalancer:
                 f"{n_parents} parents need at least {count.sum()} lots (one each, "
                 f"plus locked lots); ask for at least {count.sum()}"
             )
-        parent_hours = np.bincount(g.parent, weights=self.hours, minlength=n_parents)
+        parent_hours = _sum_by(g.parent, self.hours, n_parents)
         capacity = per + np.bincount(g.parent[self.locked < 0], minlength=n_parents)
         for _ in range(k - count.sum()):
             share = np.where(count < capacity, parent_hours / count, -np.inf)
@@ -695,7 +680,7 @@ class LotBalancer:
         free = np.repeat(np.arange(n_parents), count - per)
         return np.concatenate([np.array(locked_parent, dtype=np.int64), free])
 
-    def _join_locks(self) -> np.ndarray:
+    def _join_locks(self) -> Ints:
         """Start labels: locked units, each lot's pieces joined by shortest chains of free units."""
         g = self.graph
         labels = self.locked.copy()
@@ -738,21 +723,25 @@ class LotBalancer:
 
         """
         rng = np.random.default_rng(self.seed)
-        best_key, best = None, None
-        for _ in range(self.restarts):
-            lots = _Lots(self.graph, self.hours, self._start(rng), self.k, self.locked >= 0)
-            lots = self._balance(lots, rng)
-            met = bool(_inside(self.band, self.mean, lots.hours).all())
-            if met and self.constraints.compactness:
-                self._compact(lots)
-            deviation = float(np.abs(lots.hours - self.mean).max() / self.mean)
-            key = (not met, 0.0 if met else deviation, -float(lots.compactness().sum()))
-            if best_key is None or key < best_key:
+        best_key, best = self._attempt(rng)
+        for _ in range(self.restarts - 1):
+            key, lots = self._attempt(rng)
+            if key < best_key:
                 best_key, best = key, lots
         self._finish(best)
         return self
 
-    def _start(self, rng: np.random.Generator) -> np.ndarray:
+    def _attempt(self, rng: np.random.Generator) -> tuple[tuple[bool, float, float], _Lots]:
+        """One start grown, balanced and (target met) compacted, with its rank (lowest best)."""
+        lots = _Lots(self.graph, self.hours, self._start(rng), self.k, self.locked >= 0)
+        lots = self._balance(lots, rng)
+        met = bool(_inside(self.band, self.mean, lots.hours).all())
+        if met and self.constraints.compactness:
+            self._compact(lots)
+        deviation = float(np.abs(lots.hours - self.mean).max() / self.mean)
+        return (not met, 0.0 if met else deviation, -float(lots.compactness().sum())), lots
+
+    def _start(self, rng: np.random.Generator) -> Ints:
         """Start labels: locked lots as joined, free lots seeded far apart, all grown."""
         labels = self._start_labels.copy()
         seeds = self._seeds(labels, rng)
@@ -761,10 +750,10 @@ class LotBalancer:
         _grow(self.graph, self.hours, labels, seeds)
         return labels
 
-    def _seeds(self, labels: np.ndarray, rng: np.random.Generator) -> list[np.ndarray]:
+    def _seeds(self, labels: Ints, rng: np.random.Generator) -> list[Ints]:
         """Units each lot starts from: its locked units, else a farthest-point seed."""
         g = self.graph
-        seeds = [np.flatnonzero(labels == lot) for lot in range(self.k)]
+        seeds: list[Ints] = [np.flatnonzero(labels == lot) for lot in range(self.k)]
         for p in range(len(g.parent_names)):
             free = np.flatnonzero(self.lot_parent == p)
             free = free[free >= len(self._locked_names)]
@@ -822,7 +811,7 @@ class LotBalancer:
         two = union[np.argmax(_distance(g.points[union], g.points[one]))]
         labels[union] = -1
         labels[one], labels[two] = worst, other
-        seeds = [np.zeros(0, dtype=np.int64)] * self.k
+        seeds: list[Ints] = [np.zeros(0, dtype=np.int64)] * self.k
         seeds[worst], seeds[other] = np.array([one]), np.array([two])
         _grow(g, self.hours, labels, seeds)
         return _Lots(g, self.hours, labels, self.k, self.locked >= 0)
@@ -842,8 +831,8 @@ class LotBalancer:
         """Number the lots: locked lots keep their names, others north to south per parent."""
         g = self.graph
         n_locked = len(self._locked_names)
-        north = np.bincount(lots.labels, weights=g.points[:, 1], minlength=self.k) / lots.size
-        east = np.bincount(lots.labels, weights=g.points[:, 0], minlength=self.k) / lots.size
+        north = _sum_by(lots.labels, g.points[:, 1], self.k) / lots.size
+        east = _sum_by(lots.labels, g.points[:, 0], self.k) / lots.size
         free = np.arange(n_locked, self.k)
         free = free[np.lexsort((east[free], -north[free], self.lot_parent[free]))]
         order = np.concatenate([np.arange(n_locked), free]).astype(np.int64)
@@ -871,12 +860,13 @@ class LotBalancer:
         self.compactness_ = lots.compactness()[order]
 
 
-def _distance(points: np.ndarray, point: np.ndarray) -> np.ndarray:
+def _distance(points: Floats, point: Floats) -> Floats:
     """Metres from each of ``points`` (n, 2) to ``point`` (2,)."""
-    return np.hypot(points[:, 0] - point[0], points[:, 1] - point[1])
+    metres: Floats = np.hypot(points[:, 0] - point[0], points[:, 1] - point[1])
+    return metres
 
 
-def _grow(graph: _Graph, hours: np.ndarray, labels: np.ndarray, seeds: list[np.ndarray]) -> None:
+def _grow(graph: _Graph, hours: Floats, labels: Ints, seeds: list[Ints]) -> None:
     """Grow the seeded lots over the units labelled -1 until none is left that they can reach.
 
     In turn, the lot with the fewest hours (each unit also counting a tenth of
@@ -889,9 +879,9 @@ def _grow(graph: _Graph, hours: np.ndarray, labels: np.ndarray, seeds: list[np.n
     size = {
         lot: float(hours[labels == lot].sum() + per_unit * (labels == lot).sum()) for lot in grown
     }
-    frontier = {lot: set() for lot in grown}
-    for u in np.flatnonzero(np.isin(labels, grown)):
-        frontier[labels[u]].update(_free_neighbours(graph, labels, u))
+    frontier: dict[int, set[int]] = {lot: set() for lot in grown}
+    for start in np.flatnonzero(np.isin(labels, grown)):
+        frontier[int(labels[start])].update(_free_neighbours(graph, labels, int(start)))
     while open_lots := [lot for lot in grown if frontier[lot]]:
         lot = min(open_lots, key=lambda x: (size[x], x))
         choices = np.array(sorted(frontier[lot]))
@@ -903,13 +893,13 @@ def _grow(graph: _Graph, hours: np.ndarray, labels: np.ndarray, seeds: list[np.n
         frontier[lot].update(_free_neighbours(graph, labels, u))
 
 
-def _free_neighbours(graph: _Graph, labels: np.ndarray, u: int) -> list[int]:
+def _free_neighbours(graph: _Graph, labels: Ints, u: int) -> list[int]:
     lo, hi = np.searchsorted(graph.src, [u, u + 1])
     near = graph.dst[lo:hi]
     return [int(v) for v in near[labels[near] < 0]]
 
 
-def _inside(band: tuple[float, float], mean: float, hours: np.ndarray) -> np.ndarray:
+def _inside(band: tuple[float, float], mean: float, hours: Floats) -> Bools:
     """Whether each of ``hours`` lies within ``band`` (low, high), up to rounding."""
     low, high = band
     slack = 1e-9 * max(mean, 1.0)
@@ -988,8 +978,8 @@ class LotImprover:
     def __init__(
         self,
         units: UnitLayer,
-        hours: np.ndarray,
-        labels: np.ndarray,
+        hours: npt.ArrayLike,
+        labels: npt.ArrayLike,
         lot_names: tuple[str, ...] | list[str],
         constraints: Constraints | None = None,
     ) -> None:
@@ -1018,7 +1008,7 @@ class LotImprover:
         self.band = self.constraints.band(self.mean)
         _check_target(self.graph, self.hours, self.k, self.band, self.constraints.describe())
         locked, locked_names = _locks(units, self.constraints.locked)
-        want = pd.Index(self.lot_names).get_indexer(list(locked_names))
+        want = pd.Index(self.lot_names).get_indexer(pd.Index(list(locked_names)))
         for lot, name in enumerate(locked_names):
             at = np.flatnonzero(locked == lot)
             wrong = at[self.labels[at] != want[lot]]
@@ -1068,7 +1058,7 @@ class LotImprover:
         return self
 
 
-def _other_worst(size: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def _other_worst(size: Floats, a: Ints, b: Ints) -> Floats:
     """For each pair of lots (a, b), the largest ``size`` among the other lots (0 if none)."""
     out = np.zeros(len(a))
     done = np.zeros(len(a), dtype=bool)
@@ -1130,7 +1120,7 @@ def balance(
         above the maximum, naming it), or bad demand or locks.
 
     """
-    hours, modelled = _unit_demand(units, demand)
+    hours, modelled = unit_demand(units, demand)
     constraints = constraints or Constraints()
     solver = LotBalancer(units, hours, k, constraints, seed=seed, restarts=restarts).solve()
     pathway = demand.pathway if isinstance(demand, Demand) else None
@@ -1191,9 +1181,11 @@ def improve(
 
     """
     units = plan.units
-    hours, modelled = _unit_demand(units, demand)
+    hours, modelled = unit_demand(units, demand)
     constraints = constraints or Constraints()
-    zone = pd.Index(plan.zones).get_indexer(plan.assignment.reindex(units.codes).to_numpy())
+    zone = pd.Index(plan.zones).get_indexer(
+        pd.Index(plan.assignment.reindex(units.codes).to_numpy())
+    )
     loose = units.codes[zone < 0]
     if len(loose):
         raise InputError(
@@ -1225,90 +1217,3 @@ def improve(
         ),
     )
     return replace(edited, method=f"improved by unit moves ({constraints.describe()})"), moves
-
-
-def _lot_sums(plan: ZonePlan, demand: pd.DataFrame) -> pd.DataFrame:
-    """Clients, weekly hours and modelled flag per lot, and a :data:`TOTAL` row."""
-    _unit_demand(plan.units, demand)
-    flagged = np.full(len(demand), bool(demand.attrs.get("modelled")))
-    if "modelled" in demand.columns:
-        flagged |= demand["modelled"].fillna(False).astype(bool).to_numpy()
-    work = pd.DataFrame(
-        {
-            "lot": plan.assignment.reindex(demand["unit"].astype(str).to_numpy()).to_numpy(),
-            "clients": pd.to_numeric(demand["clients"]).to_numpy(),
-            "weekly_hours": pd.to_numeric(demand["weekly_hours"]).to_numpy(),
-            "modelled": flagged,
-        }
-    )
-    sums = work.groupby("lot").agg(
-        clients=("clients", "sum"),
-        weekly_hours=("weekly_hours", "sum"),
-        modelled=("modelled", "any"),
-    )
-    sums.loc[TOTAL] = [work["clients"].sum(), work["weekly_hours"].sum(), flagged.any()]
-    return sums
-
-
-def lot_report(
-    plan: ZonePlan,
-    demand: Demand | pd.DataFrame,
-    scheme: Scheme | None = None,
-    *,
-    rate: str | None = None,
-    viability: Viability | None = None,
-) -> pd.DataFrame:
-    """Per-lot clients, hours, cost, deviation, compactness and viability.
-
-    Parameters
-    ----------
-    plan : ZonePlan
-        The lots.
-    demand : Demand or DataFrame
-        Demand per unit (as for :func:`balance`).
-    scheme : Scheme, optional
-        Pricing scheme for the cost (via :meth:`ZonePlan.summary`, i.e.
-        :func:`geozones.schemes.pricing.zone_table`); without it ``rate`` and ``cost`` are None.
-    rate : str, optional
-        Band, rate or blend to price at (default the scheme's).
-    viability : Viability, optional
-        Hours a week a lot must have (default 700 to 2,000).
-
-    Returns
-    -------
-    DataFrame
-        :data:`REPORT_COLUMNS`, one row per lot in plan order then a
-        ``Total`` row: ``weekly_hours`` (hours a week), ``annual_hours``
-        (x 52), ``rate`` (pounds an hour), ``cost`` (pounds a year, Decimal),
-        ``deviation_pct`` (from the mean hours of the lots holding units,
-        percent), ``polsby_popper`` (4 pi area / perimeter^2, 1 for a
-        circle), ``viability`` ("viable", "under minimum", "over maximum")
-        and ``modelled``.
-
-    """
-    viability = viability or Viability()
-    frame = demand.units if isinstance(demand, Demand) else demand
-    if scheme is not None:
-        table = plan.summary(frame, scheme, rate=rate)
-    else:
-        table = plan.summary().join(_lot_sums(plan, frame), on="zone")
-        table["clients"] = table["clients"].fillna(0).astype(np.int64)
-        table["weekly_hours"] = table["weekly_hours"].fillna(0.0)
-        table["modelled"] = table["modelled"].fillna(False)
-        table["annual_hours"] = table["weekly_hours"] * WEEKS_PER_YEAR
-        table["rate"], table["cost"] = None, None
-    is_lot = (table["zone"] != TOTAL).to_numpy()
-    weekly = table["weekly_hours"].to_numpy(dtype=float)
-    mean = weekly[is_lot].sum() / max(int((table["units"].to_numpy()[is_lot] > 0).sum()), 1)
-    shapes = plan.geometry()
-    geoms = shapes.geometry.to_numpy()
-    score = pd.Series(_polsby_popper(shapely.area(geoms), shapely.length(geoms)), shapes["zone"])
-    table["deviation_pct"] = np.where(is_lot, 100 * (weekly - mean) / mean, np.nan)
-    table["polsby_popper"] = table["zone"].map(score)
-    table["viability"] = np.select(
-        [~is_lot, weekly < viability.min_hours, weekly > viability.max_hours],
-        ["", "under minimum", "over maximum"],
-        "viable",
-    )
-    table["modelled"] = table["modelled"].astype(bool)
-    return table.rename(columns={"zone": "lot"})[list(REPORT_COLUMNS)]

@@ -117,6 +117,14 @@ class Answer:
         if self.confidence is not None:
             object.__setattr__(self, "confidence", Confidence(self.confidence))
 
+    @classmethod
+    def from_row(cls, query: str, scheme: str, row: Mapping[Any, object]) -> Answer:
+        """The answer of one row of :data:`CLASSIFY_COLUMNS` (as ``classify_many`` gives them)."""
+        values: dict[str, Any] = {c: _scalar(row[c]) for c in CLASSIFY_COLUMNS}
+        values["rate"] = None if values["rate"] is None else Decimal(values["rate"])
+        values["caveats"] = tuple(c for c in (values["caveats"] or "").split("; ") if c)
+        return cls(query=query, scheme=scheme, **values)
+
     def to_dict(self) -> dict[str, Any]:
         """The answer as JSON-ready values (rate as a string of pounds, e.g. ``"18.24"``)."""
         out = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -307,10 +315,9 @@ class Classifier:
         geocoded["warnings"] = np.array(["; ".join(found.warnings)], dtype=object)
         xy = np.array([[found.easting, found.northing]], dtype=float)
         cols = self._columns(Located(xy, geocoded["status"] == Status.OK, geocoded))
-        values: dict[str, Any] = {c: _scalar(cols[c][0]) for c in CLASSIFY_COLUMNS}
-        values["rate"] = None if values["rate"] is None else Decimal(values["rate"])
-        values["caveats"] = tuple(c for c in (values["caveats"] or "").split("; ") if c)
-        return Answer(query=str(query), scheme=self.scheme.id, **values)
+        return Answer.from_row(
+            str(query), self.scheme.id, {c: cols[c][0] for c in CLASSIFY_COLUMNS}
+        )
 
     def classify_many(self, values: Sequence[object] | pd.Series) -> pd.DataFrame:
         """Geocode and classify many inputs; one row per input, in order.

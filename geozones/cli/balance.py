@@ -256,14 +256,9 @@ def balance(
     Polsby-Popper compactness, viability, modelled flag), writes the plan to
     the --out file and saves it as a new version in the plan store.
     """
-    from geozones.balance.solver import (
-        VIABLE_MAX_HOURS,
-        VIABLE_MIN_HOURS,
-        Viability,
-        improve,
-        lot_report,
-    )
+    from geozones.balance.report import VIABLE_MAX_HOURS, VIABLE_MIN_HOURS, Viability, lot_report
     from geozones.balance.solver import balance as draw_lots
+    from geozones.balance.solver import improve
     from geozones.demand.packages import modelled_demand, read_demand
     from geozones.regions.data import load_region
     from geozones.zones.io import FORMATS, export_plan

@@ -34,7 +34,8 @@ import pandas as pd
 import shapely
 
 from geozones._errors import InputError
-from geozones._spatial import UNIT_SNAP_M, UnitIndex
+from geozones._spatial import UNIT_SNAP_M
+from geozones._vocab import Status
 from geozones.geocode.geocoder import Geocoder
 from geozones.regions.data import RegionData
 from geozones.tables.files import detect_column, read_table
@@ -224,7 +225,7 @@ class Demand:
 
     def problems(self) -> pd.DataFrame:
         """The rows that are not ``ok`` and not merely of another pathway."""
-        bad = ~self.rows["status"].isin(("ok", "other_pathway"))
+        bad = ~self.rows["status"].isin((Status.OK, "other_pathway"))
         return self.rows[bad]
 
     def describe(self) -> str:
@@ -257,7 +258,7 @@ def locate(
         Metres from the point to that unit (0 inside it), NaN where none.
 
     """
-    return UnitIndex(units.geoms).locate(xy)
+    return units.index.locate(xy)
 
 
 def _key(header: object) -> str:
@@ -404,13 +405,13 @@ def package_hours(values: pd.Series) -> tuple[npt.NDArray[np.float64], npt.NDArr
 
 def _place(
     units: UnitLayer, geocoded: pd.DataFrame, region: str
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.object_], npt.NDArray[np.object_]]:
     """Unit position, status and message of each geocoded row (before hours are checked)."""
     n = len(geocoded)
     status = np.full(n, "ok", dtype=object)
     message = geocoded["message"].fillna("").to_numpy(dtype=object).copy()
     precision = geocoded["precision"].to_numpy(dtype=object)
-    failed = (geocoded["status"] == "error").to_numpy()
+    failed = (geocoded["status"] == Status.ERROR).to_numpy()
     status[failed] = "bad_address"
     message[failed & (message == "empty input")] = "no address or postcode given"
     coarse = ~failed & ~pd.Series(precision).isin(PRECISE).to_numpy()
@@ -421,12 +422,12 @@ def _place(
         "give a full, current postcode"
         for w, m, p in zip(warnings[coarse], message[coarse], precision[coarse], strict=True)
     ]
-    outside = ~failed & ~coarse & (geocoded["status"] == "outside_region").to_numpy()
+    outside = ~failed & ~coarse & (geocoded["status"] == Status.OUTSIDE_REGION).to_numpy()
     status[outside] = "outside_region"
     xy = geocoded[["easting", "northing"]].to_numpy(dtype=float)
     position, distance = locate(units, xy)
-    position[status != "ok"] = -1
-    lost = (status == "ok") & (position < 0)
+    position[status != Status.OK] = -1
+    lost = (status == Status.OK) & (position < 0)
     status[lost] = "outside_region"
     message[lost] = [
         f"{m}, but in no {_KIND[units.layer]} of {region} (none within {UNIT_SNAP_M:.0f} m)"
@@ -442,10 +443,10 @@ def _place(
 
 def _finish(
     rows: pd.DataFrame,
-    hours: np.ndarray,
-    position: np.ndarray,
+    hours: npt.NDArray[np.float64],
+    position: npt.NDArray[np.int64],
     units: UnitLayer,
-    pathway_values: np.ndarray | None,
+    pathway_values: npt.NDArray[np.object_] | None,
     pathway: str | None,
     modelled: bool,
     source: str,
@@ -461,13 +462,13 @@ def _finish(
                 "'pathway' (e.g. O or D), or leave the pathway out to count every row"
             )
         given = pd.Series(pathway_values, dtype="string").fillna("").str.strip().str.upper()
-        other = (status == "ok") & (given != pathway.upper()).to_numpy()
+        other = (status == Status.OK) & (given != pathway.upper()).to_numpy()
         status[other] = "other_pathway"
         message[other] = [
             f"pathway {p or '(none)'}, not {pathway}: not counted" for p in given.to_numpy()[other]
         ]
     rows = rows.assign(status=status, message=message)
-    counted = status == "ok"
+    counted = status == Status.OK
     at = position[counted]
     n = len(units.codes)
     frame = pd.DataFrame(
@@ -566,7 +567,7 @@ def read_demand(
     position, status, message = _place(units, geocoded, region.name)
     hours, hours_problem = package_hours(table[hours_col])
     bad_hours = hours_problem != ""
-    status[bad_hours & (status == "ok")] = "bad_hours"
+    status[bad_hours & (status == Status.OK)] = "bad_hours"
     both = bad_hours & (status != "bad_hours")
     message[both] = [f"{m}; {p}" for m, p in zip(message[both], hours_problem[both], strict=True)]
     message[status == "bad_hours"] = hours_problem[status == "bad_hours"]
@@ -612,7 +613,7 @@ def published_demand(region: str, pathway: str | None = None) -> tuple[Published
     return found
 
 
-def _half_hours(hours: np.ndarray, total: float) -> np.ndarray:
+def _half_hours(hours: npt.NDArray[np.float64], total: float) -> npt.NDArray[np.float64]:
     """Round hours to half-hours so that they add up to ``total`` (largest remainders)."""
     halves = hours * 2.0
     floor = np.floor(halves)

@@ -26,7 +26,6 @@ from typing import cast
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy.spatial import cKDTree
 
 from geozones._errors import BuildMissingError, DataError
 from geozones._settings import METRES_PER_MILE, build_dir
@@ -122,6 +121,8 @@ def measure_circuity(regions: list[RegionData]) -> Circuity:
         xy = np.column_stack([postcodes.geometry.x, postcodes.geometry.y])
         road = NearestFacility(region.network, practices, reachable_only=True)
         answer = road.distance_to_nearest(xy)
+        from scipy.spatial import cKDTree  # loads only when circuity is measured
+
         tree = cKDTree(np.column_stack([practices.geometry.x, practices.geometry.y]))
         # the stub does not tell the answer for many points from the answer for one
         straight, _ = cast("tuple[npt.NDArray[np.float64], npt.NDArray[np.intp]]", tree.query(xy))

@@ -50,17 +50,20 @@ every address within ``max_gap_m`` of such a road gets a distance.
 from __future__ import annotations
 
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import shapely
-from scipy import sparse
-from scipy.sparse.csgraph import dijkstra
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 from geozones._errors import InputError
-from geozones._settings import BNG, METRES_PER_MILE
+from geozones._settings import METRES_PER_MILE
+from geozones._validate import to_bng
 from geozones.network.graph import RoadNetwork, arcs_to_csr, snap_to_edges
 
 #: A snap gap over this (metres) marks a point as off the network.
@@ -73,14 +76,17 @@ OK, UNREACHABLE, OFF_NETWORK = "ok", "unreachable", "off_network"
 _GB_BOUNDS = (0.0, 0.0, 700_000.0, 1_300_000.0)
 
 
-def points_xy(points: gpd.GeoSeries | gpd.GeoDataFrame | np.ndarray, what: str) -> np.ndarray:
+def points_xy(
+    points: gpd.GeoSeries | gpd.GeoDataFrame | npt.NDArray[np.floating], what: str
+) -> npt.NDArray[np.float64]:
     """Return points as an (n, 2) array of EPSG:27700 metres, checking they can be used.
 
     Parameters
     ----------
     points : GeoSeries, GeoDataFrame or array of shape (n, 2)
-        Points; a GeoSeries/GeoDataFrame in another CRS is projected, one
-        without a CRS and a plain array are taken as EPSG:27700.
+        Points; a GeoSeries/GeoDataFrame must have a CRS (one other than
+        EPSG:27700 is projected; see :func:`geozones._validate.to_bng`), a plain
+        array is EPSG:27700 metres.
     what : str
         What the points are, for error messages.
 
@@ -94,8 +100,7 @@ def points_xy(points: gpd.GeoSeries | gpd.GeoDataFrame | np.ndarray, what: str) 
     if isinstance(points, gpd.GeoDataFrame):
         points = points.geometry
     if isinstance(points, gpd.GeoSeries):
-        if points.crs is not None and points.crs != BNG:
-            points = points.to_crs(BNG)
+        points = to_bng(points, what)
         geoms = points.to_numpy()
         bad = shapely.is_missing(geoms) | shapely.is_empty(geoms)
         bad |= shapely.get_type_id(geoms) != shapely.GeometryType.POINT
@@ -205,10 +210,12 @@ class NearestFacility:
         self._matrix = self._graph(edge, along)
         self.node_metres: npt.NDArray[np.float64] | None = None
         self.node_facility: npt.NDArray[np.int64] | None = None
-        self._reachable: tuple[np.ndarray, np.ndarray, shapely.STRtree] | None = None
+        self._reachable: (
+            tuple[npt.NDArray[np.int64], npt.NDArray[np.object_], shapely.STRtree] | None
+        ) = None
 
     @cached_property
-    def _facility_values(self) -> dict[str, np.ndarray]:
+    def _facility_values(self) -> dict[str, npt.NDArray[np.object_]]:
         """The facility columns copied into answers, as object arrays (read once)."""
         return {
             column: self.facilities[column].to_numpy(dtype=object)
@@ -216,13 +223,15 @@ class NearestFacility:
             if column in self.facilities
         }
 
-    def _gap_cost(self, gap: np.ndarray) -> np.ndarray:
+    def _gap_cost(self, gap: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         """Metres of snap gap that count as travel under ``count_gap_beyond_m``."""
         if self.count_gap_beyond_m is None:
             return np.zeros(len(gap))
         return np.maximum(gap - self.count_gap_beyond_m, 0.0)
 
-    def _graph(self, edge: np.ndarray, along: np.ndarray) -> sparse.csr_array:
+    def _graph(
+        self, edge: npt.NDArray[np.int64], along: npt.NDArray[np.float64]
+    ) -> sparse.csr_array:
         """The network's arcs plus one virtual node per facility with arcs onto its edge."""
         net = self.network
         tail, head, arc_edge, _ = net.arcs()
@@ -230,8 +239,8 @@ class NearestFacility:
         fe = edge[f]
         two_way = ~net.edge_oneway[fe]
         virtual = net.n_nodes + f
-        tails = [tail, virtual, virtual[two_way]]
-        heads = [head, net.edge_v[fe], net.edge_u[fe][two_way]]
+        tails: list[npt.NDArray[np.integer]] = [tail, virtual, virtual[two_way]]
+        heads: list[npt.NDArray[np.integer]] = [head, net.edge_v[fe], net.edge_u[fe][two_way]]
         weights = [
             net.edge_length[arc_edge],
             net.edge_length[fe] - along[f] + self._extra[f],
@@ -251,6 +260,8 @@ class NearestFacility:
 
     def _solve(self) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
         """Road metres from the nearest facility to each node, and its position (-1 for none)."""
+        from scipy.sparse.csgraph import dijkstra  # scipy loads only when a search runs
+
         n = self.network.n_nodes
         # return_predecessors=True is what makes scipy return `sources`
         dist, _, sources = dijkstra(
@@ -269,7 +280,7 @@ class NearestFacility:
 
     def _reached_edges(
         self, node_metres: npt.NDArray[np.float64]
-    ) -> tuple[np.ndarray, np.ndarray, shapely.STRtree]:
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.object_], shapely.STRtree]:
         """Edges some facility reaches (an end reached, or a facility on it).
 
         Returns their positions, their geometries and a spatial index over them.
@@ -282,7 +293,9 @@ class NearestFacility:
         geometry = net.geometry[keep]
         return keep, geometry, shapely.STRtree(geometry)
 
-    def _snap(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _snap(
+        self, xy: npt.NDArray[np.float64]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
         """Snap addresses to the nearest edge, or the nearest reached edge if ``reachable_only``."""
         if self._reachable is None:
             return self.network.snap(xy)
@@ -291,7 +304,7 @@ class NearestFacility:
         return keep[edge], along, gap
 
     def distance_to_nearest(
-        self, points: gpd.GeoSeries | gpd.GeoDataFrame | np.ndarray
+        self, points: gpd.GeoSeries | gpd.GeoDataFrame | npt.NDArray[np.floating]
     ) -> pd.DataFrame:
         """Road distance from the nearest facility to each point, driving facility -> point.
 
@@ -332,7 +345,14 @@ class NearestFacility:
         out["status"] = status
         return out
 
-    def nearest(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def nearest(
+        self, xy: npt.NDArray[np.float64]
+    ) -> tuple[
+        npt.NDArray[np.float64],
+        npt.NDArray[np.int64],
+        npt.NDArray[np.float64],
+        npt.NDArray[np.str_],
+    ]:
         """:meth:`distance_to_nearest` as bare arrays, for callers on a hot path.
 
         Parameters
@@ -377,7 +397,11 @@ class NearestFacility:
         return metres, np.where(reached, facility, -1), gap, status
 
     def _same_edge(
-        self, edge: np.ndarray, along: np.ndarray, metres: np.ndarray, facility: np.ndarray
+        self,
+        edge: npt.NDArray[np.int64],
+        along: npt.NDArray[np.float64],
+        metres: npt.NDArray[np.float64],
+        facility: npt.NDArray[np.int64],
     ) -> None:
         """Lower ``metres``/``facility`` where a facility on the point's own edge is nearer."""
         f = self._usable

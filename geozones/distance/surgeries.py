@@ -9,14 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import cast
 
 import numpy as np
 import numpy.typing as npt
-from scipy.spatial import cKDTree
 
 from geozones._settings import METRES_PER_MILE, build_dir
 from geozones._vocab import DistanceMethod
+from geozones.distance.cache import NearestPoint, solved_facility
 from geozones.distance.circuity import load_circuity
 from geozones.distance.facility import NearestFacility
 from geozones.regions.data import RegionData
@@ -90,12 +89,14 @@ class NearestSurgery:
         network = self.region.network
         if network is None:
             return None
-        return NearestFacility(network, self.practices, reachable_only=True).solve()
+        # solved once per build and cached beside it (geozones.distance.cache)
+        return solved_facility(self.region, self.practices, reachable_only=True)
 
     @cached_property
-    def _tree(self) -> cKDTree:
+    def _tree(self) -> NearestPoint:
+        """Straight-line nearest practice, answering as ``cKDTree.query`` does (without scipy)."""
         p = self.practices.geometry
-        return cKDTree(np.column_stack([p.x, p.y]))
+        return NearestPoint(np.column_stack([p.x, p.y]), self.region.path)
 
     def measure(self, pts: npt.NDArray[np.float64], with_distance: bool = True) -> SurgeryDistances:
         """Nearest surgery of each point (EPSG:27700 metres, shape (n, 2)).
@@ -108,10 +109,7 @@ class NearestSurgery:
         SurgeryDistances
 
         """
-        # the stub does not tell the answer for many points from the answer for one
-        straight, index = cast(
-            "tuple[npt.NDArray[np.float64], npt.NDArray[np.intp]]", self._tree.query(pts)
-        )
+        straight, index = self._tree.query(pts)
         if not with_distance:
             metres = spread = np.full(len(pts), np.nan)
             status = np.full(len(pts), "ok", dtype=object)
@@ -135,7 +133,7 @@ class NearestSurgery:
         )
 
     @cached_property
-    def _labels(self) -> tuple[np.ndarray, np.ndarray]:
+    def _labels(self) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.object_]]:
         """Each practice's "name (code)" and PCN name, as object arrays."""
         p = self.practices
         return (

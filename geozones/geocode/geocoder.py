@@ -26,9 +26,9 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
-from functools import cached_property, lru_cache
+from functools import cached_property
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypedDict, cast, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -38,10 +38,12 @@ import pyarrow.compute as pc
 import shapely
 from pyproj import Transformer
 
+from geozones._cache import clearable
 from geozones._chunks import in_chunks, progress_bar
 from geozones._errors import InputError
 from geozones._settings import BNG, WGS84, build_dir
 from geozones._vocab import TEXT_POSTCODE_RE
+from geozones.regions.cache import LAYER_CODE, cached_arrays
 from geozones.regions.data import RegionData, load_region
 from geozones.regions.postcodes import (
     INDEX_FILE,
@@ -125,6 +127,35 @@ class PlaceCandidate:
         return asdict(self)
 
 
+class _PlaceRecord(TypedDict):
+    """A region place as :meth:`Geocoder._places` keeps it: a candidate not yet chosen."""
+
+    name: str
+    local_type: str
+    area: str
+    in_region: bool
+    population: int | None
+    source: str
+    easting: float
+    northing: float
+    lat: float
+    lon: float
+
+
+class _PostcodeFinds(TypedDict):
+    """What :meth:`Geocoder._resolve_postcodes` finds, one element per key."""
+
+    easting: npt.NDArray[np.float64]
+    northing: npt.NDArray[np.float64]
+    code: npt.NDArray[np.int8]
+    precision: npt.NDArray[np.object_]
+    matched: npt.NDArray[np.object_]
+    source: npt.NDArray[np.object_]
+    warning: npt.NDArray[np.object_]
+    message: npt.NDArray[np.object_]
+    inside: npt.NDArray[np.bool_]
+
+
 @dataclass(frozen=True)
 class GeocodeResult:
     """What one input resolved to.
@@ -194,25 +225,27 @@ def place_key(name: str) -> str:
     return "".join("st" if w == "saint" else w for w in words)
 
 
-@lru_cache(maxsize=2)
+@clearable(maxsize=2)
 def _transformer(src: str, dst: str) -> Transformer:
     return Transformer.from_crs(src, dst, always_xy=True)
 
 
-@lru_cache(maxsize=2)
+@clearable(maxsize=2)
 def _load_index(path: Path, stamp: int) -> PostcodeIndex:
     """One loaded index per file version (a rebuild changes ``stamp``)."""
     del stamp
     return PostcodeIndex.load(path)
 
 
-def _lookup_one(table: np.ndarray, key: bytes) -> int:
+def _lookup_one(table: npt.NDArray[np.bytes_], key: bytes) -> int:
     """Row of ``key`` in the sorted ``table``, or -1."""
     i = int(np.searchsorted(table, key))
     return i if i < len(table) and table[i] == key else -1
 
 
-def _to_wgs84(e: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _to_wgs84(
+    e: npt.NDArray[np.floating], n: npt.NDArray[np.floating]
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """WGS84 (lat, lon) of EPSG:27700 points, rounded to 6 decimals."""
     lon, lat = _transformer(BNG, WGS84).transform(e, n)
     return np.round(lat, 6), np.round(lon, 6)
@@ -389,17 +422,17 @@ class Geocoder:
             xy = (float(self.index.xy[i, 0]), float(self.index.xy[i, 1]))
             source = self._live_source
             return self._located(query, "postcode", xy, postcode, source, warnings, inside)
-        row = {k: v[0] for k, v in self._resolve_postcodes(np.array([key])).items()}
-        if row["precision"] is None:
-            return _error(query, row["message"])
+        f = self._resolve_postcodes(np.array([key]))
+        if f["precision"][0] is None:
+            return _error(query, f["message"][0])
         return self._located(
             query,
-            row["precision"],
-            (float(row["easting"]), float(row["northing"])),
-            row["matched"],
-            row["source"],
-            (row["warning"],),
-            bool(row["inside"]),
+            f["precision"][0],
+            (float(f["easting"][0]), float(f["northing"][0])),
+            f["matched"][0],
+            f["source"][0],
+            (f["warning"][0],),
+            bool(f["inside"][0]),
         )
 
     def _outward(self, query: str, district: str, sector: str | None) -> GeocodeResult | None:
@@ -540,13 +573,24 @@ class Geocoder:
 
     @cached_property
     def _region_keys(self) -> npt.NDArray[np.bytes_]:
-        """Sorted keys (bytes) of the live postcodes whose LSOA is in the region."""
-        pcs = self._built_region.postcodes
-        keys = pcs.loc[pcs["in_region"], "postcode"].str.replace(" ", "", regex=False)
-        return np.sort(keys.to_numpy(dtype="S7"))
+        """Sorted keys (bytes) of the live postcodes whose LSOA is in the region.
+
+        Cached beside the region (:mod:`geozones.regions.cache`): a lookup then
+        reads these keys instead of the whole postcodes layer.
+        """
+        region = self._built_region
+
+        def make() -> dict[str, npt.ArrayLike]:
+            pcs = region.postcodes
+            keys = pcs.loc[pcs["in_region"], "postcode"].str.replace(" ", "", regex=False)
+            return {"keys": np.sort(keys.to_numpy(dtype="S7"))}
+
+        code = ("geocode/geocoder.py", *LAYER_CODE)
+        cached = cached_arrays(region.path, "postcode-keys.npz", make, names=("keys",), code=code)
+        return np.array(cached["keys"], dtype="S7")
 
     @cached_property
-    def _places(self) -> tuple[list[dict[str, Any]], dict[str, list[int]]]:
+    def _places(self) -> tuple[list[_PlaceRecord], dict[str, list[int]]]:
         """The region's places ranked for ambiguity (as records), and folded name -> rows."""
         region = self._built_region
         p = region.places
@@ -583,8 +627,8 @@ class Geocoder:
                 lookup.setdefault(key, []).append(pos)
         records = table.drop(columns=["name2", "type_rank"]).astype({"population": object})
         records["population"] = records["population"].where(records["population"].notna(), None)
-        # the stub keys records by Hashable; these keys are the frame's str column names
-        return cast("list[dict[str, Any]]", records.to_dict("records")), lookup
+        # the stub keys records by Hashable; these keys are the frame's columns, the place fields
+        return cast("list[_PlaceRecord]", records.to_dict("records")), lookup
 
     # -- many inputs ---------------------------------------------------------------------
 
@@ -695,7 +739,9 @@ class Geocoder:
             out[name] = result[c].to_numpy()
         return out
 
-    def _postcode_columns(self, keys: np.ndarray) -> dict[str, np.ndarray]:
+    def _postcode_columns(
+        self, keys: npt.NDArray[np.str_]
+    ) -> dict[str, npt.NDArray[np.float64 | np.object_]]:
         """Result columns (:data:`RESULT_COLUMNS`) for well-formed postcode keys, as arrays."""
         f = self._resolve_postcodes(keys)
         located = f["precision"] != None  # noqa: E711 - elementwise on an object array
@@ -722,7 +768,7 @@ class Geocoder:
             "warnings": f["warning"],
         }
 
-    def _resolve_postcodes(self, keys: np.ndarray) -> dict[str, np.ndarray]:
+    def _resolve_postcodes(self, keys: npt.NDArray[np.str_]) -> _PostcodeFinds:
         """Locate well-formed postcode keys: live, else terminated, else sector, else district.
 
         Returns
@@ -816,8 +862,12 @@ def result_columns(existing: Iterable[object]) -> list[str]:
     return [prefix + c for c in RESULT_COLUMNS]
 
 
-def _quality_warning(postcode: Any) -> Any:
-    """Warning for Code-Point positional quality 60 (str or Series in, same out)."""
+@overload
+def _quality_warning(postcode: str) -> str: ...
+@overload
+def _quality_warning(postcode: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]: ...
+def _quality_warning(postcode: str | npt.NDArray[np.object_]) -> str | npt.NDArray[np.object_]:
+    """Warning for Code-Point positional quality 60 (str or object array in, same out)."""
     return (
         "OS Code-Point Open places " + postcode
         + " at the mean of its postcode sector (positional quality 60)"

@@ -57,23 +57,27 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cache, cached_property
+from functools import cached_property
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
-import osmium
+import numpy.typing as npt
 import pandas as pd
 import shapely
 from pyproj import Transformer
-from scipy import sparse
-from scipy.sparse.csgraph import connected_components
-from scipy.spatial import cKDTree
 
+if TYPE_CHECKING:
+    # imported where used: loading a saved network needs none of them
+    import networkx as nx
+    import osmium
+    from scipy import sparse
+
+from geozones._cache import clearable
 from geozones._errors import DataError, InputError
 from geozones._settings import BNG, WGS84
+from geozones._validate import to_bng
 
 #: Highway classes a car can use, in the order of their codes in ``edge_highway``.
 HIGHWAYS: tuple[str, ...] = (
@@ -127,7 +131,7 @@ _ARRAYS = (
 )
 
 
-@cache
+@clearable(maxsize=None)
 def _to_bng() -> Transformer:
     return Transformer.from_crs(WGS84, BNG, always_xy=True)
 
@@ -204,17 +208,17 @@ class RoadNetwork:
 
     """
 
-    node_x: np.ndarray
-    node_y: np.ndarray
-    edge_u: np.ndarray
-    edge_v: np.ndarray
-    edge_length: np.ndarray
-    edge_highway: np.ndarray
-    edge_oneway: np.ndarray
-    edge_way: np.ndarray
-    edge_name: np.ndarray
-    names: np.ndarray
-    geometry: np.ndarray
+    node_x: npt.NDArray[np.float64]
+    node_y: npt.NDArray[np.float64]
+    edge_u: npt.NDArray[np.int32]
+    edge_v: npt.NDArray[np.int32]
+    edge_length: npt.NDArray[np.float64]
+    edge_highway: npt.NDArray[np.uint8]
+    edge_oneway: npt.NDArray[np.bool_]
+    edge_way: npt.NDArray[np.int64]
+    edge_name: npt.NDArray[np.int32]
+    names: npt.NDArray[np.str_]
+    geometry: npt.NDArray[np.object_]
     info: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -232,7 +236,11 @@ class RoadNetwork:
         """Spatial index over the edge geometries (built on first use)."""
         return shapely.STRtree(self.geometry)
 
-    def arcs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def arcs(
+        self,
+    ) -> tuple[
+        npt.NDArray[np.int32], npt.NDArray[np.int32], npt.NDArray[np.int64], npt.NDArray[np.bool_]
+    ]:
         """Directed arcs: every edge u->v, plus v->u for two-way edges.
 
         Returns
@@ -261,12 +269,17 @@ class RoadNetwork:
         tail, head, edge, _ = self.arcs()
         return arcs_to_csr(tail, head, self.edge_length[edge], self.n_nodes)
 
-    def snap(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def snap(
+        self, xy: npt.NDArray[np.float64]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
         """Snap points to their nearest edge (see :func:`snap_to_edges`)."""
         return snap_to_edges(self.tree, self.geometry, xy)
 
-    def components(self) -> np.ndarray:
+    def components(self) -> npt.NDArray[np.int32]:
         """Weakly connected piece of every node (0 is the piece with the most road length)."""
+        from scipy import sparse
+        from scipy.sparse.csgraph import connected_components
+
         graph = sparse.coo_array(
             (np.ones(self.n_edges), (self.edge_u, self.edge_v)), shape=(self.n_nodes,) * 2
         )
@@ -310,6 +323,8 @@ class RoadNetwork:
         networkx.MultiDiGraph
 
         """
+        import networkx as nx
+
         graph: nx.MultiDiGraph[int] = nx.MultiDiGraph(
             crs=BNG, simplified=True, created_with="geozones"
         )
@@ -377,8 +392,8 @@ class RoadNetwork:
 
 
 def snap_to_edges(
-    tree: shapely.STRtree, geometry: np.ndarray, xy: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    tree: shapely.STRtree, geometry: npt.NDArray[np.object_], xy: npt.NDArray[np.float64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """Snap points to the nearest of some edges.
 
     Parameters
@@ -410,12 +425,19 @@ def snap_to_edges(
     return edge, np.clip(along, 0.0, shapely.length(geometry[edge])), gap_m
 
 
-def arcs_to_csr(tail: np.ndarray, head: np.ndarray, weight: np.ndarray, n: int) -> sparse.csr_array:
+def arcs_to_csr(
+    tail: npt.NDArray[np.integer],
+    head: npt.NDArray[np.integer],
+    weight: npt.NDArray[np.float64],
+    n: int,
+) -> sparse.csr_array:
     """Build an n x n CSR matrix of arc weights, keeping the smallest of parallel arcs.
 
     Zero weights stay explicit entries, which ``scipy.sparse.csgraph`` treats as
     zero-length arcs (converting through COO would merge parallel arcs by summing).
     """
+    from scipy import sparse
+
     order = np.lexsort((weight, head, tail))
     tail, head, weight = tail[order], head[order], weight[order]
     first = np.ones(len(tail), dtype=bool)
@@ -513,18 +535,20 @@ def _oneway(get: Callable[[str], str | None]) -> int:
 class _Ways:
     """Ways as flat vertex arrays: vertex ids and EPSG:27700 coordinates, ``counts`` per way."""
 
-    ids: np.ndarray
-    x: np.ndarray
-    y: np.ndarray
-    counts: np.ndarray
-    highway: np.ndarray
-    oneway: np.ndarray
-    way: np.ndarray
-    name: np.ndarray
+    ids: npt.NDArray[np.int64]
+    x: npt.NDArray[np.float64]
+    y: npt.NDArray[np.float64]
+    counts: npt.NDArray[np.int64]
+    highway: npt.NDArray[np.uint8]
+    oneway: npt.NDArray[np.int8]
+    way: npt.NDArray[np.int64]
+    name: npt.NDArray[np.object_]
 
 
 def _read_osm(path: Path) -> tuple[_Ways, dict[str, Any]]:
     """Read the drivable ways of an OpenStreetMap file (one pass, node locations cached)."""
+    import osmium
+
     refs: list[int] = []
     lon: list[int] = []
     lat: list[int] = []
@@ -598,7 +622,7 @@ def _column(lines: pd.DataFrame, key: str) -> pd.Series:
     return values.where(values.notna() & (values != ""), None)
 
 
-def _frame_rules(lines: pd.DataFrame) -> tuple[pd.Series, np.ndarray]:
+def _frame_rules(lines: pd.DataFrame) -> tuple[pd.Series, npt.NDArray[np.int64]]:
     """Vectorised :func:`_drop_reason` and :func:`_oneway` over a frame of tag columns."""
     highway, service, area = (_column(lines, k) for k in ("highway", "service", "area"))
     access = _column(lines, ACCESS_KEYS[0])
@@ -651,8 +675,7 @@ def network_from_lines(lines: gpd.GeoDataFrame, snap_m: float = SNAP_TOLERANCE_M
         No drivable road among the lines.
 
     """
-    if lines.crs is None:
-        raise InputError("road lines have no CRS; set one (e.g. EPSG:4326 or EPSG:27700)")
+    lines = to_bng(lines, "the road lines")
     if "highway" not in lines:
         raise InputError(
             f"road lines need a 'highway' column (OSM classes); found {', '.join(lines.columns)}"
@@ -682,9 +705,9 @@ def network_from_lines(lines: gpd.GeoDataFrame, snap_m: float = SNAP_TOLERANCE_M
         x=coords[:, 0],
         y=coords[:, 1],
         counts=np.bincount(line_of, minlength=len(kept)),
-        highway=kept["highway"].map(_HIGHWAY_CODE).to_numpy(np.uint8),
+        highway=np.asarray(kept["highway"].map(_HIGHWAY_CODE), dtype=np.uint8),
         oneway=oneway[keep].astype(np.int8),
-        way=way.to_numpy(),
+        way=np.asarray(way, dtype=np.int64),
         name=_column(kept, "name").fillna("").to_numpy(object),
     )
     info = {
@@ -701,14 +724,18 @@ def network_from_lines(lines: gpd.GeoDataFrame, snap_m: float = SNAP_TOLERANCE_M
 
 
 def _node_vertices(
-    coords: np.ndarray, line_of: np.ndarray, n_lines: int, snap_m: float
-) -> tuple[np.ndarray, np.ndarray, int, np.ndarray]:
+    coords: npt.NDArray[np.float64], line_of: npt.NDArray[np.intp], n_lines: int, snap_m: float
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], int, npt.NDArray[np.int32]]:
     """Give vertices at the same place one id and join dead ends to other lines' vertices.
 
     Returns the vertex ids, the coordinates (joined ends moved onto their
     target), the number of ends joined and, per line, the piece it belongs to
     when only end points connect lines (the network before noding).
     """
+    from scipy import sparse
+    from scipy.sparse.csgraph import connected_components
+    from scipy.spatial import cKDTree
+
     _, vid = np.unique(np.round(coords, 3), axis=0, return_inverse=True)
     vid = vid.ravel()
     n_vid = int(vid.max()) + 1

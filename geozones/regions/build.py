@@ -39,6 +39,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geozones import __version__
 from geozones._settings import BNG, WGS84, build_dir, source_dir
+from geozones._spatial import UnitIndex
 from geozones.network.graph import HIGHWAYS, RoadNetwork, build_network
 from geozones.regions import checks
 from geozones.regions.data import GPKG_FILE, NETWORK_DIR, REPORT_FILE, RegionData
@@ -320,20 +321,23 @@ def _in_polygon(xy: npt.NDArray[np.float64], polygon: BaseGeometry) -> npt.NDArr
     return mask
 
 
-def _assign_units(xy: np.ndarray, lsoa: np.ndarray, units: gpd.GeoDataFrame) -> pd.DataFrame:
+def _assign_units(
+    xy: npt.NDArray[np.float64], lsoa: npt.NDArray[np.str_], units: gpd.GeoDataFrame
+) -> pd.DataFrame:
     """Region unit (LSOA) and district of each point.
 
-    The ONS best-fit LSOA of a postcode wins; points without one (postcodes newer
-    than the lookup, practices placed by coordinates) take the unit they fall in.
+    The ONS best-fit LSOA of a postcode wins (none when it lies in another
+    region); points without one (postcodes newer than the lookup, practices
+    placed by coordinates, places) take their unit by the one rule of
+    :class:`~geozones._spatial.UnitIndex`.
     """
     codes = units["code"].to_numpy()
-    lsoa = np.where(np.isin(lsoa, codes), lsoa, "")
-    missing = np.flatnonzero(lsoa == "")
-    if len(missing):
-        pts = shapely.points(xy[missing])
-        hit_pt, hit_unit = units.sindex.query(pts, predicate="within")
-        lsoa = lsoa.astype(object)
-        lsoa[missing[hit_pt]] = codes[hit_unit]
+    unplaced = np.flatnonzero(lsoa == "")
+    lsoa = np.where(np.isin(lsoa, codes), lsoa, "").astype(object)
+    if len(unplaced):
+        position = UnitIndex(units.geometry.to_numpy()).positions(xy[unplaced])
+        found = position >= 0
+        lsoa[unplaced[found]] = codes[position[found]]
     district = pd.Series(lsoa).map(dict(zip(units["code"], units["district"], strict=True)))
     return pd.DataFrame({"lsoa": pd.Series(lsoa).replace("", None), "district": district})
 
@@ -453,7 +457,7 @@ def _places(
     return gpd.GeoDataFrame(places, geometry=shapely.points(pxy), crs=BNG)
 
 
-def _name_key(names: pd.Series) -> np.ndarray:
+def _name_key(names: pd.Series[str]) -> npt.NDArray[np.str_]:
     """Names folded for duplicate detection: lower case, letters and digits only."""
     return names.str.lower().str.replace(r"[^a-z0-9]", "", regex=True).to_numpy(dtype=str)
 

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import json
-from functools import cached_property, lru_cache
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
-import pyogrio
 
+from geozones._cache import clearable
 from geozones._errors import BuildMissingError, DataError
 from geozones._settings import build_dir
 from geozones.network.graph import RoadNetwork
+from geozones.regions.cache import cached_layer
 from geozones.regions.specs import RegionSpec, get_region_spec
 
 #: File names inside a region's build folder.
@@ -55,9 +56,18 @@ class RegionData:
 
     def layer_names(self) -> list[str]:
         """Names of the layers in the region's GeoPackage."""
+        import pyogrio  # GDAL loads only when a layer is read from the GeoPackage
+
         return [str(name) for name, _ in pyogrio.list_layers(self._gpkg)]
 
     def _layer(self, name: str) -> gpd.GeoDataFrame:
+        """Layer ``name``, from its start-up cache (:mod:`~geozones.regions.cache`) or the GPKG."""
+        layer: gpd.GeoDataFrame = cached_layer(self.path, name, lambda: self._read_layer(name))
+        return layer
+
+    def _read_layer(self, name: str) -> gpd.GeoDataFrame:
+        import pyogrio  # GDAL loads only when a layer is read from the GeoPackage
+
         try:
             layer: gpd.GeoDataFrame = pyogrio.read_dataframe(self._gpkg, layer=name)
         except pyogrio.errors.DataLayerError as exc:
@@ -149,7 +159,7 @@ def load_region(name: str, build: Path | None = None) -> RegionData:
     return _cached_region(spec.name, path.resolve(), stamp)
 
 
-@lru_cache(maxsize=16)
+@clearable(maxsize=16)
 def _cached_region(name: str, path: Path, stamp: int) -> RegionData:
     """One RegionData per build (a rebuild changes ``stamp`` and loads afresh)."""
     del stamp

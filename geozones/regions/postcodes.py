@@ -15,13 +15,16 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeAlias
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from geozones._errors import BuildMissingError
+from geozones.regions.cache import load_npz
 from geozones.sources.readers import read_codepoint, read_postcode_lookup
 
 log = logging.getLogger(__name__)
@@ -34,32 +37,37 @@ INDEX_FORMAT = 2
 #: A UK postcode (no spaces, upper case): outward code then inward code.
 POSTCODE_RE = re.compile(r"^(GIR0AA|[A-Z]{1,2}[0-9][0-9A-Z]?[0-9][A-Z]{2})$")
 
+#: Postcode keys or labels as a numpy ``str`` array.
+_Text: TypeAlias = npt.NDArray[np.str_]
 
-def normalise(values: pd.Series | np.ndarray | list[str]) -> np.ndarray:
+
+def normalise(values: pd.Series | npt.NDArray[np.object_ | np.str_] | list[str]) -> _Text:
     """Upper-case and strip every white space from each value; return a numpy ``str`` array."""
     arr = pa.array(np.asarray(values, dtype=object), type=pa.string(), from_pandas=True)
     arr = pc.replace_substring_regex(pc.utf8_upper(arr), r"\s+", "")
     return np.asarray(arr.fill_null("").to_numpy(zero_copy_only=False), dtype=str)
 
 
-def format_postcode(keys: np.ndarray) -> np.ndarray:
+def format_postcode(keys: _Text) -> _Text:
     """Official spacing for normalised keys: ``"NR13QU"`` -> ``"NR1 3QU"``."""
     s = pd.Series(keys, dtype="string")
     return (s.str[:-3] + " " + s.str[-3:]).to_numpy(dtype=str)
 
 
-def sector_key(keys: np.ndarray) -> np.ndarray:
+def sector_key(keys: _Text) -> _Text:
     """Postcode sector of normalised keys, spaced: ``"NR13QU"`` -> ``"NR1 3"``."""
     s = pd.Series(keys, dtype="string")
     return (s.str[:-3] + " " + s.str[-3]).to_numpy(dtype=str)
 
 
-def district_key(keys: np.ndarray) -> np.ndarray:
+def district_key(keys: _Text) -> _Text:
     """Postcode district (outward code) of normalised keys: ``"NR13QU"`` -> ``"NR1"``."""
     return pd.Series(keys, dtype="string").str[:-3].to_numpy(dtype=str)
 
 
-def sorted_lookup(table: np.ndarray, queries: np.ndarray) -> np.ndarray:
+def sorted_lookup(
+    table: npt.NDArray[np.bytes_ | np.str_], queries: npt.NDArray[np.bytes_ | np.str_]
+) -> npt.NDArray[np.int64]:
     """Position of each query in the sorted ``table``, or -1 when absent."""
     if len(table) == 0:
         return np.full(len(queries), -1, dtype=np.int64)
@@ -100,36 +108,36 @@ class PostcodeIndex:
 
     """
 
-    keys: np.ndarray
-    xy: np.ndarray
-    quality: np.ndarray
-    lsoa: np.ndarray
-    terminated_keys: np.ndarray
-    terminated_xy: np.ndarray
-    terminated_month: np.ndarray
-    terminated_basis: np.ndarray
-    terminated_lsoa: np.ndarray
-    sector_keys: np.ndarray
-    sector_xy: np.ndarray
-    district_keys: np.ndarray
-    district_xy: np.ndarray
+    keys: npt.NDArray[np.bytes_]
+    xy: npt.NDArray[np.float64]
+    quality: npt.NDArray[np.uint8]
+    lsoa: npt.NDArray[np.bytes_]
+    terminated_keys: npt.NDArray[np.bytes_]
+    terminated_xy: npt.NDArray[np.float64]
+    terminated_month: npt.NDArray[np.bytes_]
+    terminated_basis: npt.NDArray[np.bytes_]
+    terminated_lsoa: npt.NDArray[np.bytes_]
+    sector_keys: npt.NDArray[np.bytes_]
+    sector_xy: npt.NDArray[np.float64]
+    district_keys: npt.NDArray[np.bytes_]
+    district_xy: npt.NDArray[np.float64]
 
     def __len__(self) -> int:
         return len(self.keys)
 
-    def find(self, keys: np.ndarray) -> np.ndarray:
+    def find(self, keys: _Text) -> npt.NDArray[np.int64]:
         """Row of each normalised key among the live postcodes, or -1."""
         return sorted_lookup(self.keys, keys)
 
-    def find_terminated(self, keys: np.ndarray) -> np.ndarray:
+    def find_terminated(self, keys: _Text) -> npt.NDArray[np.int64]:
         """Row of each normalised key among the terminated postcodes, or -1."""
         return sorted_lookup(self.terminated_keys, keys)
 
-    def find_sector(self, keys: np.ndarray) -> np.ndarray:
+    def find_sector(self, keys: _Text) -> npt.NDArray[np.int64]:
         """Row of each key's sector among the sector centroids, or -1."""
         return sorted_lookup(self.sector_keys, sector_key(keys))
 
-    def find_district(self, keys: np.ndarray) -> np.ndarray:
+    def find_district(self, keys: _Text) -> npt.NDArray[np.int64]:
         """Row of each key's postcode district among the district centroids, or -1."""
         return sorted_lookup(self.district_keys, district_key(keys))
 
@@ -156,8 +164,9 @@ class PostcodeIndex:
             raise BuildMissingError(
                 f"the GB postcode index {path} has not been built; run: geozones data build"
             )
-        with np.load(path, allow_pickle=False) as data:
-            return cls(**{k: data[k] for k in cls.__dataclass_fields__})
+        # memory-mapped: a lookup reads only the pages of the rows it needs
+        data = load_npz(path)
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__})
 
 
 def build_postcode_index(source: Path) -> PostcodeIndex:

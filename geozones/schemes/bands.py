@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-from scipy.spatial import cKDTree
 
 from geozones._errors import InputError
 from geozones._vocab import SchemeMethod
@@ -231,6 +230,8 @@ def urban_rural(
     distance = np.full(len(points), np.nan)
     nearest = np.full(len(points), -1, dtype=np.int64)
     if ok.any():
+        from scipy.spatial import cKDTree  # loads only for radius schemes
+
         distance[ok], nearest[ok] = cKDTree(centres).query(points[ok], k=1)
     choices = np.array([labels[0], labels[1], None], dtype=object)
     pick = np.where(ok, (distance > radius_m + EDGE_TOLERANCE_M).astype(np.int64), 2)

@@ -67,13 +67,13 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from difflib import get_close_matches
-from functools import cache
 from pathlib import Path
 from typing import Literal, TypedDict, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
+from geozones._cache import clearable
 from geozones._errors import DataError, InputError, NotFoundError
 from geozones._settings import METRES_PER_MILE
 from geozones._vocab import SchemeMethod, ZoneColumn
@@ -780,7 +780,7 @@ def load_scheme(path: str | Path) -> Scheme:
     return _read_scheme(_Table(file, "", raw))
 
 
-@cache
+@clearable(maxsize=None)
 def _shipped() -> tuple[Scheme, ...]:
     schemes = tuple(load_scheme(p) for p in sorted(SCHEME_DIR.glob("*.toml")))
     ids = [s.id for s in schemes]

@@ -14,7 +14,6 @@ import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import TypeVar
 
@@ -27,8 +26,10 @@ import pyarrow.csv as pacsv
 import shapely
 from geopandas.array import GeometryArray
 
+from geozones._cache import clearable
 from geozones._errors import DataError, SourceError
-from geozones._settings import BNG, MANIFEST_PATH, WGS84
+from geozones._settings import MANIFEST_PATH, WGS84
+from geozones._validate import to_bng
 
 _REQUIRED_KEYS = ("file", "title", "publisher", "url", "licence", "attribution", "vintage")
 T = TypeVar("T")
@@ -53,7 +54,7 @@ class SourceInfo:
         return source / self.file
 
 
-@cache
+@clearable(maxsize=None)
 def load_manifest(path: Path = MANIFEST_PATH) -> dict[str, SourceInfo]:
     """Read and validate the source manifest; raise DataError naming a bad key."""
     try:
@@ -117,12 +118,10 @@ def _read(dataset: str, source: Path, reader: Callable[[Path], T]) -> T:
 
 def _to_bng(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Repair geometries and project to EPSG:27700; the count repaired is kept in attrs."""
-    if gdf.crs is None:
-        gdf = gdf.set_crs(WGS84)
     invalid = ~gdf.geometry.is_valid
     if invalid.any():
         gdf.loc[invalid, "geometry"] = shapely.make_valid(gdf.geometry.values[invalid.to_numpy()])
-    gdf = gdf.to_crs(BNG)
+    gdf = to_bng(gdf, "a source boundary layer")
     gdf.attrs["repaired"] = int(invalid.sum())
     return gdf
 
@@ -141,7 +140,8 @@ def read_districts(source: Path, codes: list[str]) -> gpd.GeoDataFrame:
     """LAD 2013 districts ``codes`` as polygons in EPSG:27700 (code, name, geometry)."""
 
     def reader(path: Path) -> gpd.GeoDataFrame:
-        gdf = gpd.read_file(path, layer="lad")
+        # The topology declares CRS84 inside, which GDAL does not report: set it here.
+        gdf = gpd.read_file(path, layer="lad").set_crs(WGS84, allow_override=True)
         gdf = gdf.loc[gdf["LAD13CD"].isin(codes), ["LAD13CD", "LAD13NM", "geometry"]]
         return gdf.rename(columns={"LAD13CD": "code", "LAD13NM": "name"})
 

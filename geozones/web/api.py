@@ -10,21 +10,19 @@ from __future__ import annotations
 import json
 import math
 import tempfile
-from decimal import Decimal
-from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import shapely
 from flask import Blueprint, Response, current_app, jsonify, request, send_file, url_for
 from pyproj import Transformer
 from werkzeug.exceptions import BadRequest
 from werkzeug.utils import secure_filename
 
+from geozones._cache import clearable
 from geozones._errors import InputError
 from geozones._settings import BNG, WGS84
-from geozones.classification.classifier import CLASSIFY_COLUMNS, Answer, Classifier
+from geozones._vocab import DistanceMethod
+from geozones.classification.classifier import Answer, Classifier
 from geozones.regions.data import NETWORK_DIR
 from geozones.schemes.scheme import Scheme
 from geozones.web.batch import Upload, classify_upload, csv_bytes, read_upload
@@ -46,12 +44,12 @@ ANSWER_CACHE_SIZE = 50_000
 GEOJSON = "application/geo+json"
 
 
-@cache
+@clearable(maxsize=None)
 def _to_bng() -> Transformer:
     return Transformer.from_crs(WGS84, BNG, always_xy=True)
 
 
-@lru_cache(maxsize=ANSWER_CACHE_SIZE)
+@clearable(maxsize=ANSWER_CACHE_SIZE)
 def _cached_answer(
     classifier: Classifier, store_stamp: tuple[int, int], query: str
 ) -> dict[str, Any]:
@@ -134,17 +132,10 @@ def lookup() -> Response:
 def _answers(classifier: Classifier, queries: list[str]) -> list[dict[str, Any]]:
     """Answers to many queries at once, shaped as :meth:`Answer.to_dict`."""
     frame = classifier.classify_many(queries)
-    out = []
-    for query, row in zip(queries, frame.to_dict("records"), strict=True):
-        values = {c: (None if _missing(row[c]) else row[c]) for c in CLASSIFY_COLUMNS}
-        values["rate"] = None if values["rate"] is None else Decimal(values["rate"])
-        values["caveats"] = tuple(c for c in (values["caveats"] or "").split("; ") if c)
-        out.append(Answer(query=query, scheme=classifier.scheme.id, **values).to_dict())
-    return out
-
-
-def _missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and np.isnan(value))
+    return [
+        Answer.from_row(query, classifier.scheme.id, row).to_dict()
+        for query, row in zip(queries, frame.to_dict("records"), strict=True)
+    ]
 
 
 @bp.post("/lookup")
@@ -179,7 +170,11 @@ def regions() -> Response:
             region = gz.region(spec.name)
             west, south, east, north = region.boundary.to_crs(WGS84).total_bounds
             bounds = [[round(south, 5), round(west, 5)], [round(north, 5), round(east, 5)]]
-            method = "road" if (region.path / NETWORK_DIR).exists() else "straight-line estimate"
+            method = (
+                DistanceMethod.ROAD
+                if (region.path / NETWORK_DIR).exists()
+                else DistanceMethod.ESTIMATE
+            )
         out.append(
             {
                 "name": spec.name,
@@ -239,12 +234,12 @@ def plans() -> Response:
     table = site().plans(request.args.get("region"))
     rows = [
         {
-            "id": int(row.id),
+            "id": int(str(row.id)),
             "name": row.name,
             "region": row.region,
             "unit_layer": row.unit_layer,
-            "version": int(row.version),
-            "versions": int(row.versions),
+            "version": int(str(row.version)),
+            "versions": int(str(row.versions)),
             "author": row.author,
             "updated": row.updated,
         }
@@ -270,8 +265,8 @@ def plan_zone(plan: str) -> Response:
     zone_plan = site().plan(plan, _version())
     layer = zone_plan.units
     easting, northing = _to_bng().transform(lon, lat)
-    hits = layer.frame.sindex.query(shapely.Point(easting, northing), predicate="intersects")
-    unit = str(layer.codes[hits.min()]) if len(hits) else None
+    position = int(layer.index.positions([[easting, northing]])[0])
+    unit = str(layer.codes[position]) if position >= 0 else None
     return jsonify(
         plan=zone_plan.name,
         version=zone_plan.version,

@@ -94,7 +94,7 @@ def read_upload(data: bytes, name: str, column: str | None = None) -> Upload:
 def classify_upload(
     upload: Upload, classifier: Classifier, progress: Callable[[int], None] | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Classify every row of an upload, in order (see :func:`~geozones.batch.classify.classify_table`)."""
+    """Classify every row of an upload, in order (see ``classify_table`` in geozones.batch)."""
     return classify_table(upload.table, upload.column, classifier, CHUNK_ROWS, progress)
 
 
@@ -305,7 +305,9 @@ class JobStore:
             No such job (or it has been deleted).
 
         """
-        status = json.loads((self._folder(job) / "status.json").read_text(encoding="utf-8"))
+        status: dict[str, Any] = json.loads(
+            (self._folder(job) / "status.json").read_text(encoding="utf-8")
+        )
         updated = datetime.fromisoformat(status["updated"]).timestamp()
         if status["state"] == "running" and time.time() - updated > STALE_AFTER_S:
             status.update(

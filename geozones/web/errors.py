@@ -62,7 +62,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _internal_error(exc: Exception) -> tuple[Any, int]:
-        app.logger.exception("unhandled error: %s", exc)
+        app.logger.error("unhandled error: %s", exc, exc_info=exc)
         return error_response(
             "InternalServerError", "an internal error occurred; it has been logged", 500
         )

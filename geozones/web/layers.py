@@ -21,6 +21,7 @@ import geopandas as gpd
 import shapely
 
 from geozones._settings import WGS84
+from geozones._vocab import SchemeMethod
 from geozones.regions.data import RegionData
 from geozones.schemes.pricing import hourly_rate
 from geozones.schemes.scheme import Scheme
@@ -55,7 +56,8 @@ def to_geojson(frame: gpd.GeoDataFrame, columns: list[str], simplify: bool = Tru
         out = out.set_geometry(out.geometry.simplify(SIMPLIFY_M))
     out = out.to_crs(WGS84)
     out = out.set_geometry(shapely.set_precision(out.geometry.to_numpy(), PRECISION_DEG))
-    return json.loads(out.to_json(drop_id=True, na="null"))
+    collection: dict[str, Any] = json.loads(out.to_json(drop_id=True, na="null"))
+    return collection
 
 
 class MapLayers:
@@ -79,6 +81,7 @@ class MapLayers:
         with self._lock:
             if key in self._memory:
                 return self._memory[key]
+            layer: dict[str, Any]
             if disk is not None and disk.exists():
                 layer = json.loads(disk.read_text(encoding="utf-8"))
             else:
@@ -135,7 +138,7 @@ class MapLayers:
         (:func:`geozones.zones.band_polygons` of :func:`geozones.zones.band_labels`);
         properties ``label``, ``colour`` and ``rate`` (pounds per hour, text).
         """
-        if scheme.method != "road-distance-bands":
+        if scheme.method != SchemeMethod.ROAD_DISTANCE_BANDS:
             return None
 
         def make() -> GeoJSON:

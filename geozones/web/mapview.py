@@ -22,6 +22,7 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from geozones._settings import WGS84
+from geozones._vocab import SchemeMethod
 from geozones.regions.data import RegionData
 from geozones.schemes.pricing import hourly_rate
 from geozones.schemes.scheme import Scheme
@@ -53,7 +54,7 @@ class _Attribution(MacroElement):
     )
 
     def __init__(self, text: str) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # branca publishes no types
         self._name = "Attribution"
         self.text = text
 
@@ -72,14 +73,14 @@ def legend(scheme: Scheme | None) -> list[LegendEntry]:
     """The legend of a scheme's bands (or its flat rate), with rates in pounds."""
     if scheme is None:
         return []
-    if scheme.method == "flat":
+    if scheme.method == SchemeMethod.FLAT:
         name = scheme.default_rate or scheme.rates[0].id
         item = scheme.priced(name)
         return [LegendEntry(None, item.label, str(hourly_rate(scheme, name)), "everywhere")]
     entries = []
     bands = scheme.bands
     for i, band in enumerate(bands):
-        if scheme.method == "straight-line-radius":
+        if scheme.method == SchemeMethod.STRAIGHT_LINE_RADIUS:
             radius = f"{scheme.centres.radius_miles:g}" if scheme.centres else "?"
             note = f"within {radius} miles of a centre" if i == 0 else "beyond every centre"
         elif i + 1 < len(bands):
@@ -163,7 +164,7 @@ def render_map(
         attribution = tiles_attribution or f"Basemap: {urlsplit(tiles).hostname or tiles}"
         folium.TileLayer(tiles=tiles, attr=attribution, name="Basemap").add_to(fmap)
     bands = layers.band_areas(region, stamp, scheme) if scheme is not None else None
-    if bands is not None:
+    if scheme is not None and bands is not None:
         folium.GeoJson(
             bands,
             name=f"Price bands ({scheme.id})",
@@ -212,13 +213,13 @@ def render_map(
             fill_color="#ffffff",
             fill_opacity=1,
             bubbling_mouse_events=False,
-        ),  # fmt: skip
+        ),
         popup=folium.GeoJsonPopup(["name", "pcn_name"], aliases=["Surgery", "PCN"]),
     ).add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
     fmap.add_child(_Attribution(ATTRIBUTION))
     fmap.fit_bounds([[south, west], [north, east]])
-    figure = fmap.get_root()
+    figure: Any = fmap.get_root()  # a branca Figure; branca publishes no types
     figure.render()
     return MapParts(
         header=figure.header.render(),

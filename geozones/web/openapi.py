@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import Any
 
+from geozones._vocab import Confidence, DistanceMethod, SchemeMethod, Status
 from geozones.classification.classifier import Answer
 
 __all__ = ["document"]
@@ -64,13 +65,16 @@ _ERROR_TEXT = {
     503: "A region is served but not built.",
 }
 
-#: JSON schema of each type an :class:`~geozones.classification.classifier.Answer` field is declared with.
+#: JSON schema of each type an :class:`~geozones.classification.classifier.Answer` field has.
 _ANSWER_TYPES: dict[str, Schema] = {
     "str": _TEXT,
     "str | None": _NULL_TEXT,
     "float | None": _NULL_NUMBER,
     "Decimal | None": {**_NULL_POUNDS, "description": "pounds, e.g. '18.24'"},
     "tuple[str, ...]": {"type": "array", "items": _TEXT},
+    "Status": {"enum": [s.value for s in Status]},
+    "DistanceMethod | None": {"enum": [*(m.value for m in DistanceMethod), None]},
+    "Confidence | None": {"enum": [*(c.value for c in Confidence), None]},
 }
 
 
@@ -83,9 +87,7 @@ def _answer_schema() -> Schema:
         A field of a type :data:`_ANSWER_TYPES` does not map (extend the mapping).
 
     """
-    properties = {f.name: _ANSWER_TYPES[str(f.type)] for f in fields(Answer)}
-    properties["status"] = {"enum": ["ok", "outside_region", "error"]}
-    return _object(properties)
+    return _object({f.name: _ANSWER_TYPES[str(f.type)] for f in fields(Answer)})
 
 
 _BAND = _object(
@@ -106,7 +108,7 @@ _SCHEME = _object(
         "region": _TEXT,
         "year": _TEXT,
         "effective": {"type": ["string", "null"], "format": "date"},
-        "method": {"enum": ["road-distance-bands", "straight-line-radius", "flat"]},
+        "method": {"enum": [m.value for m in SchemeMethod]},
         "demonstration": {"type": "boolean"},
         "default_rate": _NULL_TEXT,
         "elsewhere_rate": _NULL_TEXT,
@@ -128,7 +130,7 @@ _REGION = _object(
         "districts": {"type": "array", "items": _object({"code": _TEXT, "name": _TEXT})},
         "schemes": {"type": "array", "items": _TEXT},
         "distance_method": {
-            "enum": ["road", "straight-line estimate", None],
+            "enum": [DistanceMethod.ROAD.value, DistanceMethod.ESTIMATE.value, None],
             "description": "how road distances are measured (null when not built)",
         },
         "bounds": {

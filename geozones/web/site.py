@@ -176,7 +176,8 @@ class Site:
 
 def site() -> Site:
     """The :class:`Site` of the current app."""
-    return current_app.extensions["geozones"]
+    found: Site = current_app.extensions["geozones"]
+    return found
 
 
 def _mtime_ns(path: Path) -> int:

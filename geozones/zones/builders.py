@@ -17,15 +17,18 @@ version can always be traced back.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import cast
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
-from scipy.spatial import cKDTree
 
 from geozones._errors import DataError, InputError
 from geozones._settings import BNG
+from geozones._validate import to_bng
+from geozones._vocab import RuleKind, SchemeMethod, ZoneDistance
 from geozones.distance.facility import OK, NearestFacility
 from geozones.distance.surgeries import NearestSurgery
 from geozones.network.graph import RoadNetwork
@@ -51,7 +54,7 @@ __all__ = [
 
 #: How distances to practices are measured: by road when the region has a
 #: network (``auto``), always by road, or as the crow flies.
-DISTANCE_METHODS: tuple[str, ...] = ("auto", "road", "straight-line")
+DISTANCE_METHODS: tuple[str, ...] = tuple(method.value for method in ZoneDistance)
 #: Colour of the area paid the scheme's elsewhere rate (outside the banding districts).
 ELSEWHERE_COLOUR = "#969696"
 
@@ -95,7 +98,7 @@ def district_plan(
     """
     if scheme is not None:
         _check_scheme(region, scheme)
-        return _rules_plan(region, scheme, rules_for(scheme.id, "districts"), name, author)
+        return _rules_plan(region, scheme, rules_for(scheme.id, RuleKind.DISTRICTS), name, author)
     layer = load_units(region, "units")
     return ZonePlan(
         name=name or f"{region.name}-districts",
@@ -139,7 +142,7 @@ def lot_plan(
 
     """
     _check_scheme(region, scheme)
-    return _rules_plan(region, scheme, rules_for(scheme.id, "lots"), name, author)
+    return _rules_plan(region, scheme, rules_for(scheme.id, RuleKind.LOTS), name, author)
 
 
 def _rules_plan(
@@ -192,7 +195,9 @@ def _rules_plan(
     )
 
 
-def _north_half(layer: UnitLayer, members: np.ndarray, what: str) -> np.ndarray:
+def _north_half(
+    layer: UnitLayer, members: npt.NDArray[np.intp], what: str
+) -> npt.NDArray[np.bool_]:
     """Split units into two contiguous halves balanced on population; True for the northern one.
 
     Units are ordered along the principal axis of their population-weighted
@@ -243,10 +248,10 @@ def pcn_members(region: RegionData) -> gpd.GeoDataFrame:
 def _distance_network(region: RegionData, method: str) -> RoadNetwork | None:
     if method not in DISTANCE_METHODS:
         raise InputError(f"unknown distance method {method!r}; choose one of: {DISTANCE_METHODS}")
-    if method == "straight-line":
+    if method == ZoneDistance.STRAIGHT_LINE:
         return None
     network = region.network
-    if network is None and method == "road":
+    if network is None and method == ZoneDistance.ROAD:
         raise InputError(
             f"region {region.name} has no road network; rebuild it with a road extract "
             "or use method='straight-line'"
@@ -255,7 +260,11 @@ def _distance_network(region: RegionData, method: str) -> RoadNetwork | None:
 
 
 def pcn_plan(
-    region: RegionData, *, method: str = "auto", name: str | None = None, author: str = "geozones"
+    region: RegionData,
+    *,
+    method: str = ZoneDistance.AUTO,
+    name: str | None = None,
+    author: str = "geozones",
 ) -> ZonePlan:
     """PCN areas: each LSOA goes to the PCN of its nearest member practice.
 
@@ -292,6 +301,8 @@ def pcn_plan(
         raise DataError(f"region {region.name} has no practice with a PCN to build PCN areas from")
     layer = load_units(region, "units")
     member_xy = shapely.get_coordinates(members.geometry.to_numpy())
+    from scipy.spatial import cKDTree  # loads only when a plan is built
+
     nearest = cKDTree(member_xy).query(layer.points)[1]
     how = "straight-line distance (scipy cKDTree)"
     if network is not None:
@@ -305,9 +316,9 @@ def pcn_plan(
         )
     pcn = members["pcn_name"].fillna(members["pcn_code"]).astype(str)
     shared = pcn.map(members.groupby(pcn)["pcn_code"].nunique()) > 1
-    pcn = pcn.where(~shared, pcn + " (" + members["pcn_code"] + ")").to_numpy(dtype=object)
-    zone = pcn[nearest]
-    idle = sorted(set(pcn) - set(zone))
+    names = pcn.where(~shared, pcn + " (" + members["pcn_code"] + ")").to_numpy(dtype=object)
+    zone = names[nearest]
+    idle = sorted(set(names) - set(zone))
     scope = f"ICB {region.spec.icb}" if region.spec.icb else "in the region"
     return ZonePlan(
         name=name or f"{region.name}-pcn-areas",
@@ -361,7 +372,7 @@ def band_labels(region: RegionData, scheme: Scheme) -> gpd.GeoDataFrame:
 
     """
     _check_scheme(region, scheme)
-    if scheme.method != "road-distance-bands":
+    if scheme.method != SchemeMethod.ROAD_DISTANCE_BANDS:
         raise InputError(
             f"scheme {scheme.id} uses {scheme.method}; band areas need road-distance-bands"
         )
@@ -385,7 +396,7 @@ def band_labels(region: RegionData, scheme: Scheme) -> gpd.GeoDataFrame:
     return out
 
 
-def _label_order(labels: np.ndarray, order: Sequence[str] | None) -> list[str]:
+def _label_order(labels: npt.NDArray[np.object_], order: Sequence[str] | None) -> list[str]:
     present = list(pd.unique(labels))
     if order is None:
         return sorted(present)
@@ -395,7 +406,9 @@ def _label_order(labels: np.ndarray, order: Sequence[str] | None) -> list[str]:
     return [label for label in order if label in present]
 
 
-def _labelled(points: gpd.GeoDataFrame, label_col: str) -> tuple[np.ndarray, np.ndarray]:
+def _labelled(
+    points: gpd.GeoDataFrame, label_col: str
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.object_]]:
     if label_col not in points.columns:
         raise InputError(f"points have no column {label_col!r}; columns: {list(points.columns)}")
     labels = points[label_col].to_numpy(dtype=object)
@@ -405,7 +418,8 @@ def _labelled(points: gpd.GeoDataFrame, label_col: str) -> tuple[np.ndarray, np.
             f"{int(missing.sum())} point(s) have no {label_col}, first at row "
             f"{int(np.argmax(missing))}; label every point or leave it out"
         )
-    return shapely.get_coordinates(points.to_crs(BNG).geometry.to_numpy()), labels
+    xy = shapely.get_coordinates(to_bng(points, "the labelled points").geometry.to_numpy())
+    return xy, labels
 
 
 def band_polygons(
@@ -442,7 +456,7 @@ def band_polygons(
     if len(xy) < 2:
         raise InputError("band polygons need at least two points at different places")
     labels = labels[first]
-    area = shapely.union_all(boundary.to_crs(BNG).geometry.to_numpy())
+    area = shapely.union_all(to_bng(boundary.geometry, "the boundary").to_numpy())
     cells = shapely.get_parts(
         shapely.voronoi_polygons(shapely.multipoints(xy), extend_to=area, ordered=True)
     )
@@ -500,14 +514,18 @@ def band_plan(
     """
     xy, labels = _labelled(points, label_col)
     names = _label_order(labels, list(colours) if colours is not None else None)
-    code = pd.Index(names).get_indexer(labels)
+    code = pd.Index(names).get_indexer(pd.Index(labels))
     layer = load_units(region, "units")
-    unit_i, point_i = shapely.STRtree(shapely.points(xy)).query(layer.geoms, predicate="contains")
+    # the stub cannot tell an (n, 2) array from the coordinates of one point
+    points_xy = cast("npt.NDArray[np.object_]", shapely.points(xy))
+    unit_i, point_i = shapely.STRtree(points_xy).query(layer.geoms, predicate="contains")
     counts = np.zeros((len(layer.frame), len(names)), dtype=np.int64)
     np.add.at(counts, (unit_i, code[point_i]), 1)
     best = counts.argmax(axis=1)
     empty = counts.sum(axis=1) == 0
     if empty.any():
+        from scipy.spatial import cKDTree  # loads only when a plan is built
+
         best[empty] = code[cKDTree(xy).query(layer.points[empty])[1]]
     zone = np.asarray(names, dtype=object)[best]
     return ZonePlan(

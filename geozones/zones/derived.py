@@ -11,6 +11,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geozones._settings import BNG
+from geozones._vocab import SchemeMethod
 from geozones.regions.build import Derivation
 from geozones.regions.data import RegionData
 from geozones.schemes.centres import centres_layer
@@ -41,7 +42,7 @@ def band_areas(region: RegionData) -> gpd.GeoDataFrame:
     frames = []
     if region.network is not None:
         for scheme in list_schemes():
-            if scheme.region != region.name or scheme.method != "road-distance-bands":
+            if scheme.region != region.name or scheme.method != SchemeMethod.ROAD_DISTANCE_BANDS:
                 continue
             colours = band_colours(scheme)
             polygons = band_polygons(

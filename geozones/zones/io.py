@@ -39,7 +39,8 @@ import pyogrio
 import shapely
 
 from geozones._errors import InputError
-from geozones._settings import BNG, WGS84
+from geozones._settings import WGS84
+from geozones._validate import to_bng
 from geozones.regions.data import RegionData, load_region
 from geozones.schemes.scheme import Scheme
 from geozones.zones.plan import ZonePlan
@@ -335,7 +336,7 @@ def _plan_from_polygons(
         )
     region_data, layer = _region_and_layer(meta, region, unit_layer, build)
     units = load_units(region_data, layer)
-    zones = (zones if zones.crs is not None else zones.set_crs(WGS84)).to_crs(BNG)
+    zones = to_bng(zones, "the zone layer")
     points = shapely.point_on_surface(units.geoms)
     unit_i, zone_i = shapely.STRtree(zones.geometry.to_numpy()).query(points, predicate="within")
     first = np.unique(unit_i, return_index=True)[1]

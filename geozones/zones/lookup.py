@@ -107,7 +107,7 @@ class PlanZones:
             if column not in self._lookups:
                 units = plan.units
                 zones = plan.assignment.reindex(units.codes).to_numpy(dtype=object)
-                self._lookups[column] = (UnitIndex(units.geoms), zones)
+                self._lookups[column] = (units.index, zones)
             index, zones = self._lookups[column]
             unit = index.positions(xy)
             found = np.full(len(unit), None, dtype=object)
@@ -143,13 +143,13 @@ def classifier_for(
 def _cached_classifier(scheme_id: str, build: Path, stamp: int, store: Path) -> Classifier:
     del stamp
     scheme = get_scheme(scheme_id)
-    zones = PlanZones(load_region(scheme.region, build), scheme, PlanStore(store, build))
+    from geozones.zones.cache import CachedPlanZones  # a subclass of PlanZones: imports this module
+
+    zones = CachedPlanZones(load_region(scheme.region, build), scheme, PlanStore(store, build))
     return Classifier(scheme, build, zones)
 
 
-def classify(
-    query: str | tuple[float, float], scheme: str, build: Path | None = None
-) -> Answer:
+def classify(query: str | tuple[float, float], scheme: str, build: Path | None = None) -> Answer:
     """Classify one address, postcode, place, grid reference or (easting, northing) point.
 
     Parameters

@@ -196,9 +196,7 @@ def _read_layer(path: Path, scheme: str, layer: str, table: object) -> ZoneRules
         units=units,
         districts={str(k): str(v).strip() for k, v in districts.items()},
         rural=rural,
-        halves=tuple(
-            _read_halves(path, h, f"{layer}.halves[{i}]") for i, h in enumerate(halves)
-        ),
+        halves=tuple(_read_halves(path, h, f"{layer}.halves[{i}]") for i, h in enumerate(halves)),
         path=path,
     )
 

@@ -20,20 +20,23 @@ about its units lives here, computed once per region and layer:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
-from typing import cast
+from functools import cached_property
+from typing import TYPE_CHECKING, cast
 
 import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import shapely
-from scipy import sparse
-from scipy.sparse.csgraph import connected_components
 
+from geozones._cache import clearable
 from geozones._errors import InputError
 from geozones._settings import BNG
+from geozones._spatial import UnitIndex
 from geozones.regions.data import RegionData
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 __all__ = [
     "ADJACENCY_TOLERANCE_M",
@@ -111,11 +114,15 @@ def apportion(
     target_i, source_i = shapely.STRtree(geoms).query(targets, predicate="intersects")
     overlap = shapely.area(shapely.intersection(targets[target_i], geoms[source_i]))
     share = overlap / shapely.area(geoms[source_i])
+    # numpy's stub types bincount as intp even when float weights make it float64
     return {
-        column: np.bincount(
-            target_i,
-            weights=source[column].to_numpy(dtype=float)[source_i] * share,
-            minlength=len(targets),
+        column: cast(
+            "npt.NDArray[np.float64]",
+            np.bincount(
+                target_i,
+                weights=source[column].to_numpy(dtype=float)[source_i] * share,
+                minlength=len(targets),
+            ),
         )
         for column in columns
     }
@@ -156,7 +163,14 @@ class UnitLayer:
         """Unit polygons in layer order, EPSG:27700."""
         return self.frame.geometry.to_numpy()
 
-    def positions(self, codes: pd.Index | npt.NDArray[np.object_] | list[str]) -> npt.NDArray[np.intp]:
+    @cached_property
+    def index(self) -> UnitIndex:
+        """Places points in these units by the one rule of :mod:`geozones._spatial`."""
+        return UnitIndex(self.geoms)
+
+    def positions(
+        self, codes: pd.Index | npt.NDArray[np.object_] | list[str]
+    ) -> npt.NDArray[np.intp]:
         """Position of each code in the layer, -1 where the layer has no such unit."""
         return self.codes.get_indexer(pd.Index(codes))
 
@@ -201,6 +215,8 @@ class UnitLayer:
     @property
     def adjacency(self) -> sparse.csr_array:
         """Symmetric boolean matrix of neighbouring units (no diagonal), in layer order."""
+        from scipy import sparse  # loads only when neighbours are asked for
+
         a, b = self._pairs
         n = len(self.frame)
         return sparse.csr_array((np.ones(len(a), dtype=bool), (a, b)), shape=(n, n))
@@ -220,6 +236,9 @@ class UnitLayer:
             chain of neighbouring units with their label joins them.
 
         """
+        from scipy import sparse
+        from scipy.sparse.csgraph import connected_components
+
         a, b = self._pairs
         same = labels[a] == labels[b]
         n = len(self.frame)
@@ -271,7 +290,7 @@ def load_units(region: RegionData, layer: str) -> UnitLayer:
     return _load_units(region, layer)
 
 
-@lru_cache(maxsize=16)
+@clearable(maxsize=16)
 def _load_units(region: RegionData, layer: str) -> UnitLayer:
     raw = getattr(region, layer).to_crs(BNG)
     geoms, trimmed = clean_coverage(raw.geometry.to_numpy())

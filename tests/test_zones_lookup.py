@@ -1,0 +1,80 @@
+"""A lookup only reads: it leaves the instance folder as it found it, and the build but its cache."""
+
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+
+import geozones
+from geozones.zones.builders import district_plan
+from geozones.zones.lookup import classifier_for
+from geozones.zones.store import INSTANCE_ENV, STORE_FILE, PlanStore
+
+SCHEME = "herefordshire-2017"  # zone layers 'o-zones' and 'd-lots': every lookup reads the store
+HEREFORD = "HR1 2HX"
+
+
+def files(folder):
+    """Every file and folder under ``folder``, relative, with its size (folders: None)."""
+    return {
+        p.relative_to(folder).as_posix(): (p.stat().st_size if p.is_file() else None)
+        for p in folder.rglob("*")
+    }
+
+
+def build_files(build_root):
+    """:func:`files` of the build but the start-up caches (``<region>/cache/``, regions.cache)."""
+    return {
+        name: size
+        for name, size in files(build_root).items()
+        if name.split("/")[1:2] != ["cache"]
+    }
+
+
+@pytest.fixture
+def empty_instance(tmp_path, monkeypatch):
+    folder = tmp_path / "instance"
+    folder.mkdir()
+    monkeypatch.setenv(INSTANCE_ENV, str(folder))
+    return folder
+
+
+def lookups(build_root, run_cli, tmp_path):
+    """One lookup each way: geozones.classify, ``geozones lookup``, a few rows, ``classify``."""
+    answer = geozones.classify(HEREFORD, SCHEME, build_root)
+    code, out, err = run_cli("lookup", HEREFORD, "--scheme", SCHEME, "--build", build_root)
+    assert (code, err) == (0, ""), err
+    rows = classifier_for(SCHEME, build_root).classify_many([HEREFORD, "HR4 9AA", "nowhere"])
+    packages = tmp_path / "packages.csv"
+    packages.write_text(f"id,postcode\n1,{HEREFORD}\n2,HR4 9AA\n")
+    code, _, err = run_cli("classify", packages, "-o", tmp_path / "classified.csv",
+                           "--scheme", SCHEME, "--build", build_root)  # fmt: skip
+    assert (code, err) == (0, ""), err
+    return answer, out, rows
+
+
+def test_a_lookup_creates_no_file_in_an_empty_instance_folder(
+    herefordshire, build_root, run_cli, tmp_path, empty_instance
+):
+    build_before = build_files(build_root)
+    answer, out, rows = lookups(build_root, run_cli, tmp_path)
+    assert (answer.rate, answer.zone, answer.lot) == (Decimal("15.80"), None, None)
+    assert answer.pcn == "THE WBC (HEREFORD CITY) PCN"
+    assert "rate:     £15.80 an hour" in out
+    assert rows["status"].tolist() == ["ok", "ok", "error"]
+    assert files(empty_instance) == {}
+    assert build_files(build_root) == build_before
+
+
+def test_a_lookup_after_a_save_leaves_the_instance_folder_as_it_was(
+    herefordshire, build_root, run_cli, tmp_path, empty_instance
+):
+    store = PlanStore(empty_instance / STORE_FILE, build_root)
+    plan = district_plan(herefordshire, name="herefordshire-o-zones")
+    assert store.save(plan.reassign(dict.fromkeys(plan.assignment.index, "Zone A"))) == 1
+    saved = files(empty_instance)
+    assert STORE_FILE in saved
+    answer, out, rows = lookups(build_root, run_cli, tmp_path)
+    assert answer.zone == "Zone A" and "zone:     Zone A" in out
+    assert rows["zone"].tolist()[:2] == ["Zone A", "Zone A"] and pd.isna(rows["zone"].iloc[2])
+    assert files(empty_instance) == saved
