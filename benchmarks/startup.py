@@ -13,11 +13,13 @@ from outside with ``time.perf_counter``; its CPU time and peak resident memory
 come from ``os.wait4``. The machine is shared, so read the minimum and the
 median: the maximum mostly measures the neighbours.
 
-``--checkout DIR`` times another copy of the source tree (e.g. an exported
-earlier commit) with the same interpreter and build, for before/after figures;
-the digests printed let the two be checked for the same answers.
+``--checkout DIR`` times another copy of the source tree (e.g. an earlier
+commit, exported with ``git archive``) with the same interpreter and build;
+``--against DIR`` times a second tree in turn with the first, run for run, and
+prints the ratio pair by pair, which holds even while the machine's speed
+drifts. The output digests printed tell whether both gave the same answers.
 
-Usage: python benchmarks/startup.py [--build DIR] [--runs N] [--checkout DIR]
+Usage: python benchmarks/startup.py [--build DIR] [--runs N] [--checkout DIR] [--against DIR]
 """
 
 from __future__ import annotations
@@ -91,10 +93,14 @@ def run_once(args: list[str], checkout: Path) -> Run:
     return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out)
 
 
-def measure(args: list[str], checkout: Path, runs: int) -> tuple[Run, list[Run]]:
-    """The untimed first run and ``runs`` timed ones."""
-    first = run_once(args, checkout)
-    return first, [run_once(args, checkout) for _ in range(runs)]
+def measure(commands: dict[str, list[str]], runs: int) -> dict[str, tuple[Run, list[Run]]]:
+    """Per tree: its untimed first run and ``runs`` timed ones, the trees taking turns."""
+    firsts = {tree: run_once(args, Path(tree)) for tree, args in commands.items()}
+    timed: dict[str, list[Run]] = {tree: [] for tree in commands}
+    for _ in range(runs):
+        for tree, args in commands.items():
+            timed[tree].append(run_once(args, Path(tree)))
+    return {tree: (firsts[tree], timed[tree]) for tree in commands}
 
 
 def spread(values: list[float]) -> str:
@@ -114,6 +120,14 @@ def report(label: str, first: Run, runs: list[Run], digest: str) -> None:
     print(f"  output sha256: {digest}")
 
 
+def ratios(results: dict[str, tuple[Run, list[Run]]]) -> None:
+    """Against another tree: its time over this tree's, run pair by run pair."""
+    (_, mine), (_, other) = results.values()
+    wall = [b.wall_s / a.wall_s for a, b in zip(mine, other, strict=True)]
+    cpu = [b.cpu_s / a.cpu_s for a, b in zip(mine, other, strict=True)]
+    print(f"  against / this, pair by pair: wall {spread(wall)}; cpu {spread(cpu)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -121,31 +135,48 @@ def main() -> None:
     )
     parser.add_argument("--runs", type=int, default=7, help="timed runs of each command (>= 5)")
     parser.add_argument("--checkout", type=Path, default=ROOT, help="source tree to time")
+    parser.add_argument(
+        "--against", type=Path, default=None, help="another source tree, timed in turn with it"
+    )
     args = parser.parse_args()
     if args.runs < 5:
         parser.error("--runs must be at least 5")
     build = build_dir(args.build).resolve()
-    checkout = args.checkout.resolve()
-    print(f"python {sys.version.split()[0]}; checkout {checkout}; build {build}")
+    trees = [str(args.checkout.resolve())]
+    if args.against is not None:
+        trees.append(str(args.against.resolve()))
+    print(f"python {sys.version.split()[0]}; build {build}; {args.runs} timed runs per tree")
     with tempfile.TemporaryDirectory() as tmp:
-        infile, outfile = Path(tmp) / "IN.csv", Path(tmp) / "OUT.csv"
+        infile = Path(tmp) / "IN.csv"
         count = in_region_postcodes(build, infile)
         print(f"IN.csv: {count:,} in-region Rutland postcodes")
 
         lookup = ["lookup", "NR1 3QU", "--scheme", "norfolk-2019", "--build", str(build)]
-        first, runs = measure(lookup, checkout, args.runs)
-        digest = hashlib.sha256(runs[-1].stdout).hexdigest()[:16]
-        if any(r.stdout != runs[-1].stdout for r in [first, *runs]):
-            digest += " (differs between runs!)"
-        report('(a) geozones lookup "NR1 3QU" --scheme norfolk-2019', first, runs, digest)
+        results = measure(dict.fromkeys(trees, lookup), args.runs)
+        for tree, (first, runs) in results.items():
+            digest = hashlib.sha256(runs[-1].stdout).hexdigest()[:16]
+            if any(r.stdout != runs[-1].stdout for r in [first, *runs]):
+                digest += " (differs between runs!)"
+            report(f'(a) geozones lookup "NR1 3QU" --scheme norfolk-2019  [{tree}]',
+                   first, runs, digest)  # fmt: skip
+        if len(results) == 2:
+            ratios(results)
 
-        classify = ["classify", str(infile), "-o", str(outfile), "--scheme", "rutland-demo",
-                    "--build", str(build)]  # fmt: skip
-        first, runs = measure(classify, checkout, args.runs)
-        digest = hashlib.sha256(outfile.read_bytes()).hexdigest()[:16]
-        report(f"(b) geozones classify IN.csv ({count:,} rows) --scheme rutland-demo",
-               first, runs, digest)  # fmt: skip
-        print(f"  said: {runs[-1].stdout.decode().strip()}")
+        outfiles = {tree: Path(tmp) / f"OUT-{i}.csv" for i, tree in enumerate(trees)}
+        commands = {
+            tree: ["classify", str(infile), "-o", str(outfiles[tree]), "--scheme", "rutland-demo",
+                   "--build", str(build)]
+            for tree in trees
+        }  # fmt: skip
+        results = measure(commands, args.runs)
+        for tree, (first, runs) in results.items():
+            digest = hashlib.sha256(outfiles[tree].read_bytes()).hexdigest()[:16]
+            report(f"(b) geozones classify IN.csv ({count:,} rows) --scheme rutland-demo  [{tree}]",
+                   first, runs, digest)  # fmt: skip
+            said = runs[-1].stdout.decode().strip().replace(str(outfiles[tree]), "OUT.csv")
+            print(f"  said: {said}")
+        if len(results) == 2:
+            ratios(results)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,19 @@ class SchemeMethod(StrEnum):
     FLAT = "flat"
 
 
+class AreaKind(StrEnum):
+    """How a scheme declares the area where its bands apply (``[applies]`` in its file)."""
+
+    #: LAD 2013 districts: a point is in the area when its unit's district is listed.
+    DISTRICT = "district"
+    #: CCGs of April 2019 (3-character codes): by the CCG of the point's unit (Norfolk 2019).
+    CCG = "ccg"
+    #: A list of LSOA 2011 codes: by the point's unit.
+    LSOA = "lsoa"
+    #: A polygon file: by the point itself, inside or on the polygon.
+    POLYGON = "polygon"
+
+
 class DistanceMethod(StrEnum):
     """How the distance behind an answer was measured."""
 
@@ -44,18 +57,40 @@ class ZoneDistance(StrEnum):
 class Status(StrEnum):
     """What became of one input row."""
 
+    #: Located and answered.
     OK = "ok"
+    #: Located, but outside the region (or the scheme's area): no answer.
     OUTSIDE_REGION = "outside_region"
+    #: Located only to a postcode sector or district (a postcode in no dataset, or only
+    #: its sector or district given): no one band; the answer is the range of bands over
+    #: that sector's or district's live postcodes.
+    IMPRECISE = "imprecise"
+    #: Not located, or located where no answer can be given (the message says why).
     ERROR = "error"
 
 
 class Confidence(StrEnum):
-    """How sure an answer's band or class is."""
+    """How sure an answer's band or class is, from how the address was located and measured.
 
+    The members run from surest to least sure; an answer takes the least sure of
+    its location's and its measurement's (see
+    :func:`geozones.classification.classifier.answer_confidence`).
+    """
+
+    #: Located at its own point (a live postcode, typed coordinates, a grid reference
+    #: finer than 1 km) and measured by the scheme's own rule.
     EXACT = "exact"
+    #: The distance is a straight-line estimate (no road network for the region).
     ESTIMATE = "estimate"
-    NEAR_BAND_EDGE = "near band edge"
+    #: Located at the centre of an area standing for it: a terminated postcode's output
+    #: area or LSOA, a place, a grid square of 1 km or more.
+    APPROXIMATE = "approximate"
+    #: Within the caveat distance of the straight-line radius (the other class is possible).
     NEAR_RADIUS = "near radius"
+    #: Near a band edge (the neighbouring band is possible).
+    NEAR_BAND_EDGE = "near band edge"
+    #: Located only to a postcode sector or district: the answer is a range of bands.
+    RANGE = "range"
 
 
 class ZoneColumn(StrEnum):

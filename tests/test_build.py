@@ -111,7 +111,7 @@ def test_failed_build_leaves_previous_output_intact(source, gb_index, tmp_path):
     first = build_region(spec, source, out, gb_index)
     before = (first.path / "build.json").read_text()
     broken = _source_copy(source, tmp_path, skip="population")
-    with pytest.raises(SourceError, match="sape_mid2017_lsoa11.csv .*dataset population_2017"):
+    with pytest.raises(SourceError, match=r"sape_mid2017_lsoa11\.csv .*dataset population_2017"):
         build_region(spec, broken, out, gb_index)
     assert (first.path / "build.json").read_text() == before
     assert len(RegionData(spec, first.path).units) == 23

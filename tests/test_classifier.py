@@ -164,8 +164,10 @@ def test_lookup_prints_what_a_person_reads(run_cli, norfolk, build_root):
     assert out.splitlines() == [
         "query:    NR1 3QU",
         "located:  NR1 3QU (postcode)",
-        "status:   ok: Band 1: 0.57 miles (road) from St Stephens Gate Medical Partnership "
-        "(D82008)",
+        (
+            "status:   ok: Band 1: 0.57 miles (road) from St Stephens Gate Medical Partnership "
+            "(D82008)"
+        ),
         "scheme:   norfolk-2019",
         "band:     Band 1",
         "rate:     £18.24 an hour",

@@ -125,7 +125,8 @@ def test_points_in_slivers_go_to_the_nearest_unit(units):
     xy = shapely.get_coordinates(shapely.coverage_union_all(units.geoms).exterior)
     east = xy[np.argmax(xy[:, 0])]
     owner = np.argmin(shapely.distance(units.geoms, shapely.points(east)))
-    position, distance = locate(units, [east + [100.0, 0.0], east + [1001.0, 0.0], [np.nan] * 2])
+    points = [np.add(east, (100.0, 0)), np.add(east, (1001.0, 0)), [np.nan] * 2]
+    position, distance = locate(units, points)
     assert position.tolist() == [owner, -1, -1]
     assert distance[0] == pytest.approx(100.0, abs=1.0) and np.isnan(distance[1:]).all()
 

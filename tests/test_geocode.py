@@ -71,8 +71,10 @@ def test_a_terminated_postcode_sits_at_its_output_area_and_says_when(nfk):
     assert (r.status, r.precision, r.matched) == ("ok", "terminated", "NR10 3BD")
     assert r.message == "located by terminated postcode NR10 3BD"
     assert r.warnings == (
-        "postcode NR10 3BD was terminated in May 2010; "
-        "placed at the centre of the live postcodes of its output area",
+        (
+            "postcode NR10 3BD was terminated in May 2010; "
+            "placed at the centre of the live postcodes of its output area"
+        ),
     )
     assert r.source.startswith("ONS postcode lookup May 2022")
     district = nfk.geocode("NR10")
@@ -237,8 +239,10 @@ def test_an_ambiguous_name_returns_every_candidate_ranked(nfk):
     ]
     assert (r.easting, r.northing) == (r.candidates[0].easting, r.candidates[0].northing)
     assert r.warnings == (
-        "3 places named 'Fritton': chose Fritton (Village, Great Yarmouth); the others: "
-        "Fritton (Village, South Norfolk), Fritton (Hamlet, North Norfolk)",
+        (
+            "3 places named 'Fritton': chose Fritton (Village, Great Yarmouth); the others: "
+            "Fritton (Village, South Norfolk), Fritton (Hamlet, North Norfolk)"
+        ),
     )
 
 
@@ -323,8 +327,10 @@ def test_easting_northing(nfk):
         ("40.7, -74.0", "not in or near Great Britain: 40.7, -74 (latitude, longitude)"),
         (
             "1.30, 52.63",
-            "not in or near Great Britain: 1.3, 52.63 (latitude, longitude); "
-            "did you mean 52.63, 1.3 (latitude first)?",
+            (
+                "not in or near Great Britain: 1.3, 52.63 (latitude, longitude); "
+                "did you mean 52.63, 1.3 (latitude first)?"
+            ),
         ),
         ("800000 100000", "easting out of range: 800000 (British National Grid: 0 to 700000 m)"),
         (
@@ -382,18 +388,24 @@ def test_a_herefordshire_grid_reference(hfd, nfk):
     [
         (
             "TG 230 8",
-            "not a valid grid reference: 'TG 230 8' needs 2 to 10 digits, the same number for "
-            "easting and northing (e.g. TG 23 08 or TG 2300 0800)",
+            (
+                "not a valid grid reference: 'TG 230 8' needs 2 to 10 digits, the same number for "
+                "easting and northing (e.g. TG 23 08 or TG 2300 0800)"
+            ),
         ),
         (
             "TI 23 08",
-            "not a British National Grid square: 'TI' (squares run from SV in the south-west "
-            "to HP in the north; the letter I is not used)",
+            (
+                "not a British National Grid square: 'TI' (squares run from SV in the south-west "
+                "to HP in the north; the letter I is not used)"
+            ),
         ),
         (
             "AA 23 08",
-            "not a British National Grid square: 'AA' (squares run from SV in the south-west "
-            "to HP in the north; the letter I is not used)",
+            (
+                "not a British National Grid square: 'AA' (squares run from SV in the south-west "
+                "to HP in the north; the letter I is not used)"
+            ),
         ),
     ],
 )
@@ -494,8 +506,10 @@ def test_many_matches_one_at_a_time(nfk):
 def test_a_sector_mean_postcode_carries_a_warning(nfk):
     r = nfk.geocode("IP13 0FN")
     assert r.warnings == (
-        "OS Code-Point Open places IP13 0FN at the mean of its postcode sector "
-        "(positional quality 60)",
+        (
+            "OS Code-Point Open places IP13 0FN at the mean of its postcode sector "
+            "(positional quality 60)"
+        ),
     )
     row = nfk.geocode_many(["IP13 0FN"]).iloc[0]
     assert row["warnings"] == r.warnings[0]

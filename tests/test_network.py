@@ -247,7 +247,7 @@ def test_build_network_explains_bad_inputs(tmp_path, source):
         build_network(tmp_path / "missing.osm.pbf")
     junk = tmp_path / "junk.osm.pbf"
     junk.write_bytes(b"not an OSM file")
-    with pytest.raises(DataError, match="cannot read .*junk.osm.pbf as OpenStreetMap data"):
+    with pytest.raises(DataError, match=r"cannot read .*junk\.osm\.pbf as OpenStreetMap data"):
         build_network(junk)
     footpaths = tmp_path / "footpaths.osm"
     footpaths.write_text(TINY_OSM.split("  <way")[0] + FOOTPATH_WAY + "</osm>\n")
@@ -255,5 +255,5 @@ def test_build_network_explains_bad_inputs(tmp_path, source):
         build_network(footpaths)
     wards = tmp_path / "wards.gpkg"
     gpd.read_file(source / "boundaries/wards/E06000017.geojson").to_file(wards, layer="wards")
-    with pytest.raises(DataError, match="cannot read layer 'network' of .*wards.gpkg"):
+    with pytest.raises(DataError, match=r"cannot read layer 'network' of .*wards\.gpkg"):
         build_network(wards)

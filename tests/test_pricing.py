@@ -57,7 +57,7 @@ def norfolk():
         ("60:00", "21.92"),
         (60, "21.92"),
         (75, "27.40"),
-        (Decimal("90"), "32.88"),
+        (Decimal(90), "32.88"),
     ],
 )
 def test_hertfordshire_call_prices(herts, duration, price):
@@ -113,8 +113,8 @@ def test_d_pathway_published_956302_transposes_digits_of_965302(hfd17):
     cost = package_cost(hfd17, weekly_hours=1355, rate="d-pathway")
     assert cost.annual_hours == 70460
     assert cost.annual == Decimal("965302.00")
-    assert cost.annual != Decimal("956302")
-    assert cost.annual + Decimal("694590") == Decimal("1659892")
+    assert cost.annual != Decimal(956302)
+    assert cost.annual + Decimal(694590) == Decimal(1659892)
 
 
 def test_d_pathway_zone_table_reproduces_published_totals(hfd17):
@@ -127,7 +127,7 @@ def test_d_pathway_zone_table_reproduces_published_totals(hfd17):
     assert table["zone"].tolist() == ["Complex A & B", "Complex C, D, E", "Total"]
     assert table["clients"].tolist() == [29, 29, 58]
     assert table["annual_hours"].tolist() == [70460, 50700, 121160]
-    assert table["cost"].tolist() == [Decimal("965302"), Decimal("694590"), Decimal("1659892")]
+    assert table["cost"].tolist() == [Decimal(965302), Decimal(694590), Decimal(1659892)]
     assert table["rate"].tolist() == [Decimal("13.70")] * 3
 
 

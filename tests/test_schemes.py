@@ -181,7 +181,7 @@ def test_unknown_top_level_key_is_an_error(tmp_path):
 
 def test_missing_file_names_the_file(tmp_path):
     path = tmp_path / "nowhere.toml"
-    with pytest.raises(DataError, match="nowhere.toml"):
+    with pytest.raises(DataError, match=r"nowhere\.toml"):
         load_scheme(path)
 
 

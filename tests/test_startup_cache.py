@@ -39,6 +39,16 @@ from geozones.zones.lookup import PlanZones
 from geozones.zones.store import PlanStore
 
 ENTRY = "import sys; from geozones.cli.main import main; sys.exit(main())"
+WARM = (
+    "import sys; from geozones.zones.lookup import warm_caches; warm_caches('rutland', sys.argv[1])"
+)
+
+
+@pytest.fixture(autouse=True)
+def writing():
+    """Entries are written here as ``geozones data build`` writes them (a lookup only reads)."""
+    with cache.writing_caches():
+        yield
 
 
 @pytest.fixture
@@ -286,11 +296,20 @@ def test_commands_give_the_same_output_with_no_fresh_or_stale_caches(region, bui
     pd.DataFrame({"address": rows}).to_csv(infile, index=False)
     outputs = []
     for step in ("no cache", "fresh cache", "stale cache"):
+        if step == "fresh cache":
+            subprocess.run([sys.executable, "-c", WARM, str(build)], check=True)
         if step == "stale cache":
             touch(build / "rutland" / REPORT_FILE)
         outfile = tmp_path / f"{step}.csv"
         said = run(build, "classify", infile, "-o", outfile, "--scheme", "rutland-demo")
         looked = run(build, "lookup", "LE15 6DT", "--scheme", "rutland-demo", "--json")
         outputs.append((outfile.read_bytes(), said.replace(str(outfile), "OUT"), looked))
-        assert (build / "rutland" / CACHE_DIR).is_dir()
+        # the lookups themselves never write: only warming (as data build does) makes entries
+        assert (build / "rutland" / CACHE_DIR).is_dir() == (step != "no cache")
     assert outputs[0] == outputs[1] == outputs[2]
+
+
+def test_a_read_outside_warming_writes_no_cache_entry(region):
+    with cache.writing_caches(False):
+        assert len(fresh(region)._layer("boundary")) == 1
+    assert not (region.path / CACHE_DIR).exists()

@@ -41,7 +41,7 @@ def test_a_frame_already_in_bng_comes_back_as_it_is():
 def test_a_geoseries_follows_the_same_rule():
     series = gpd.GeoSeries([Point(*NR1_3QU_LONLAT)], crs="EPSG:4326")
     assert to_bng(series, "points").crs == "EPSG:27700"
-    with pytest.raises(InputError, match="^points has no coordinate reference system"):
+    with pytest.raises(InputError, match=r"^points has no coordinate reference system"):
         to_bng(gpd.GeoSeries([Point(0, 0)]), "points")
 
 
@@ -53,5 +53,5 @@ def test_missing_columns_are_named_with_the_ones_found():
     assert str(caught.value) == (
         "demand.csv has no column 'zone', 'clients'; columns found: unit, hours"
     )
-    with pytest.raises(InputError, match="columns found: none$"):
+    with pytest.raises(InputError, match=r"columns found: none$"):
         require_columns(pd.DataFrame(), ["unit"], "empty.csv")

@@ -3,6 +3,9 @@ import pytest
 from geozones._errors import InputError
 from geozones.web import DEFAULT_MAX_UPLOAD_MB, create_app
 
+#: The session-signing key the environment gives (a test value).
+SIGNING_KEY = "not-so-secret"
+
 
 def test_home_page_serves_regions_and_attribution(tmp_path):
     app = create_app({"BUILD_DIR": str(tmp_path), "INSTANCE_DIR": str(tmp_path), "TESTING": True})
@@ -17,14 +20,14 @@ def test_configuration_comes_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("GEOZONES_BUILD", str(tmp_path / "build"))
     monkeypatch.setenv("GEOZONES_INSTANCE", str(tmp_path / "instance"))
     monkeypatch.setenv("GEOZONES_REGIONS", "rutland, norfolk")
-    monkeypatch.setenv("GEOZONES_SECRET_KEY", "not-so-secret")
+    monkeypatch.setenv("GEOZONES_SECRET_KEY", SIGNING_KEY)
     monkeypatch.setenv("GEOZONES_TILES", "https://tiles.example/{z}/{x}/{y}.png")
     monkeypatch.setenv("GEOZONES_MAX_UPLOAD_MB", "2.5")
     config = create_app().config
     assert config["BUILD_DIR"] == str(tmp_path / "build")
     assert config["INSTANCE_DIR"] == str(tmp_path / "instance")
     assert config["REGIONS"] == ["rutland", "norfolk"]
-    assert config["SECRET_KEY"] == "not-so-secret"
+    assert config["SECRET_KEY"] == SIGNING_KEY
     assert config["TILES"] == "https://tiles.example/{z}/{x}/{y}.png"
     assert config["MAX_CONTENT_LENGTH"] == int(2.5 * 1024 * 1024)
     assert create_app({"MAX_UPLOAD_MB": 1}).config["MAX_CONTENT_LENGTH"] == 1024 * 1024

@@ -155,8 +155,8 @@ KNOWN_SCHEMES = (
         ("q=NR1+3QU&scheme=no-such-scheme", 404,
          f"unknown scheme 'no-such-scheme'; {KNOWN_SCHEMES}"),
         ("q=LE15+6NT&scheme=rutland-demo", 404,
-         "scheme 'rutland-demo' (region rutland) is not served here; served schemes: "
-         "herefordshire-2016, herefordshire-2017, norfolk-2019"),
+         ("scheme 'rutland-demo' (region rutland) is not served here; served schemes: "
+         "herefordshire-2016, herefordshire-2017, norfolk-2019")),
     ],
 )  # fmt: skip
 def test_lookup_errors(client, doc, query, status, detail):
@@ -338,7 +338,7 @@ def test_batch_upload_comes_back_as_csv_with_every_row(client, doc):
     )
     assert lines[3] == (
         "P3,nowhere at all,2,'+44,,,,,,,,,,,,,,,,,,error,\"no place named 'nowhere at all' in or "
-        "near Norfolk, and no postcode, coordinates or grid reference\","
+        'near Norfolk, and no postcode, coordinates or grid reference",'
     )
 
 

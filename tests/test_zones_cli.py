@@ -23,7 +23,9 @@ def test_list_show_history_export_import(run_cli, where, tmp_path):
     code, out, _ = run_cli("zones", "show", "hertfordshire-district-areas", *where)
     assert code == 0 and "Three Rivers & Watford" in out and "every zone contiguous" in out
     csv = tmp_path / "districts.csv"
-    code, out, _ = run_cli("zones", "export", "hertfordshire-district-areas", "-o", str(csv), *where)
+    code, out, _ = run_cli(
+        "zones", "export", "hertfordshire-district-areas", "-o", str(csv), *where
+    )
     assert code == 0 and csv.exists()
     code, out, _ = run_cli("zones", "import", str(csv), "--author", "carol", *where)
     assert code == 0 and "saved hertfordshire-district-areas version 2" in out

@@ -135,7 +135,9 @@ def test_polygons_drawn_elsewhere_import_by_representative_point(lots, tmp_path,
 
 
 def test_unknown_format_lists_the_choices(lots, tmp_path):
-    with pytest.raises(InputError, match="cannot tell the format of lots.xlsx; use one of: .csv"):
+    with pytest.raises(
+        InputError, match=r"cannot tell the format of lots\.xlsx; use one of: \.csv"
+    ):
         export_plan(lots, tmp_path / "lots.xlsx")
     with pytest.raises(InputError, match="no file"):
         import_plan(tmp_path / "missing.csv")

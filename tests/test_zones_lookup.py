@@ -1,4 +1,4 @@
-"""A lookup only reads: it leaves the instance folder as it found it, and the build but its cache."""
+"""A lookup only reads: the instance folder stays as it was, and the build (but its cache)."""
 
 from decimal import Decimal
 
@@ -25,9 +25,7 @@ def files(folder):
 def build_files(build_root):
     """:func:`files` of the build but the start-up caches (``<region>/cache/``, regions.cache)."""
     return {
-        name: size
-        for name, size in files(build_root).items()
-        if name.split("/")[1:2] != ["cache"]
+        name: size for name, size in files(build_root).items() if name.split("/")[1:2] != ["cache"]
     }
 
 

@@ -140,7 +140,7 @@ def test_demand_errors_name_the_row(herts_districts):
     demand = _demand(herts_districts)
     with pytest.raises(InputError, match="needs a scheme"):
         herts_districts.summary(demand)
-    with pytest.raises(InputError, match="missing column.*weekly_hours"):
+    with pytest.raises(InputError, match=r"missing column.*weekly_hours"):
         herts_districts.summary(demand.drop(columns="weekly_hours"), scheme)
     demand.loc[3, "unit"] = "E01999999"
     with pytest.raises(InputError, match="'E01999999' in row 4"):

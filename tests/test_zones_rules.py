@@ -59,13 +59,17 @@ def test_missing_rules_list_what_exists():
             r"unknown key a\.extra",
         ),
         (
-            '[a]\nkind = "lots"\nunits = "units"\n[a.districts]\nE1 = "X"\n'
-            "[a.rural]\nmax_density_per_km2 = -1\nlots = []\n",
+            (
+                '[a]\nkind = "lots"\nunits = "units"\n[a.districts]\nE1 = "X"\n'
+                "[a.rural]\nmax_density_per_km2 = -1\nlots = []\n"
+            ),
             r"a\.rural\.max_density_per_km2: expected a number above 0",
         ),
         (
-            '[a]\nkind = "lots"\nunits = "units"\n[a.districts]\nE1 = "X"\n'
-            '[[a.halves]]\nzone = "X"\nnames = ["X1"]\n',
+            (
+                '[a]\nkind = "lots"\nunits = "units"\n[a.districts]\nE1 = "X"\n'
+                '[[a.halves]]\nzone = "X"\nnames = ["X1"]\n'
+            ),
             r"a\.halves\[0\]\.names: expected a list of 2 non-empty texts",
         ),
         ("[a\n", "cannot read zone rules"),

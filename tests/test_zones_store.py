@@ -132,14 +132,14 @@ def test_crash_mid_save_leaves_the_previous_version_intact(store, plan, monkeypa
 
 
 def test_crash_on_a_first_save_leaves_no_plan(store, plan, monkeypatch):
-    monkeypatch.setattr(PlanStore, "_write_units", lambda *args: 1 / 0)
+    monkeypatch.setattr(PlanStore, "_write_units", lambda *_: 1 / 0)
     with pytest.raises(ZeroDivisionError):
         store.save(plan)
     assert store.list().empty
 
 
 def test_unknown_plans_and_versions_are_not_found(store, plan):
-    with pytest.raises(NotFoundError, match="no zone plan 'nothing'.*plans: none"):
+    with pytest.raises(NotFoundError, match=r"no zone plan 'nothing'.*plans: none"):
         store.get("nothing")
     store.save(plan)
     with pytest.raises(NotFoundError, match="has no version 9; versions: 1"):

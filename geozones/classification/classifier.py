@@ -22,7 +22,8 @@ region's build, in three steps, each with a typed result:
    - ``flat`` (Herefordshire 2017, Hertfordshire): one rate wherever the point is.
 
 Everything is vectorised over arrays of points; a single query runs the same
-path with one row. A classifier only reads: it writes no file.
+path with one row. A classifier only reads: it writes no file but the start-up
+caches beside its region's build (:mod:`geozones.regions.cache`).
 """
 
 from __future__ import annotations

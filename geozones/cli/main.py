@@ -27,9 +27,7 @@ if TYPE_CHECKING:
     from geozones.regions.checks import Check
     from geozones.schemes.scheme import Scheme
 
-_PATH = PATH
 _SOURCE_HELP = "Source folder (default ../shared/data or $GEOZONES_SOURCE)."
-_OUT_HELP = BUILD_HELP
 
 
 @click.group(epilog=EXIT_HELP)
@@ -51,7 +49,7 @@ def data() -> None:
 
 
 @data.command("sources")
-@click.option("--source", type=_PATH, help=_SOURCE_HELP)
+@click.option("--source", type=PATH, help=_SOURCE_HELP)
 def data_sources(source: Path | None) -> None:
     """List the source datasets and whether each is in the source folder."""
     from geozones._settings import source_dir
@@ -76,8 +74,8 @@ def data_sources(source: Path | None) -> None:
 @click.option(
     "--region", "regions", multiple=True, help="Region to build (repeatable; default: all)."
 )
-@click.option("--source", type=_PATH, help=_SOURCE_HELP)
-@click.option("--out", type=_PATH, help=_OUT_HELP)
+@click.option("--source", type=PATH, help=_SOURCE_HELP)
+@click.option("--out", type=PATH, help=BUILD_HELP)
 @click.option(
     "--buffer-km",
     type=click.FloatRange(min=0),
@@ -86,7 +84,7 @@ def data_sources(source: Path | None) -> None:
     help="Keep practices, postcodes and places this far beyond the region.",
 )
 @click.option(
-    "--roads", type=_PATH, help="Road extract (.osm.pbf) to use instead of the region's own."
+    "--roads", type=PATH, help="Road extract (.osm.pbf) to use instead of the region's own."
 )
 def data_build(
     regions: tuple[str, ...],
@@ -101,6 +99,7 @@ def data_build(
     from geozones.regions.data import NETWORK_DIR
     from geozones.regions.specs import expand_region_names
     from geozones.zones.derived import DERIVED_LAYERS
+    from geozones.zones.lookup import warm_caches
 
     names = expand_region_names(regions)
     if roads is not None and len(names) != 1:
@@ -111,10 +110,12 @@ def data_build(
         click.echo(f"{result.region}: built in {result.seconds:.1f} s")
     if any((r.path / NETWORK_DIR).exists() for r in results):
         update_circuity(out)
+    for result in results:
+        warm_caches(result.region, out)
 
 
 @data.command("circuity")
-@click.option("--out", type=_PATH, help=_OUT_HELP)
+@click.option("--out", type=PATH, help=BUILD_HELP)
 def data_circuity(out: Path | None) -> None:
     """Measure road/straight-line circuity on the built networks and write it into the build."""
     from geozones.distance.circuity import update_circuity
@@ -134,7 +135,7 @@ def data_circuity(out: Path | None) -> None:
 
 @data.command("check")
 @click.option("--region", "regions", multiple=True, help="Region to check (default: all built).")
-@click.option("--out", type=_PATH, help=_OUT_HELP)
+@click.option("--out", type=PATH, help=BUILD_HELP)
 def data_check(regions: tuple[str, ...], out: Path | None) -> None:
     """Re-verify built regions and print the report."""
     from geozones.regions.checks import network_check, run_checks
@@ -176,15 +177,15 @@ def serve(host: str, port: int) -> None:
 
 
 @cli.command()
-@click.argument("infile", type=_PATH)
+@click.argument("infile", type=PATH)
 @click.option(
-    "-o", "--out", "outfile", required=True, type=_PATH, help="Output table (.csv or .xlsx)."
+    "-o", "--out", "outfile", required=True, type=PATH, help="Output table (.csv or .xlsx)."
 )
 @click.option("--column", help="Column to geocode (default: found by header, else by content).")
 @click.option(
     "--region", help="Region for place names and outside_region flags (default: GB, no places)."
 )
-@click.option("--build", type=_PATH, help=_OUT_HELP)
+@build_option
 def geocode(
     infile: Path, outfile: Path, column: str | None, region: str | None, build: Path | None
 ) -> None:
@@ -214,7 +215,7 @@ def lookup(query: tuple[str, ...], scheme: Scheme, as_json: bool, build: Path | 
 @cli.command()
 @click.argument("query", nargs=-1, required=True)
 @click.option("--region", default="norfolk", show_default=True, help="Region to answer in.")
-@click.option("--build", type=_PATH, help=_OUT_HELP)
+@build_option
 def band(query: tuple[str, ...], region: str, build: Path | None) -> None:
     """Road distance to the nearest GP surgery and the band it gives (where the region has one)."""
     from geozones.distance.surgeries import NearestSurgery
@@ -244,8 +245,8 @@ def band(query: tuple[str, ...], region: str, build: Path | None) -> None:
 
 
 @cli.command("classify")
-@click.argument("infile", type=_PATH)
-@click.option("-o", "--out", "outfile", required=True, type=_PATH, help="Output (.csv or .xlsx).")
+@click.argument("infile", type=PATH)
+@click.option("-o", "--out", "outfile", required=True, type=PATH, help="Output (.csv or .xlsx).")
 @scheme_option(required=True)
 @click.option("--column", help="Address/postcode column (default: found by header or content).")
 @build_option

@@ -53,6 +53,9 @@ Ints = npt.NDArray[np.int64]
 SOLVED_ARRAYS: tuple[str, ...] = ("edge", "along_m", "snap_gap_m", "node_metres", "node_facility")
 #: Rows of query points compared with all the places at once (bounds memory: rows x places).
 CHUNK_ROWS = 8192
+#: From this many query points on, cKDTree itself answers: loading scipy costs less than
+#: comparing every point with every place (about 1 us a point for a county's surgeries).
+KDTREE_ROWS = 50_000
 #: The code a solved search depends on (snapping, the search, the points' checks, this module).
 SOLVED_CODE: tuple[str, ...] = (
     "distance/cache.py", "distance/facility.py", "network/graph.py", "_validate.py",
@@ -200,7 +203,8 @@ class NearestPoint:
       which one is found once with cKDTree and cached beside the region
       (``region_dir``), so later processes need no scipy;
     * a query whose nearest distance is shared by two different places, or that
-      is not finite, is answered by cKDTree itself.
+      is not finite, is answered by cKDTree itself; so are :data:`KDTREE_ROWS`
+      or more queries at once, where loading scipy is the cheaper way.
 
     Parameters
     ----------
@@ -266,7 +270,7 @@ class NearestPoint:
         n = len(q)
         distance = np.empty(n, dtype=np.float64)
         position = np.empty(n, dtype=np.int64)
-        if not len(self.places):
+        if not len(self.places) or n >= KDTREE_ROWS:
             d, i = self._kdtree().query(q)
             return np.asarray(d, dtype=np.float64), np.asarray(i, dtype=np.int64)
         unsure = np.zeros(n, dtype=bool)

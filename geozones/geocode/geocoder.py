@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import re
+import string
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
@@ -66,12 +67,25 @@ STATUSES = ("ok", "outside_region", "error")
 #: Columns :meth:`Geocoder.geocode_many` returns, in order.
 RESULT_COLUMNS = [
     "lat", "lon", "easting", "northing", "precision", "matched", "status", "message",
-    "source", "warnings",
+    "source", "warnings", "unknown_postcode",
 ]  # fmt: skip
+#: Letters Royal Mail never uses in the last two characters of a postcode (the unit):
+#: a postcode with one there is malformed, not an unknown postcode of a known sector.
+UNUSED_UNIT_LETTERS = "CIKMOV"
 #: Rank of an OS Open Names LOCAL_TYPE when one name fits several places (lower first).
 LOCAL_TYPE_RANK = {
     "City": 0, "Town": 1, "Village": 2, "Suburban Area": 3, "Hamlet": 4, "Other Settlement": 5,
 }  # fmt: skip
+#: How far a place's extent reaches from its point (metres), by OS Open Names LOCAL_TYPE
+#: (GeoNames places are typed Town from 10,000 people, else Village). A place's
+#: postcodes are the region's live postcodes within this radius that are nearer to it
+#: than to any other place of the region's places layer (:meth:`Geocoder.place_postcodes`).
+PLACE_RADIUS_M = {
+    "City": 5_000.0, "Town": 2_500.0, "Village": 1_000.0, "Suburban Area": 1_000.0,
+    "Hamlet": 500.0, "Other Settlement": 500.0,
+}  # fmt: skip
+#: Radius (metres) of a place whose LOCAL_TYPE is not in :data:`PLACE_RADIUS_M`.
+DEFAULT_PLACE_RADIUS_M = 1_000.0
 # Python's white space (what str.split() splits on) in RE2 syntax, for pyarrow.
 _WHITESPACE_RE2 = r"[\s\v\pZ\x{1C}-\x{1F}\x{85}]+"
 #: Rows per chunk in :meth:`Geocoder.geocode_table`.
@@ -94,6 +108,14 @@ _COORDS_RE = re.compile(rf"^{_NUMBER}(?:\s*[,;]\s*|\s+){_NUMBER}$")
 _OUTWARD_RE = re.compile(r"^([A-Z]{1,2}[0-9][0-9A-Z]?)(?: ([0-9]))?$")
 _GRID_RE = re.compile(r"^([A-Z]{2}) ?([0-9]+)(?: ([0-9]+))?$")
 _POSTCODE_LIKE_RE = re.compile(r"^(?=.*[0-9])(?=.*[A-Z])[A-Z0-9]{2,4} ?[A-Z0-9]{2,4}$")
+# The same shape with a letter outside A-Z (marked "_" by _mark_non_ascii) in it.
+_POSTCODE_LIKE_MARKED_RE = re.compile(r"^(?=.*_)(?=.*[0-9])[A-Z0-9_]{2,4} ?[A-Z0-9_]{2,4}$")
+# Lower-case ASCII letters to upper case, and nothing else: str.upper() would read
+# "ſ" as S, "ß" as SS and "ı" as I, turning text that is not a postcode into one.
+_ASCII_UPPER = str.maketrans(string.ascii_lowercase, string.ascii_uppercase)
+# A letter, digit or mark outside ASCII (RE2 syntax, for pyarrow): marked as "_", a word
+# character that is in no postcode, so no postcode is read across it.
+_NON_ASCII_WORD_RE2 = r"[^\P{L}A-Za-z]|[^\P{N}0-9]|\p{M}"
 _STREET_RE = re.compile(
     r"\b(STREET|ST|ROAD|RD|LANE|LN|CLOSE|AVENUE|AVE|DRIVE|WAY|COURT|CRESCENT|GARDENS|TERRACE|"
     r"WALK|MEWS|GROVE)\.?$"
@@ -154,6 +176,7 @@ class _PostcodeFinds(TypedDict):
     warning: npt.NDArray[np.object_]
     message: npt.NDArray[np.object_]
     inside: npt.NDArray[np.bool_]
+    unknown: npt.NDArray[np.object_]
 
 
 @dataclass(frozen=True)
@@ -189,6 +212,9 @@ class GeocodeResult:
         place name, coarse grid square...
     candidates : tuple of PlaceCandidate
         For places: every place of that name, ranked, the chosen one marked.
+    unknown_postcode : str or None
+        A well-formed postcode read from the text that is in neither dataset, so
+        that its sector or district placed the point (``"NR21 0ZZ"``); else None.
 
     """
 
@@ -204,6 +230,7 @@ class GeocodeResult:
     source: str | None = None
     warnings: tuple[str, ...] = ()
     candidates: tuple[PlaceCandidate, ...] = ()
+    unknown_postcode: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The result as a plain dict (JSON-ready; warnings and candidates as lists)."""
@@ -253,6 +280,41 @@ def _to_wgs84(
 
 def _error(query: str, message: str) -> GeocodeResult:
     return GeocodeResult(query=query, status="error", message=message)
+
+
+def _lone_surrogate(text: str) -> str | None:
+    """The first lone surrogate (half of a UTF-16 pair, no character) in ``text``, or None."""
+    if text.isascii():
+        return None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return text[exc.start]
+    return None
+
+
+def _surrogate_message(surrogate: str) -> str:
+    """Why text holding the lone surrogate ``surrogate`` is not read."""
+    return (
+        f"not text: it holds a lone surrogate (U+{ord(surrogate):04X}), half of a UTF-16 "
+        "pair and no character; send the text as UTF-8"
+    )
+
+
+def _non_ascii_word(c: str) -> bool:
+    """True for a letter, digit or combining mark outside ASCII (as :data:`_NON_ASCII_WORD_RE2`)."""
+    return not c.isascii() and unicodedata.category(c)[0] in "LNM"
+
+
+def _mark_non_ascii(text: str) -> str:
+    """``text`` with each non-ASCII letter, digit or mark replaced by ``"_"``.
+
+    ``"_"`` is a word character in no postcode, so a postcode is not read out
+    of ``"ſW1A 2AA"`` (as W1A 2AA) or ``"ıP1 1AA"`` (as P1 1AA).
+    """
+    if text.isascii():
+        return text
+    return "".join("_" if _non_ascii_word(c) else c for c in text)
 
 
 class Geocoder:
@@ -324,12 +386,16 @@ class Geocoder:
         -------
         GeocodeResult
             Never raises for bad input: a failure is ``status="error"`` with the reason.
+            Only the letters a-z are upper-cased, so ``"ſW1A 2AA"`` is no postcode
+            (``str.upper`` would read it as SW1A 2AA).
 
         """
         if not isinstance(text, str):
             missing = text is None or (isinstance(text, float) and math.isnan(text))
             text = "" if missing else str(text)
-        key = text.upper().replace(" ", "")
+        if (surrogate := _lone_surrogate(text)) is not None:
+            return _error(text, _surrogate_message(surrogate))
+        key = text.translate(_ASCII_UPPER).replace(" ", "")
         if POSTCODE_RE.fullmatch(key):
             return self._postcode(text, key)
         return self._text(text)
@@ -337,7 +403,7 @@ class Geocoder:
     def _text(self, query: str) -> GeocodeResult:
         """Everything but a bare postcode (the slower path), each reading tried in turn."""
         text = " ".join(query.split())
-        upper = text.upper()
+        upper = _mark_non_ascii(text.translate(_ASCII_UPPER))
         if not upper:
             return _error(query, "empty input")
         compact = upper.replace(" ", "")
@@ -356,6 +422,13 @@ class Geocoder:
             return self._postcode(query, m[1] + m[2])
         if _POSTCODE_LIKE_RE.match(upper):
             return _error(query, f"not a UK postcode: '{text}' (expected a form like NR1 3QU)")
+        if _POSTCODE_LIKE_MARKED_RE.match(upper):
+            letters = ", ".join(dict.fromkeys(c for c in text if _non_ascii_word(c)))
+            return _error(
+                query,
+                f"not a UK postcode: '{text}' has {letters}, and postcodes use only the "
+                "letters A-Z and digits 0-9",
+            )
         if self.region is not None and (place := self._place(query, text)):
             return place
         if outward:
@@ -386,6 +459,7 @@ class Geocoder:
         warnings: tuple[str, ...] = (),
         inside: bool | None = None,
         candidates: tuple[PlaceCandidate, ...] = (),
+        unknown_postcode: str | None = None,
     ) -> GeocodeResult:
         """A located result; ``inside`` None means test the point against the boundary."""
         e, n = xy
@@ -409,6 +483,7 @@ class Geocoder:
             source=source,
             warnings=warnings,
             candidates=candidates,
+            unknown_postcode=unknown_postcode,
         )
 
     def _postcode(self, query: str, key: str) -> GeocodeResult:
@@ -433,6 +508,7 @@ class Geocoder:
             f["source"][0],
             (f["warning"][0],),
             bool(f["inside"][0]),
+            unknown_postcode=f["unknown"][0],
         )
 
     def _outward(self, query: str, district: str, sector: str | None) -> GeocodeResult | None:
@@ -655,15 +731,21 @@ class Geocoder:
 
         """
         series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
-        text = series.astype("string[pyarrow]").fillna("")
+        surrogates = pd.Series(None, index=series.index, dtype=object)
+        try:
+            text = series.astype("string[pyarrow]").fillna("")
+        except UnicodeEncodeError:  # a lone surrogate, which UTF-8 (and so Arrow) cannot hold
+            surrogates = series.map(lambda v: _lone_surrogate(v) if isinstance(v, str) else None)
+            text = series.where(surrogates.isna(), "").astype("string[pyarrow]").fillna("")
         n = len(text)
-        upper = pc.utf8_upper(pa.array(text.array))
+        upper = pc.ascii_upper(pa.array(text.array))
         compact = pc.replace_substring_regex(upper, _WHITESPACE_RE2, "")
         bare = pc.match_substring_regex(compact, POSTCODE_RE.pattern).to_numpy(zero_copy_only=False)
         empty = pc.equal(compact, "").to_numpy(zero_copy_only=False)
         keys = np.where(bare, compact.to_numpy(zero_copy_only=False), "")
         rest = ~bare & ~empty
         spaced = pc.replace_substring_regex(upper.filter(pa.array(rest)), _WHITESPACE_RE2, " ")
+        spaced = pc.replace_substring_regex(spaced, _NON_ASCII_WORD_RE2, "_")
         found = pd.Series(pd.arrays.ArrowStringArray(spaced)).str.extract(
             TEXT_POSTCODE_RE.pattern, flags=TEXT_POSTCODE_RE.flags
         )
@@ -676,7 +758,10 @@ class Geocoder:
             "status": np.full(n, "error", dtype=object),
             "message": np.full(n, "empty input", dtype=object),
             "warnings": np.full(n, "", dtype=object),
+            "unknown_postcode": np.full(n, None, dtype=object),
         }
+        broken = np.flatnonzero(surrogates.notna().to_numpy())
+        cols["message"][broken] = [_surrogate_message(c) for c in surrogates.iloc[broken]]
         postcode_rows = np.flatnonzero(keys != "")
         if len(postcode_rows):
             arrays = self._postcode_columns(keys[postcode_rows].astype(str))
@@ -766,10 +851,14 @@ class Geocoder:
             "message": message,
             "source": f["source"],
             "warnings": f["warning"],
+            "unknown_postcode": f["unknown"],
         }
 
     def _resolve_postcodes(self, keys: npt.NDArray[np.str_]) -> _PostcodeFinds:
         """Locate well-formed postcode keys: live, else terminated, else sector, else district.
+
+        A key with one of :data:`UNUSED_UNIT_LETTERS` in its last two letters is
+        malformed: it is not looked up, and its message says why.
 
         Returns
         -------
@@ -778,7 +867,8 @@ class Geocoder:
             not found), code (index into the precisions tried, 4 when not
             found), precision (None when not found), matched, source, warning
             ('' when none), message (the reason when not found, else ''),
-            inside (in the region; True without one).
+            inside (in the region; True without one), unknown (the postcode
+            when its sector or district placed it, else None).
 
         """
         idx = self.index
@@ -792,7 +882,9 @@ class Geocoder:
         code = np.full(n, len(steps), dtype=np.int8)
         row = np.full(n, -1, dtype=np.int64)
         xy = np.full((n, 2), np.nan)
-        todo = np.arange(n)
+        unit = pd.Series(keys, dtype=object).str[-2:]
+        malformed = unit.str.contains(f"[{UNUSED_UNIT_LETTERS}]").to_numpy(dtype=bool)
+        todo = np.flatnonzero(~malformed)
         for i, (find, points) in enumerate(steps):
             found = find(keys[todo])
             hit = todo[found >= 0]
@@ -822,6 +914,13 @@ class Geocoder:
             "postcode not found: " + postcode[lost] + f" is not in {self._live_source} or the "
             "ONS postcode lookup, and neither is its sector or district",
         )
+        message[malformed] = [
+            f"not a UK postcode: {p} has {' and '.join(sorted(set(u) & set(UNUSED_UNIT_LETTERS)))}"
+            " in its last two letters, where Royal Mail never uses C, I, K, M, O or V"
+            for p, u in zip(postcode[malformed], unit[malformed], strict=True)
+        ]
+        unknown = np.full(n, None, dtype=object)
+        unknown[sector | district] = postcode[sector | district]
         inside = np.ones(n, dtype=bool)
         if self._boundary is not None:
             inside[live] = sorted_lookup(self._region_keys, keys[live].astype("S7")) >= 0
@@ -837,6 +936,7 @@ class Geocoder:
             "warning": warning,
             "message": message,
             "inside": inside,
+            "unknown": unknown,
         }
 
     def _terminated_warnings(
@@ -878,7 +978,7 @@ def _result_row(r: GeocodeResult) -> list[Any]:
     """A result as the values of :data:`RESULT_COLUMNS`."""
     return [
         r.lat, r.lon, r.easting, r.northing, r.precision, r.matched, r.status, r.message,
-        r.source, "; ".join(r.warnings),
+        r.source, "; ".join(r.warnings), r.unknown_postcode,
     ]  # fmt: skip
 
 

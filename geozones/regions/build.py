@@ -1,9 +1,9 @@
 """Build region data from the source folder into the build folder.
 
 ``build_regions`` writes, per region, a folder ``<build>/<region>/`` holding
-``region.gpkg`` (layers boundary, districts, units, wards, gp_practices,
-gp_practices_unlocated, postcodes, places and, where an extract exists, roads;
-all EPSG:27700), ``network/`` (the drivable road graph, see
+``region.gpkg`` (layers boundary, districts, units, ccg_areas, wards,
+gp_practices, gp_practices_unlocated, postcodes, places and, where an extract
+exists, roads; all EPSG:27700), ``network/`` (the drivable road graph, see
 :mod:`geozones.network.graph`, where the region has a road extract) and
 ``build.json`` (counts, checks, sources, timings). The
 Great Britain postcode index ``gb_postcodes.npz`` sits beside them and is
@@ -38,6 +38,7 @@ from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
 from geozones import __version__
+from geozones._errors import DataError
 from geozones._settings import BNG, WGS84, build_dir, source_dir
 from geozones._spatial import UnitIndex
 from geozones.network.graph import HIGHWAYS, RoadNetwork, build_network
@@ -52,6 +53,7 @@ from geozones.regions.postcodes import (
 )
 from geozones.regions.specs import RegionSpec, get_region_spec
 from geozones.sources.readers import (
+    read_ccg_2019,
     read_census_2021_age,
     read_districts,
     read_gp_practices,
@@ -169,7 +171,10 @@ def build_region(
     boundary = gpd.GeoDataFrame(
         {"name": [spec.title]}, geometry=[shapely.union_all(districts.geometry.values)], crs=BNG
     )
-    units = _units(source, codes, districts)
+    ccg = read_ccg_2019(source)
+    units = _units(source, codes, districts, ccg)
+    ccg_areas = _ccg_areas(units, ccg)
+    _check_declared_ccgs(spec, ccg_areas)
     wards = read_wards(source, codes)
     zone = shapely.buffer(boundary.geometry.iloc[0], buffer_m)
     postcodes = _postcodes(index, units, zone)
@@ -179,6 +184,7 @@ def build_region(
         "boundary": boundary,
         "districts": districts,
         "units": units,
+        "ccg_areas": ccg_areas,
         "wards": wards,
         "gp_practices": practices,
         "gp_practices_unlocated": unlocated,
@@ -221,7 +227,7 @@ def build_region(
 
 
 def _sources_used(road_path: Path | None, source: Path) -> list[dict[str, Any]]:
-    ids = ["lad", "lsoa", "wards", "population_2017", "census_2021_age", "codepoint",
+    ids = ["lad", "lsoa", "ccg_2019", "wards", "population_2017", "census_2021_age", "codepoint",
            "postcode_lookup", "gp_practices", "pcn", "open_names"]  # fmt: skip
     used = [
         {"id": i, "file": str(source / source_info(i).file), "vintage": source_info(i).vintage}
@@ -249,8 +255,15 @@ def _region_roads(spec: RegionSpec, source: Path) -> Path | None:
     return path
 
 
-def _units(source: Path, codes: list[str], districts: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """LSOA 2011 units of the districts with population 2017, 65+ (Census 2021) and area."""
+def _units(
+    source: Path, codes: list[str], districts: gpd.GeoDataFrame, ccg: pd.DataFrame
+) -> gpd.GeoDataFrame:
+    """LSOA 2011 units of the districts with population 2017, CCG, 65+ (Census 2021) and area.
+
+    ``ccg`` is the CCG19CDH code (e.g. ``06W``) of the CCG the LSOA belonged to
+    in April 2019 (``ccg``: :func:`~geozones.sources.readers.read_ccg_2019`);
+    None for an LSOA the lookup lacks (the ``ccg_areas`` check reports it).
+    """
     pop = read_population_2017(source)
     pop = pop[pop["lad17cd"].isin(codes)]
     units = read_lsoas(source, pop["lsoa11cd"].tolist())
@@ -259,14 +272,67 @@ def _units(source: Path, codes: list[str], districts: gpd.GeoDataFrame) -> gpd.G
     units["district_name"] = units["district"].map(
         dict(zip(districts["code"], districts["name"], strict=True))
     )
+    units["ccg"] = units["code"].map(ccg.set_index("lsoa11cd")["ccg"])
     age = _age65(units[["code", "name", "population"]], read_census_2021_age(source))
     units = units.merge(age, on="code", how="left")
     units["area_km2"] = units.geometry.area / 1e6
-    cols = ["code", "name", "district", "district_name", "population", "age65",
+    cols = ["code", "name", "district", "district_name", "ccg", "population", "age65",
             "age65_method", "area_km2", "geometry"]  # fmt: skip
     out = units[cols].sort_values("code").reset_index(drop=True)
     out.attrs["repaired"] = units.attrs.get("repaired", 0)
     return out
+
+
+def _check_declared_ccgs(spec: RegionSpec, ccg_areas: gpd.GeoDataFrame) -> None:
+    """Fail when the lookup's CCGs of the region are not the ones its spec declares.
+
+    Schemes are validated and answers worded by the declared CCGs
+    (:attr:`RegionSpec.ccgs`), so a lookup that disagrees must stop the build.
+    """
+    wrong = [
+        f"{code} {name!r}"
+        for code, name in zip(ccg_areas["code"], ccg_areas["name"], strict=True)
+        if spec.ccgs.get(code) != name
+    ]
+    if wrong:
+        declared = ", ".join(f"{c} {n!r}" for c, n in spec.ccgs.items()) or "none"
+        raise DataError(
+            f"region {spec.name}: the ccg_2019 lookup puts its LSOAs in CCGs "
+            f"{', '.join(wrong)}, which geozones/regions/specs.py does not declare "
+            f"(declared: {declared})"
+        )
+
+
+def _ccg_areas(units: gpd.GeoDataFrame, ccg: pd.DataFrame) -> gpd.GeoDataFrame:
+    """The region's part of each CCG (April 2019), dissolved from its LSOAs.
+
+    Parameters
+    ----------
+    units : GeoDataFrame
+        The region's units with their ``ccg`` code (:func:`_units`).
+    ccg : DataFrame
+        The LSOA to CCG lookup (:func:`~geozones.sources.readers.read_ccg_2019`),
+        which names each CCG.
+
+    Returns
+    -------
+    GeoDataFrame
+        code (CCG19CDH), name (as the lookup gives it), lsoas (how many of the
+        region's LSOAs it holds) and geometry (EPSG:27700), by code.
+
+    """
+    names = ccg.drop_duplicates("ccg").set_index("ccg")["ccg_name"]
+    groups = units[units["ccg"].notna()].groupby("ccg", sort=True)
+    codes = list(groups.groups)
+    return gpd.GeoDataFrame(
+        {
+            "code": codes,
+            "name": names.reindex(codes).to_numpy(),
+            "lsoas": groups.size().to_numpy(),
+        },
+        geometry=[shapely.union_all(g.geometry.to_numpy()) for _, g in groups],
+        crs=BNG,
+    )
 
 
 def _age65(units: pd.DataFrame, census: pd.DataFrame) -> pd.DataFrame:

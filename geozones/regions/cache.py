@@ -2,10 +2,12 @@
 
 A lookup or a batch needs a few GeoPackage layers, the region's postcode keys,
 the solved nearest-surgery search and the zone lookup of built plans. Reading
-and recomputing those costs more than the answer itself, so the first process
-that derives one writes it to ``<build>/<region>/cache/<name>`` (an Arrow IPC
-file for a layer, an uncompressed ``.npz`` for arrays) and later processes
-read it instead.
+and recomputing those costs more than the answer itself, so ``geozones data
+build`` derives them once, inside :func:`writing_caches`, into
+``<build>/<region>/cache/<name>`` (an Arrow IPC file for a layer, an
+uncompressed ``.npz`` for arrays), and later processes read them instead.
+Outside :func:`writing_caches` nothing is written: a lookup only reads, and an
+entry it finds missing or stale it derives in memory.
 
 Every entry records the key it was made under, and is used only when the key
 is the same now:
@@ -40,8 +42,9 @@ import mmap
 import os
 import struct
 import sys
+import threading
 import zipfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar, cast
@@ -198,9 +201,31 @@ def _entry_path(region_dir: Path, name: str) -> Path:
     return region_dir / CACHE_DIR / name
 
 
+_WRITING = threading.local()
+
+
+@contextlib.contextmanager
+def writing_caches(on: bool = True) -> Iterator[None]:
+    """Within this block (in this thread), entries derived are written to the build's cache.
+
+    ``writing_caches(False)`` turns writing off again inside an outer block.
+    """
+    before = getattr(_WRITING, "on", False)
+    _WRITING.on = on
+    try:
+        yield
+    finally:
+        _WRITING.on = before
+
+
 def _replace_atomically(path: Path, write: Callable[[Path], None]) -> bool:
-    """Call ``write(tmp_path)`` then rename the file into ``path``; False (logged) on failure."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    """Call ``write(tmp_path)`` then rename the file into ``path``; False (logged) on failure.
+
+    Outside :func:`writing_caches` nothing is written and the answer is False.
+    """
+    if not getattr(_WRITING, "on", False):
+        return False
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
         path.parent.mkdir(exist_ok=True)
         write(tmp)
@@ -231,8 +256,11 @@ def load_npz(path: Path) -> Arrays:
 
     """
     out: Arrays = {}
-    with zipfile.ZipFile(path) as zf, path.open("rb") as fh:
-        mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if path.stat().st_size else None
+    # one open file for the directory and the mapping: a file renamed over ``path``
+    # meanwhile (a rebuild) cannot mix two versions
+    with path.open("rb") as fh, zipfile.ZipFile(fh) as zf:
+        size = os.fstat(fh.fileno()).st_size
+        mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if size else None
         for info in zf.infolist():
             name = info.filename.removesuffix(".npy")
             array = _mapped_member(fh, mapped, info) if mapped is not None else None

@@ -59,6 +59,7 @@ def run_checks(layers: dict[str, pd.DataFrame], repaired: dict[str, int]) -> lis
     out.append(_check("geometry", not still, f"invalid after repair: {still or 'none'}; "
                       f"repaired from the sources: {fixed}"))  # fmt: skip
     out.append(_coverage(units, _geo_layer(layers, "boundary")))
+    out.append(_ccg_areas(units, layers["ccg_areas"]))
     wards = layers["wards"]
     stray = sorted(set(wards["district"]) - set(districts["code"]))
     out.append(_check("wards", not stray and len(wards) > 0,
@@ -122,6 +123,20 @@ def _unit_districts(units: gpd.GeoDataFrame, districts: gpd.GeoDataFrame) -> Che
     if dup or orphan:
         return Check("units_in_one_district", "error", detail)
     return Check("units_in_one_district", "warning" if outside else "ok", detail)
+
+
+def _ccg_areas(units: gpd.GeoDataFrame, areas: pd.DataFrame) -> Check:
+    """Every unit in one CCG (April 2019) and the ``ccg_areas`` layer made of exactly those."""
+    missing = units.loc[units["ccg"].isna(), "code"].tolist()
+    held = units["ccg"].value_counts().to_dict()
+    made = dict(zip(areas["code"], areas["lsoas"], strict=True))
+    detail = (
+        f"{len(areas)} CCG areas (April 2019): "
+        + ", ".join(f"{code} {n}" for code, n in made.items())
+        + f" LSOAs; units without a CCG {len(missing)}"
+        + (f" ({', '.join(missing[:5])}{'...' if len(missing) > 5 else ''})" if missing else "")
+    )
+    return _check("ccg_areas", not missing and held == made, detail)
 
 
 def _coverage(units: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame) -> Check:

@@ -89,8 +89,13 @@ class RegionData:
 
     @cached_property
     def units(self) -> gpd.GeoDataFrame:
-        """LSOA 2011 units: code, name, district, population (2017), age65 (2021), area_km2."""
+        """LSOA 2011 units: code, name, district, ccg, population (2017), age65 (2021), area_km2."""
         return self._layer("units")
+
+    @cached_property
+    def ccg_areas(self) -> gpd.GeoDataFrame:
+        """Each CCG of April 2019 within the region, dissolved from its LSOAs: code, name, lsoas."""
+        return self._layer("ccg_areas")
 
     @cached_property
     def wards(self) -> gpd.GeoDataFrame:

@@ -1,15 +1,19 @@
 """The regions geozones builds, declared in one place.
 
 A region is a county or unitary authority: the LAD 2013 districts it is made
-of, the road extract that covers it (if the source folder has one) and the NHS
-ICB whose practices always count as its own.
+of, the CCGs of April 2019 its LSOAs belonged to, the road extract that covers
+it (if the source folder has one) and the NHS ICB whose practices always count
+as its own.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from geozones._errors import NotFoundError
+
+#: The CCG vintage geozones builds (the ONS LSOA 2011 -> CCG lookup, dataset ``ccg_2019``).
+CCG_VINTAGE = "April 2019"
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,10 @@ class RegionSpec:
     icb : str | None
         ODS code of the ICB whose active practices are included wherever they
         are (e.g. Norfolk & Waveney's Waveney practices), besides the buffer.
+    ccgs : dict[str, str]
+        CCG19CDH code (e.g. ``06W``) to the CCG's name as the ONS lookup gives
+        it, for every CCG of :data:`CCG_VINTAGE` holding an LSOA of the region
+        (a build checks them against the lookup).
 
     """
 
@@ -37,6 +45,7 @@ class RegionSpec:
     districts: dict[str, str]
     roads: str | None = None
     icb: str | None = None
+    ccgs: dict[str, str] = field(default_factory=dict)
 
 
 REGIONS: dict[str, RegionSpec] = {
@@ -56,11 +65,19 @@ REGIONS: dict[str, RegionSpec] = {
             },
             roads="roads_norfolk",
             icb="QMM",
+            ccgs={
+                "06M": "NHS Great Yarmouth and Waveney CCG",
+                "06V": "NHS North Norfolk CCG",
+                "06W": "NHS Norwich CCG",
+                "06Y": "NHS South Norfolk CCG",
+                "07J": "NHS West Norfolk CCG",
+            },
         ),
         RegionSpec(
             name="herefordshire",
             title="Herefordshire",
             districts={"E06000019": "Herefordshire, County of"},
+            ccgs={"05F": "NHS Herefordshire CCG"},
         ),
         RegionSpec(
             name="hertfordshire",
@@ -77,18 +94,25 @@ REGIONS: dict[str, RegionSpec] = {
                 "E07000242": "East Hertfordshire",
                 "E07000243": "Stevenage",
             },
+            ccgs={
+                "06H": "NHS Cambridgeshire and Peterborough CCG",
+                "06K": "NHS East and North Hertfordshire CCG",
+                "06N": "NHS Herts Valleys CCG",
+            },
         ),
         RegionSpec(
             name="rutland",
             title="Rutland",
             districts={"E06000017": "Rutland"},
             roads="roads_rutland",
+            ccgs={"03W": "NHS East Leicestershire and Rutland CCG"},
         ),
         RegionSpec(
             name="isle-of-wight",
             title="Isle of Wight",
             districts={"E06000046": "Isle of Wight"},
             roads="roads_isle_of_wight",
+            ccgs={"10L": "NHS Isle of Wight CCG"},
         ),
     )
 }

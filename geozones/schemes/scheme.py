@@ -25,10 +25,35 @@ text).
 bands) or ``named-places`` with ``names`` (places a build step resolves to
 points) and ``radius_miles`` (straight-line radius).
 
-``[applies]`` (banded methods only): ``districts`` (LAD 2013 codes of the
-scheme's region where the bands apply) and ``elsewhere`` (id of a ``rates``
-entry paid in the rest of the region; required when ``districts`` does not
-cover the whole region, refused when it does).
+``[applies]`` (banded methods only): the area where the bands apply, declared
+in exactly one of four ways (two of them in one file is an error):
+
+- ``districts``: LAD 2013 codes of the scheme's region;
+- ``ccgs``: CCG codes of April 2019, the 3-character CCG19CDH codes such as
+  "06W" (the region's CCGs are declared in :mod:`geozones.regions.specs`), with
+  ``vintage = "April 2019"``;
+- ``lsoas``: LSOA 2011 codes (like "E01026543"; checked against the region's
+  units when a classifier or a band area uses the scheme);
+- ``polygon``: a polygon file (GeoJSON, GeoPackage, Shapefile...) whose path
+  is relative to the folder of the scheme file, in any CRS the file declares
+  (a file without one is refused); its polygons are read on load.
+
+A point is in a district, CCG or LSOA area by the unit it lies in (the one rule
+of :class:`geozones._spatial.UnitIndex`), and in a polygon area when it lies
+inside or on the polygon. ``name`` names the area in answers ("Central Belt";
+required unless districts or CCGs cover the whole region). ``elsewhere`` is the
+id of a ``rates`` entry paid in the rest of the region: required unless
+districts or CCGs cover the whole region, refused when they do. Answers name
+the elsewhere rate by its label without a closing parenthesis ("spot rate").
+
+``[viability]`` (optional): the hours a week that make a lot commercially
+viable, as the council or its providers published them: ``source`` (text: who
+said it, where), ``min_hours`` (a lot under it is under the minimum),
+``max_hours`` (more than ``min_hours``; only where a ceiling was published:
+"2,000+" is not one) and ``provider_min_hours`` (hours each provider must
+deliver a week, a framework condition rather than a lot threshold); at least
+one of ``min_hours`` and ``provider_min_hours``. A scheme without the table
+has no published threshold; none is borrowed from another council.
 
 ``[[bands]]``: ``id``, ``label``, ``rate`` (pounds per hour), ``colour``
 (``#rrggbb``) and, for road-distance bands, ``from_miles`` (the first band from
@@ -68,7 +93,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from difflib import get_close_matches
 from pathlib import Path
-from typing import Literal, TypedDict, TypeVar
+from typing import TYPE_CHECKING, Literal, TypedDict, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -76,12 +101,16 @@ import numpy.typing as npt
 from geozones._cache import clearable
 from geozones._errors import DataError, InputError, NotFoundError
 from geozones._settings import METRES_PER_MILE
-from geozones._vocab import SchemeMethod, ZoneColumn
-from geozones.regions.specs import REGIONS, get_region_spec
+from geozones._vocab import AreaKind, SchemeMethod, ZoneColumn
+from geozones.regions.specs import CCG_VINTAGE, REGIONS, get_region_spec
+
+if TYPE_CHECKING:
+    from shapely.geometry.base import BaseGeometry
 
 __all__ = [
     "SCHEME_DIR",
     "Band",
+    "BandingArea",
     "Blend",
     "BlendPart",
     "CapacityIncentive",
@@ -91,6 +120,7 @@ __all__ = [
     "Rate",
     "Scheme",
     "Source",
+    "Viability",
     "VisitRule",
     "ZoneLayer",
     "get_scheme",
@@ -111,6 +141,14 @@ _MILE = Decimal(str(METRES_PER_MILE))
 _ID = re.compile(r"[a-z0-9][a-z0-9-]*")
 _COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 _DURATION = re.compile(r"(\d+):([0-5]\d)")
+_LSOA = re.compile(r"[EW]01\d{6}")
+#: The ``[applies]`` key of each way of declaring the area.
+_AREA_KEYS: dict[str, AreaKind] = {
+    "districts": AreaKind.DISTRICT,
+    "ccgs": AreaKind.CCG,
+    "lsoas": AreaKind.LSOA,
+    "polygon": AreaKind.POLYGON,
+}
 _MONEY = "a decimal amount in pounds like 18.24 (at most two decimal places, not negative)"
 
 T = TypeVar("T")
@@ -246,6 +284,62 @@ class ZoneLayer:
 
 
 @dataclass(frozen=True)
+class BandingArea:
+    """Where a banded scheme's bands apply, as its ``[applies]`` table declares it.
+
+    Attributes
+    ----------
+    kind : AreaKind
+        ``district``, ``ccg``, ``lsoa`` or ``polygon``.
+    codes : tuple[str, ...]
+        LAD 2013, CCG (April 2019, e.g. "06W") or LSOA 2011 codes, in the
+        file's order; empty for a polygon.
+    name : str | None
+        The area's name in answers (e.g. "Central Belt"); None for the whole region.
+    whole_region : bool
+        True when the districts or CCGs cover the scheme's whole region.
+    vintage : str | None
+        The CCG vintage ("April 2019"), for CCG areas only.
+    polygon_file : Path | None
+        The polygon file (absolute path), for polygon areas only.
+    polygon : shapely geometry | None
+        Its polygons, united, in EPSG:27700 metres.
+
+    """
+
+    kind: AreaKind
+    codes: tuple[str, ...] = ()
+    name: str | None = None
+    whole_region: bool = False
+    vintage: str | None = None
+    polygon_file: Path | None = None
+    polygon: BaseGeometry | None = None
+
+
+@dataclass(frozen=True)
+class Viability:
+    """Hours a week that make a lot commercially viable, as a council published them.
+
+    Attributes
+    ----------
+    min_hours : float | None
+        A lot with fewer hours a week is under the minimum; None: none published.
+    max_hours : float | None
+        A lot with more is over the maximum; None: no ceiling published.
+    provider_min_hours : float | None
+        Hours a week each provider must deliver (a framework condition).
+    source : str
+        Who published the figures, and where.
+
+    """
+
+    min_hours: float | None = None
+    max_hours: float | None = None
+    provider_min_hours: float | None = None
+    source: str = ""
+
+
+@dataclass(frozen=True)
 class IncentiveTier:
     """Payment in pounds when care starts within ``within_hours`` of the request."""
 
@@ -283,13 +377,15 @@ class Scheme:
         Id of the band, rate or blend used when a caller names none.
     caveats : tuple[str, ...]
     centres : Centres | None
-    banding_districts : tuple[str, ...]
-        LAD 2013 codes where the bands apply (empty for ``flat``).
+    area : BandingArea | None
+        Where the bands apply (None for ``flat``).
     elsewhere_rate : str | None
         Id of the rate paid in the rest of the region.
     bands, rates, blends, zone_layers : tuple
     visits : VisitRule
     capacity_incentive : CapacityIncentive | None
+    viability : Viability | None
+        The council's published lot viability, None where it published none.
 
     """
 
@@ -307,13 +403,14 @@ class Scheme:
     default_rate: str | None = None
     caveats: tuple[str, ...] = ()
     centres: Centres | None = None
-    banding_districts: tuple[str, ...] = ()
+    area: BandingArea | None = None
     elsewhere_rate: str | None = None
     bands: tuple[Band, ...] = ()
     rates: tuple[Rate, ...] = ()
     blends: tuple[Blend, ...] = ()
     zone_layers: tuple[ZoneLayer, ...] = ()
     capacity_incentive: CapacityIncentive | None = None
+    viability: Viability | None = None
 
     @property
     def edges_m(self) -> npt.NDArray[np.float64]:
@@ -346,7 +443,7 @@ class Scheme:
 
     @property
     def elsewhere(self) -> Rate | None:
-        """The rate paid outside the banding districts (None where banding covers the region)."""
+        """The rate paid outside the banding area (None where banding covers the region)."""
         return next((rate for rate in self.rates if rate.id == self.elsewhere_rate), None)
 
     def zone_layer(self, layer_id: str) -> ZoneLayer:
@@ -624,26 +721,118 @@ def _check_bands(t: _Table, method: SchemeMethod, bands: tuple[Band, ...]) -> No
                 raise t.fail(f"bands[{i}].from_miles", f"more than {edges[i - 1]}", edges[i])
 
 
-def _read_applies(t: _Table, region: str) -> tuple[tuple[str, ...], str | None]:
-    districts = t.texts("districts")
-    region_districts = get_region_spec(region).districts
-    for i, code in enumerate(districts):
-        if code not in region_districts:
-            raise t.fail(
-                f"districts[{i}]",
-                f"a LAD 2013 code of region {region} ({', '.join(region_districts)})",
-                code,
-            )
-    covers_region = set(districts) == set(region_districts)
-    if covers_region:
-        if t.has("elsewhere"):
-            raise t.fail(
-                "elsewhere",
-                "no elsewhere rate (districts cover the whole region)",
-                t.raw["elsewhere"],
-            )
-        return districts, None
-    return districts, t.ident("elsewhere")
+def _area_codes(t: _Table, key: str, known: dict[str, str], what: str) -> tuple[str, ...]:
+    """The codes listed under ``key``, each one of ``known`` (code to name)."""
+    codes = t.texts(key)
+    for i, code in enumerate(codes):
+        if code not in known:
+            raise t.fail(f"{key}[{i}]", f"{what} ({', '.join(known)})", code)
+    return codes
+
+
+def _lsoa_codes(t: _Table) -> tuple[str, ...]:
+    codes = t.texts("lsoas")
+    for i, code in enumerate(codes):
+        if not _LSOA.fullmatch(code):
+            raise t.fail(f"lsoas[{i}]", 'an LSOA 2011 code like "E01026543"', code)
+    return codes
+
+
+def _read_polygon(t: _Table) -> tuple[Path, BaseGeometry]:
+    """The polygon file named by ``polygon`` (relative to the scheme file) and its polygons.
+
+    The file may be in any CRS it declares; its polygons are united in EPSG:27700.
+    """
+    import pyogrio  # GDAL and geopandas load only for a scheme with a polygon area
+    import shapely
+
+    from geozones._validate import to_bng
+
+    value = t.text("polygon")
+    path = (t.file.parent / value).absolute()
+    if not path.is_file():
+        raise t.fail(
+            "polygon",
+            f"a polygon file, its path relative to the scheme file's folder (no file {path})",
+            value,
+        )
+    try:
+        frame = pyogrio.read_dataframe(path)
+    except (OSError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        raise t.fail("polygon", f"a readable polygon file ({exc})", value) from exc
+    try:
+        frame = to_bng(frame, f"polygon file {path}")
+    except InputError as exc:
+        raise t.fail("polygon", f"a polygon file that declares its CRS ({exc})", value) from exc
+    parts = shapely.get_parts(shapely.make_valid(frame.geometry.to_numpy()))
+    polygons = parts[np.isin(shapely.get_type_id(parts), (3, 6))]
+    if not len(polygons):
+        raise t.fail("polygon", f"a file of polygons ({path} holds none)", value)
+    return path, shapely.union_all(polygons)
+
+
+def _read_applies(t: _Table, region: str) -> tuple[BandingArea, str | None]:
+    """The area where the bands apply (one of four ways) and the rate paid elsewhere."""
+    given = [key for key in _AREA_KEYS if t.has(key)]
+    if len(given) > 1:
+        raise t.fail(
+            given[1],
+            f"one way of declaring the area, not both {t.key(given[0])} and {t.key(given[1])} "
+            f"(one of: {', '.join(_AREA_KEYS)})",
+            t.raw[given[1]],
+        )
+    if not given:
+        raise DataError(
+            f"{t.file}: {t.path}: missing the area: give one of "
+            + ", ".join(t.key(key) for key in _AREA_KEYS)
+        )
+    spec = get_region_spec(region)
+    kind = _AREA_KEYS[given[0]]
+    area = BandingArea(kind=kind)
+    if kind == AreaKind.DISTRICT:
+        codes = _area_codes(t, "districts", spec.districts, f"a LAD 2013 code of region {region}")
+        area = replace(area, codes=codes, whole_region=set(codes) == set(spec.districts))
+    elif kind == AreaKind.CCG:
+        what = f"a CCG code ({CCG_VINTAGE}) of region {region}"
+        codes = _area_codes(t, "ccgs", spec.ccgs, what)
+        area = replace(
+            area,
+            codes=codes,
+            whole_region=set(codes) == set(spec.ccgs),
+            vintage=t.choice("vintage", (CCG_VINTAGE,)),
+        )
+    elif kind == AreaKind.LSOA:
+        area = replace(area, codes=_lsoa_codes(t))
+    else:
+        path, polygon = _read_polygon(t)
+        area = replace(area, polygon_file=path, polygon=polygon)
+    if not area.whole_region:
+        return replace(area, name=t.text("name")), t.ident("elsewhere")
+    if t.has("elsewhere"):
+        raise t.fail(
+            "elsewhere",
+            f"no elsewhere rate ({given[0]} cover the whole region)",
+            t.raw["elsewhere"],
+        )
+    return replace(area, name=t.text("name") if t.has("name") else None), None
+
+
+def _read_viability(t: _Table) -> Viability:
+    hours = "a number of hours a week more than 0"
+
+    def optional(name: str) -> float | None:
+        return float(t.number(name, hours, _positive)) if t.has(name) else None
+
+    low, high = optional("min_hours"), optional("max_hours")
+    provider = optional("provider_min_hours")
+    if high is not None and (low is None or high <= low):
+        raise t.fail("max_hours", f"a maximum above min_hours ({low})", t.raw["max_hours"])
+    if low is None and provider is None:
+        raise DataError(
+            f"{t.file}: missing key {t.key('min_hours')} or {t.key('provider_min_hours')} "
+            "(a [viability] table gives at least one)"
+        )
+    return Viability(low, high, provider, source=t.text("source"))
 
 
 def _check_names(t: _Table, scheme: Scheme) -> None:
@@ -691,7 +880,7 @@ class _Banding(TypedDict, total=False):
 
     bands: tuple[Band, ...]
     centres: Centres
-    banding_districts: tuple[str, ...]
+    area: BandingArea
     elsewhere_rate: str | None
 
 
@@ -704,11 +893,11 @@ def _read_banding(t: _Table, method: SchemeMethod, region: str) -> _Banding:
         return {}
     bands = _read_each(t.tables("bands"), lambda b: _read_band(b, method))
     _check_bands(t, method, bands)
-    districts, elsewhere = _sub(t, "applies", lambda a: _read_applies(a, region))
+    area, elsewhere = _sub(t, "applies", lambda a: _read_applies(a, region))
     return {
         "bands": bands,
         "centres": _sub(t, "centres", lambda c: _read_centres(c, method)),
-        "banding_districts": districts,
+        "area": area,
         "elsewhere_rate": elsewhere,
     }
 
@@ -742,6 +931,7 @@ def _read_scheme(t: _Table) -> Scheme:
         blends=_list(t, "blends", _read_blend),
         zone_layers=_list(t, "zone_layers", _read_zone_layer),
         capacity_incentive=_optional(t, "capacity_incentive", _read_incentive),
+        viability=_optional(t, "viability", _read_viability),
         **_read_banding(t, method, region),
     )
     _check_names(t, scheme)

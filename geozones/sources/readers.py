@@ -204,6 +204,25 @@ def read_census_2021_age(source: Path) -> pd.DataFrame:
     return _read("census_2021_age", source, lambda p: pd.read_csv(p, usecols=cols))
 
 
+def read_ccg_2019(source: Path) -> pd.DataFrame:
+    """The CCG (April 2019) of every English LSOA 2011, from the ONS lookup.
+
+    Returns
+    -------
+    DataFrame
+        lsoa11cd, ccg19cd (E38 code), ccg (CCG19CDH, the 3-character ODS code
+        such as ``06W``) and ccg_name (e.g. "NHS Norwich CCG"), one row per LSOA.
+
+    """
+    cols = {"LSOA11CD": "lsoa11cd", "CCG19CD": "ccg19cd", "CCG19CDH": "ccg", "CCG19NM": "ccg_name"}
+
+    def reader(path: Path) -> pd.DataFrame:
+        df = pd.read_csv(path, usecols=list(cols), dtype=str, keep_default_na=False)
+        return df.rename(columns=cols)[list(cols.values())]
+
+    return _read("ccg_2019", source, reader)
+
+
 _CODEPOINT_COLUMNS = ["postcode", "quality", "easting", "northing", "district_2025"]
 
 

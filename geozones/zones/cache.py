@@ -44,7 +44,8 @@ def builder_identity(build: Callable[[], object]) -> list[object] | None:
     """A JSON-ready name of a plan builder and its arguments; None when it has none.
 
     ``partial(pcn_plan, region)`` is named by the function and the region's
-    name; a scheme argument by its id. Anything else cannot key a cache entry.
+    name; a scheme argument by its id and a digest of every field (a scheme
+    changed in memory is another scheme). Anything else cannot key a cache entry.
     """
     if not isinstance(build, partial):
         return None
@@ -53,8 +54,8 @@ def builder_identity(build: Callable[[], object]) -> list[object] | None:
     for arg in build.args:
         if isinstance(arg, RegionData):
             args.append(["region", arg.name])
-        elif isinstance(getattr(arg, "id", None), str):
-            args.append(["scheme", arg.id])
+        elif isinstance(arg, Scheme) and " at 0x" not in repr(arg):
+            args.append(["scheme", arg.id, value_digest(repr(arg))])  # all of it, not just its id
         else:
             return None
     keywords = build.keywords

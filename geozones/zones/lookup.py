@@ -21,8 +21,9 @@ from geozones._settings import build_dir
 from geozones._spatial import UnitIndex
 from geozones._vocab import RuleKind, ZoneColumn
 from geozones.classification.classifier import Answer, Classifier
+from geozones.regions.cache import writing_caches
 from geozones.regions.data import REPORT_FILE, RegionData, load_region
-from geozones.schemes.scheme import Scheme, get_scheme
+from geozones.schemes.scheme import Scheme, get_scheme, list_schemes
 from geozones.zones.builders import district_plan, lot_plan, pcn_plan
 from geozones.zones.plan import ZonePlan
 from geozones.zones.rules import scheme_rules
@@ -168,3 +169,31 @@ def classify(query: str | tuple[float, float], scheme: str, build: Path | None =
 
     """
     return classifier_for(scheme, build).classify(query)
+
+
+def warm_caches(region: str, build: Path | None = None) -> list[str]:
+    """Derive a built region's start-up caches once (see :mod:`geozones.regions.cache`).
+
+    Runs one lookup of an in-region postcode under each of the region's schemes
+    inside :func:`~geozones.regions.cache.writing_caches`, so the layers, the
+    postcode keys, the solved nearest-surgery search and the zone lookup are
+    written beside the build; later lookups only read them. ``geozones data
+    build`` calls this after building.
+
+    Returns
+    -------
+    list of str
+        The schemes warmed.
+
+    """
+    data = load_region(region, build)
+    postcodes = data.postcodes
+    inside = postcodes[postcodes["in_region"].astype(bool)]
+    sample = [str(inside["postcode"].iloc[0])] if len(inside) else []
+    warmed = []
+    with writing_caches():
+        for scheme in list_schemes():
+            if scheme.region == region:
+                classifier_for(scheme.id, build).classify_many(sample)
+                warmed.append(scheme.id)
+    return warmed
