@@ -72,7 +72,7 @@ $(VENV_MIN)/.installed: pyproject.toml .ci/min-versions.txt .ci/check_min_versio
 	touch $@
 
 test-min: $(VENV_MIN)/.installed assets
-	$(VENV_MIN)/bin/pip list --format=freeze 2>/dev/null \
+	@echo "runtime dependencies installed:"; $(VENV_MIN)/bin/pip list --format=freeze 2>/dev/null \
 	  | grep -iE "^($$(sed -n 's/==.*//p' .ci/min-versions.txt | paste -sd'|'))==" | paste -sd' '
 	$(VENV_MIN)/bin/python -m pytest -m "not browser"
 

@@ -93,6 +93,37 @@ class Confidence(StrEnum):
     RANGE = "range"
 
 
+class Pathway(StrEnum):
+    """A package's care pathway (Herefordshire, seed 002)."""
+
+    #: 'O' pathway: ordinary care, priced at the standard rate.
+    ORDINARY = "O"
+    #: 'D' pathway: complex care, priced at the scheme's D-pathway blend where it has one.
+    COMPLEX = "D"
+
+
+class CareType(StrEnum):
+    """What kind of care a package is, for the rates that depend on it."""
+
+    STANDARD = "standard"
+    SLEEP_IN = "sleep-in"
+    TWENTY_FOUR_HOUR = "24-hour"
+
+
+class Referral(StrEnum):
+    """Where a package's person came from (Norfolk's capacity incentives, seed 003)."""
+
+    ACUTE_HOSPITAL = "acute hospital"
+    COMMUNITY_HOSPITAL = "community hospital"
+    SHORT_TERM_BLOCK_BED = "short-term block bed"
+    BED_BASED_REABLEMENT = "bed-based reablement"
+    NFS = "NFS"
+    NEAT = "NEAT"
+    OUT_OF_HOSPITAL = "out of hospital service"
+    #: Any other start of care (from home, a GP...).
+    OTHER = "other"
+
+
 class ZoneColumn(StrEnum):
     """The answer columns that name the areas a point lies in."""
 

@@ -181,7 +181,34 @@ def test_the_report_without_a_scheme_has_no_cost(five, ordinary):
     report = lot_report(five, ordinary)
     assert report["cost"].isna().all() and report["rate"].isna().all()
     assert report["clients"].sum() == 2 * 768
-    assert (report["viability"].iloc[:-1] == "viable").all()
+    # no scheme, no council's figures: none are borrowed (issue 12)
+    assert (report["viability"].iloc[:-1] == "no published threshold").all()
+    assert report["provider_min_hours"].isna().all()
+
+
+def test_viability_is_judged_by_the_councils_own_figures(five, ordinary):
+    from geozones.schemes.scheme import Viability
+
+    # Herefordshire's providers: 700 to "2,000+" hours a week, a floor and no ceiling
+    report = lot_report(five, ordinary, get_scheme("herefordshire-2017"), rate="standard")
+    lots = report.iloc[:-1]
+    assert (lots["weekly_hours"] > 700).all()
+    assert (lots["viability"] == "viable").all() and report["viability"].iloc[-1] == ""
+    # a lot over 2,000 hours a week is not "over maximum": "2,000+" is no ceiling
+    first, second = five.zones[:2]
+    merged = five.reassign({u: first for u, z in five.assignment.items() if z == second})
+    big = lot_report(merged, ordinary, get_scheme("herefordshire-2017"), rate="standard")
+    lot = big.set_index("lot").loc[first]
+    assert lot["weekly_hours"] > 3000 and lot["viability"] == "viable"
+    floor = lot_report(five, ordinary, viability=Viability(min_hours=1850, source="test"))
+    expected = np.where(lots["weekly_hours"] < 1850, "under minimum", "viable")
+    assert floor["viability"].iloc[:-1].tolist() == expected.tolist()
+    # Hertfordshire published a provider minimum, shown beside each lot's hours, and no
+    # lot threshold
+    herts = lot_report(five, ordinary, viability=get_scheme("hertfordshire-2022").viability)
+    assert (herts["viability"].iloc[:-1] == "no published threshold").all()
+    assert herts["provider_min_hours"].iloc[:-1].tolist() == [200.0] * 5
+    assert np.isnan(herts["provider_min_hours"].iloc[-1])
 
 
 def test_the_command_prints_writes_and_saves_then_improves(run_cli, tmp_path, build_root, units):
@@ -193,6 +220,10 @@ def test_the_command_prints_writes_and_saves_then_improves(run_cli, tmp_path, bu
     assert "modelled=True" in out and "Complex" not in out
     assert "target (within 5.0% of the mean hours) met" in out
     assert "£13.70" in out and "every zone contiguous" in out
+    assert (
+        "viability: a lot is viable from 700 hours a week (no maximum published); source: "
+        "Herefordshire's providers (Help to Live at Home consultation, seed 002 section 12)"
+    ) in out
     assert "saved herefordshire-d-2-lots version 1" in out
     written = json.loads(out_file.read_text())
     assert all(f["properties"]["modelled"] for f in written["features"])
@@ -204,6 +235,29 @@ def test_the_command_prints_writes_and_saves_then_improves(run_cli, tmp_path, bu
     assert code == 0, err
     assert "row 21 (HER00019): bad_address" in out and "unit(s) moved" in out
     assert "saved herefordshire-d-2-lots version 2" in out
+
+
+def test_the_command_borrows_no_other_councils_viability(capsys):
+    from geozones.cli.balance import _echo_viability, _viability
+
+    assert _viability("norfolk", get_scheme("norfolk-2019")) is None
+    assert _viability("norfolk", None) is None
+    # Herefordshire's 2016 rates publish none, the same council's 2017 model does
+    hfd = _viability("herefordshire", get_scheme("herefordshire-2016"))
+    assert hfd == get_scheme("herefordshire-2017").viability
+    _echo_viability("norfolk", None)
+    herts = _viability("hertfordshire", None)
+    _echo_viability("hertfordshire", herts)
+    assert capsys.readouterr().out.splitlines() == [
+        (
+            "viability: no published threshold for norfolk (no [viability] in its scheme "
+            "files); no other council's figures are used"
+        ),
+        (
+            "viability: no published lot threshold; each provider delivers at least 200 hours "
+            "a week (provider_min_hours, beside each lot's hours); source: " + herts.source
+        ),
+    ]
 
 
 def test_the_command_names_the_unit_of_an_impossible_target(run_cli, tmp_path, build_root):

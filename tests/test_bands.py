@@ -7,6 +7,8 @@ from geozones._errors import InputError
 from geozones._settings import METRES_PER_MILE
 from geozones.schemes.bands import (
     EDGE_TOLERANCE_M,
+    Where,
+    area_text,
     band_for_distance,
     band_index,
     banding_applies,
@@ -89,24 +91,51 @@ def test_negative_distance_is_an_input_error(norfolk):
         band_for_distance(np.array([10.0, -1.0]), norfolk)
 
 
-def test_spot_rate_outside_the_central_belt(norfolk):
-    codes = np.array(["E07000148", "E07000143", "E07000145", "E07000147"])
-    d = np.array([4 * MILE, 4 * MILE, np.nan, 7 * MILE])
-    labels, rates = band_for_distance(d, norfolk, codes)
+def units_at(district, ccg):
+    """Where n points lie: their units' districts and CCGs (no LSOA, no coordinates needed)."""
+    n = len(district)
+    return Where(
+        district=np.array(district, dtype=object),
+        ccg=np.array(ccg, dtype=object),
+        lsoa=np.full(n, None, dtype=object),
+        xy=np.full((n, 2), np.nan),
+    )
+
+
+def test_spot_rate_outside_the_central_belt_ccg_areas(norfolk):
+    # Norwich in 06W; Breckland and Broadland in 06Y and 06V (in the belt, though not the
+    # districts of those names); Great Yarmouth in 06M; King's Lynn in 07J; a point in no unit
+    where = units_at(
+        ["E07000148", "E07000143", "E07000144", "E07000145", "E07000146", None],
+        ["06W", "06Y", "06V", "06M", "07J", None],
+    )
+    d = np.array([4 * MILE, 4 * MILE, 7 * MILE, np.nan, 1.0, 1.0])
+    labels, rates = band_for_distance(d, norfolk, where)
     spot = norfolk.priced("spot")
-    assert labels.tolist() == ["Band 2", spot.label, spot.label, "Band 3"]
-    assert rates.tolist() == [
-        Decimal("19.68"),
-        Decimal("18.24"),
-        Decimal("18.24"),
-        Decimal("21.72"),
+    assert labels.tolist() == ["Band 2", "Band 2", "Band 3", spot.label, spot.label, spot.label]
+    assert rates.tolist() == [Decimal(r) for r in
+                              ("19.68", "19.68", "21.72", "18.24", "18.24", "18.24")]  # fmt: skip
+    assert banding_applies(where, norfolk).tolist() == [True, True, True, False, False, False]
+    assert area_text(where, norfolk).tolist() == [
+        "Central Belt: Norwich CCG area (April 2019)",
+        "Central Belt: South Norfolk CCG area (April 2019)",
+        "Central Belt: North Norfolk CCG area (April 2019)",
+        "outside the Central Belt (Great Yarmouth and Waveney CCG area, April 2019): spot rate",
+        "outside the Central Belt (West Norfolk CCG area, April 2019): spot rate",
+        "outside the Central Belt (in no CCG area): spot rate",
     ]
-    assert banding_applies(codes, norfolk).tolist() == [True, False, False, True]
 
 
-def test_district_codes_must_match_distances(norfolk):
-    with pytest.raises(InputError, match="shape"):
-        band_for_distance(np.array([1.0, 2.0]), norfolk, ["E07000148"])
+def test_a_whole_region_area_applies_everywhere():
+    rutland = get_scheme("rutland-demo")
+    where = units_at(["E06000017", None], ["03W", None])
+    assert banding_applies(where, rutland).tolist() == [True, True]
+    assert area_text(where, rutland).tolist() == ["the whole of Rutland"] * 2
+
+
+def test_where_must_match_distances(norfolk):
+    with pytest.raises(InputError, match="where holds 1 points but distance_m has shape"):
+        band_for_distance(np.array([1.0, 2.0]), norfolk, units_at(["E07000148"], ["06W"]))
 
 
 def test_band_for_distance_needs_a_banded_scheme():

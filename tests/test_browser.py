@@ -111,15 +111,14 @@ def test_a_click_on_the_map_identifies_the_band_there(page, server):
     page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
     page.wait_for_selector("#gz-answer .gz-band")
     panel = page.inner_text("#gz-answer")
-    # 52.7 N 0.85 E is in Breckland, outside the Central Belt: the spot rate, whatever the miles
-    assert page.inner_text("#gz-answer .gz-band") == "Spot rate (outside the Central Belt)"
-    for line in ("£18.24 an hour", "Breckland", "MID NORFOLK PCN", "Litcham Health Centre (D82049)",
+    # 52.7 N 0.85 E is in Breckland, no Central Belt district but in South Norfolk CCG's area:
+    # banded by its road distance (4.14 miles)
+    assert page.inner_text("#gz-answer .gz-band") == "Band 2"
+    for line in ("£19.68 an hour", "Central Belt: South Norfolk CCG area (April 2019)",
+                 "Breckland", "MID NORFOLK PCN", "Litcham Health Centre (D82049)",
                  "coordinates"):  # fmt: skip
         assert line in panel.splitlines(), (line, panel)
-    assert (
-        "Spot rate (outside the Central Belt): banding applies only in the Central Belt districts"
-        in panel
-    )
+    assert "banding applies only" not in panel
     assert page.locator(".leaflet-marker-icon").count() == 1
 
 
@@ -149,14 +148,15 @@ def test_upload_a_csv_and_download_the_result(page, server):
     )
     page.click("#gz-batch button[type=submit]")
     page.wait_for_selector("#gz-result:not([hidden])")
-    assert page.inner_text("#gz-counts") == "2 ok, 1 error"
+    assert page.inner_text("#gz-counts") == "2 ok, 1 error (read as CSV, comma-separated, UTF-8)"
     cells = page.eval_on_selector_all(
         "#gz-summary tbody tr", "rows => rows.map(r => Array.from(r.cells, c => c.textContent))"
     )
     assert cells == [
-        ["North Norfolk", "Band 3", "1", "4", "208", "21.72", "4517.76"],  # 4 h x 52 x £21.72
-        ["Norwich", "Band 1", "1", "10", "520", "18.24", "9484.80"],
-        ["Total", "", "2", "14", "728", "", "14002.56"],
+        # weekly and annual cost: 4 h x £21.72 = £86.88, x 52 = £4,517.76
+        ["North Norfolk", "Band 3", "1", "4", "208", "21.72", "86.88", "4517.76"],
+        ["Norwich", "Band 1", "1", "10", "520", "18.24", "182.40", "9484.80"],
+        ["Total", "", "2", "14", "728", "", "269.28", "14002.56"],
     ]
     assert page.inner_text("#gz-summary-note") == (
         "Summary of the located rows by district and band. 1 row(s) not located are left out."

@@ -167,6 +167,60 @@ def test_band_areas_cover_the_county_by_band(norfolk):
     assert norwich.contains(point)
 
 
+def test_the_ccg_areas_of_april_2019_are_dissolved_from_the_lsoas(norfolk):
+    areas = norfolk.ccg_areas
+    assert areas.crs == BNG
+    assert dict(zip(areas["code"], areas["lsoas"], strict=True)) == {
+        "06M": 61, "06V": 107, "06W": 130, "06Y": 138, "07J": 102,
+    }  # fmt: skip
+    assert areas.set_index("code").loc["06W", "name"] == "NHS Norwich CCG"
+    # the Central Belt CCGs hold 375 Norfolk LSOAs: all of Broadland and most of Breckland
+    belt = ["06V", "06W", "06Y"]
+    assert areas.loc[areas["code"].isin(belt), "lsoas"].sum() == 375
+    units = norfolk.units
+    assert units["ccg"].notna().all()
+    assert units[units["ccg"].isin(belt)].groupby("district_name").size().to_dict() == {
+        "Breckland": 65, "Broadland": 84, "North Norfolk": 62, "Norwich": 83, "South Norfolk": 81,
+    }  # fmt: skip
+    assert areas.geometry.area.sum() == pytest.approx(units.geometry.area.sum(), rel=1e-6)
+    check = next(c for c in norfolk.report["checks"] if c["name"] == "ccg_areas")
+    assert check["level"] == "ok" and "06W 130" in check["detail"]
+
+
+def test_the_band_areas_follow_the_ccg_areas(norfolk):
+    from geozones.schemes.scheme import get_scheme
+    from geozones.zones.builders import area_outline
+
+    outline = area_outline(norfolk, get_scheme("norfolk-2019"))
+    assert list(outline["name"]) == ["Central Belt"]
+    assert outline["area"].iloc[0] == (
+        "Norwich, South Norfolk and North Norfolk CCG areas (April 2019)"
+    )
+    belt = outline.geometry.iloc[0]
+    areas = norfolk.band_areas.set_index("band")
+    spot = areas.geometry["Spot rate (outside the Central Belt)"]
+    assert spot.intersection(belt).area < 1.0  # m2: the spot area ends at the belt's edge
+    banded = areas.geometry[["Band 1", "Band 2", "Band 3"]]
+    assert banded.difference(belt).area.sum() < 1.0
+    at = norfolk.postcodes.set_index("postcode").geometry
+    assert areas.geometry["Band 3"].contains(at["NR13 3XR"])  # Broadland, 6.85 miles by road
+    assert spot.contains(at["NR30 2DE"]) and spot.contains(at["PE30 1EX"])
+
+
+def test_ccgs_the_region_does_not_declare_fail_the_build(source, gb_index, tmp_path):
+    from geozones._errors import DataError
+
+    spec = dataclasses.replace(REGIONS["rutland"], roads=None, ccgs={"03W": "NHS Rutland CCG"})
+    with pytest.raises(DataError) as err:
+        build_region(spec, source, tmp_path / "out", gb_index)
+    assert str(err.value) == (
+        "region rutland: the ccg_2019 lookup puts its LSOAs in CCGs 03W "
+        "'NHS East Leicestershire and Rutland CCG', which geozones/regions/specs.py does not "
+        "declare (declared: 03W 'NHS Rutland CCG')"
+    )
+    assert not (tmp_path / "out" / "rutland").exists()
+
+
 def test_regions_without_roads_have_no_band_areas(herefordshire):
     assert len(herefordshire.band_areas) == 0
 

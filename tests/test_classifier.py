@@ -33,7 +33,25 @@ def test_norwich_postcode_is_banded_in_the_central_belt(norfolk_bands):
     assert answer.message == (
         "Band 1: 0.57 miles (road) from St Stephens Gate Medical Partnership (D82008)"
     )
+    assert answer.area == "Central Belt: Norwich CCG area (April 2019)"
     assert answer.caveats == ()
+
+
+def test_broadland_is_in_the_central_belt_by_its_ccg_area(norfolk_bands):
+    # Broadland is no Central Belt district, but NR13 3XR lies in North Norfolk CCG's area
+    answer = norfolk_bands.classify("NR13 3XR")
+    assert answer.status == "ok" and answer.district == "Broadland"
+    assert answer.band == "Band 3" and str(answer.rate) == "21.72"
+    assert answer.distance_miles == 6.85 and answer.method == "road"
+    assert answer.nearest_surgery == "Acle Medical Partnership (D82104)"
+    assert answer.message == "Band 3: 6.85 miles (road) from Acle Medical Partnership (D82104)"
+    assert answer.area == "Central Belt: North Norfolk CCG area (April 2019)"
+    assert answer.caveats == ()
+
+
+SPOT_CAVEAT = (
+    "Spot rate (outside the Central Belt): banding applies only in the Central Belt CCG areas"
+)
 
 
 def test_kings_lynn_gets_the_spot_rate_with_the_caveat(norfolk_bands):
@@ -42,9 +60,18 @@ def test_kings_lynn_gets_the_spot_rate_with_the_caveat(norfolk_bands):
     assert str(answer.rate) == "18.24"
     assert answer.distance_band == "Band 1" and answer.distance_miles == 0.69
     assert answer.district == "King's Lynn and West Norfolk" and answer.pcn == "KINGS LYNN PCN"
-    assert answer.caveats == (
-        "Spot rate (outside the Central Belt): banding applies only in the Central Belt districts",
+    assert answer.area == "outside the Central Belt (West Norfolk CCG area, April 2019): spot rate"
+    assert answer.caveats == (SPOT_CAVEAT,)
+
+
+def test_great_yarmouth_gets_the_spot_rate_with_the_area(norfolk_bands):
+    answer = norfolk_bands.classify("NR30 2DE")
+    assert answer.band == "Spot rate (outside the Central Belt)" and str(answer.rate) == "18.24"
+    assert answer.district == "Great Yarmouth" and answer.distance_band == "Band 1"
+    assert answer.area == (
+        "outside the Central Belt (Great Yarmouth and Waveney CCG area, April 2019): spot rate"
     )
+    assert answer.caveats == (SPOT_CAVEAT,)
 
 
 def test_rural_north_norfolk_is_band_3_by_road(norfolk_bands):
@@ -76,14 +103,17 @@ def test_bad_input_is_an_error_with_the_reason(norfolk_bands):
 
 
 def test_central_hereford_and_leominster_are_urban(hereford_2016):
-    for query, message in [
-        ("HR1 2HX", "Urban: 0.21 miles in a straight line from Hereford"),
-        ("Leominster", "Urban: 0.00 miles in a straight line from Leominster"),
-    ]:
+    # a place answers at its centre, with its postcodes' shares: approximate (issue 12)
+    for query, message, confidence in [
+        ("HR1 2HX", "Urban: 0.21 miles in a straight line from Hereford", "exact"),
+        ("Leominster", ("Leominster: Urban at the centre, 0.00 miles (straight line); "
+                        "all 136 of its postcodes are Urban"), "approximate"),
+    ]:  # fmt: skip
         answer = hereford_2016.classify(query)
         assert answer.band == "Urban" and str(answer.rate) == "14.76", query
         assert answer.message == message
-        assert answer.method == "straight line" and answer.confidence == "exact"
+        assert answer.area == "the whole of Herefordshire"
+        assert answer.method == "straight line" and answer.confidence == confidence
 
 
 def test_just_over_four_miles_from_every_centre_is_rural(hereford_2016):
@@ -118,18 +148,23 @@ def test_bulk_keeps_every_row_in_order(norfolk_bands, source):
     out = norfolk_bands.classify_many(sample["address"])
     assert len(out) == len(sample) and out.index.equals(sample.index)
     assert (out["status"] == "error").sum() == 3  # empty, unknown and malformed address rows
+    # the Central Belt by CCG area takes in Broadland and most of Breckland (issue 12)
     assert out["band"].value_counts().to_dict() == {
-        "Spot rate (outside the Central Belt)": 860,
-        "Band 1": 485,
-        "Band 2": 136,
-        "Band 3": 16,
+        "Band 1": 816,
+        "Spot rate (outside the Central Belt)": 451,
+        "Band 2": 210,
+        "Band 3": 20,
     }
     assert out["rate"].map(str).value_counts(dropna=False).to_dict() == {
-        "18.24": 1345,
-        "19.68": 136,
-        "21.72": 16,
+        "18.24": 1267,
+        "19.68": 210,
+        "21.72": 20,
         "nan": 3,  # the three error rows
     }
+    spot = out["band"] == "Spot rate (outside the Central Belt)"
+    assert out.loc[spot, "area"].str.startswith("outside the Central Belt (").all()
+    banded = out["band"].str.startswith("Band", na=False)
+    assert out.loc[banded, "area"].str.startswith("Central Belt: ").all()
 
 
 def test_band_command_says_herefordshire_is_an_estimate(capsys, herefordshire, build_root,
@@ -163,7 +198,7 @@ def test_lookup_prints_what_a_person_reads(run_cli, norfolk, build_root):
     assert (code, err) == (0, "")
     assert out.splitlines() == [
         "query:    NR1 3QU",
-        "located:  NR1 3QU (postcode)",
+        "located:  NR1 3QU (live postcode)",
         (
             "status:   ok: Band 1: 0.57 miles (road) from St Stephens Gate Medical Partnership "
             "(D82008)"
@@ -171,7 +206,9 @@ def test_lookup_prints_what_a_person_reads(run_cli, norfolk, build_root):
         "scheme:   norfolk-2019",
         "band:     Band 1",
         "rate:     £18.24 an hour",
-        "distance: 0.57 miles (road, exact)",
+        "area:     Central Belt: Norwich CCG area (April 2019)",
+        "distance: 0.57 miles (road)",
+        "confidence: exact",
         "surgery:  St Stephens Gate Medical Partnership (D82008)",
         "district: Norwich",
         "PCN:      CENTRAL NORWICH PCN",
@@ -184,16 +221,18 @@ def test_classify_command_writes_every_row(capsys, norfolk, build_root, source, 
     out = tmp_path / "classified.csv"
     main(["classify", str(source / "samples" / "norfolk_packages_sample.csv"), "-o", str(out),
           "--scheme", "norfolk-2019", "--build", str(build_root)])  # fmt: skip
-    assert "classified 1,500 rows (1,497 ok, 3 error)" in capsys.readouterr().out
+    # NR99 9ZZ, in no dataset, answers its district's range; row 487's -3 weekly hours is a
+    # row error naming the column, the rest of that row still answered (issue 12)
+    assert "classified 1,500 rows (1,495 ok, 4 error, 1 imprecise)" in capsys.readouterr().out
     table = pd.read_csv(out)
     assert list(table["package_id"]) == list(
         pd.read_csv(source / "samples" / "norfolk_packages_sample.csv")["package_id"]
     )
     assert {"band", "rate", "distance_miles", "pcn", "status", "message"} <= set(table.columns)
     assert table.loc[table["status"] == "ok", "rate"].astype(str).value_counts().to_dict() == {
-        "18.24": 1345,
-        "19.68": 136,
-        "21.72": 16,
+        "18.24": 1265,  # and NR99 9ZZ, imprecise: the range over district NR99
+        "19.68": 210,
+        "21.72": 20,
     }
 
 
@@ -229,6 +268,9 @@ def answer_unit(region, answer):
 
 
 def test_rural_breckland_and_north_norfolk_bands_follow_the_road_distance(norfolk, norfolk_bands):
+    import shapely
+
+    from geozones._spatial import UnitIndex
     from geozones.distance.facility import NearestFacility
     from geozones.schemes.bands import band_index
 
@@ -245,10 +287,16 @@ def test_rural_breckland_and_north_norfolk_bands_follow_the_road_distance(norfol
         assert len(far) == 20, name
         assert list(out["distance_band"]) == list(expected), name
         assert set(out["distance_band"]) <= {"Band 2", "Band 3"}
-        if name == "Breckland":
-            assert (out["band"] == "Spot rate (outside the Central Belt)").all()
-        else:
-            assert list(out["band"]) == list(expected)
+        # banded where the postcode's unit is in a Central Belt CCG area (most of Breckland,
+        # which is no Central Belt district), the spot rate elsewhere and in no unit (issue 12)
+        unit = UnitIndex(norfolk.units.geometry.to_numpy()).positions(
+            shapely.get_coordinates(far.geometry.to_numpy())
+        )
+        ccg = norfolk.units["ccg"].to_numpy()[unit].astype(str)
+        in_belt = (unit >= 0) & np.isin(ccg, ["06V", "06W", "06Y"])
+        assert list(out["band"][in_belt]) == list(expected[in_belt]), name
+        assert (out["band"][~in_belt] == "Spot rate (outside the Central Belt)").all(), name
+        assert in_belt.any(), name
 
 
 def test_an_oakham_postcode_is_band_1(rutland, build_root):

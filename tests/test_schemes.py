@@ -83,7 +83,10 @@ def test_norfolk_bands_edges_in_metres_and_central_belt():
     assert [b.rate for b in scheme.bands] == [Decimal("18.24"), Decimal("19.68"), Decimal("21.72")]
     assert [b.from_miles for b in scheme.bands] == [0, 3, 6]
     np.testing.assert_array_equal(scheme.edges_m, [3 * METRES_PER_MILE, 6 * METRES_PER_MILE])
-    assert set(scheme.banding_districts) == {"E07000148", "E07000149", "E07000147"}
+    # the Central Belt is three CCG areas of April 2019, not the districts of the same names
+    assert scheme.area.kind == "ccg" and scheme.area.codes == ("06W", "06Y", "06V")
+    assert scheme.area.name == "Central Belt" and scheme.area.vintage == "April 2019"
+    assert not scheme.area.whole_region
     assert scheme.priced(scheme.elsewhere_rate).rate == Decimal("18.24")
     assert all(b.colour.startswith("#") for b in scheme.bands)
     assert scheme.centres.kind == "gp-surgeries"
@@ -93,7 +96,8 @@ def test_rutland_demo_is_labelled_and_bands_everywhere():
     scheme = get_scheme("rutland-demo")
     assert scheme.demonstration
     assert "demonstration" in scheme.title.lower()
-    assert scheme.banding_districts == tuple(get_region_spec("rutland").districts)
+    assert scheme.area.kind == "district" and scheme.area.whole_region
+    assert scheme.area.codes == tuple(get_region_spec("rutland").districts)
     assert scheme.elsewhere_rate is None
     assert [b.rate for b in scheme.bands] == [b.rate for b in get_scheme("norfolk-2019").bands]
     assert not any(s.demonstration for s in list_schemes() if s.id != "rutland-demo")
@@ -204,7 +208,8 @@ def test_missing_key_is_named(tmp_path):
     [
         ('method = "road-distance-bands"', 'method = "nearest"', "method"),
         ('region = "norfolk"', 'region = "kent"', "region"),
-        ('"E07000148", ', '"E06000017", ', r"applies\.districts\[0\]"),
+        ('"06W", ', '"E07000148", ', r"applies\.ccgs\[0\]"),
+        ('vintage = "April 2019"', 'vintage = "2020"', r"applies\.vintage"),
         ('elsewhere = "spot"', 'elsewhere = "band-1"', r"applies\.elsewhere"),
         ("from_miles = 6", "from_miles = 2", r"bands\[2\]\.from_miles"),
         ("from_miles = 3", 'from_miles = "three"', r"bands\[1\]\.from_miles"),
@@ -247,3 +252,124 @@ def test_default_rate_must_exist(tmp_path):
     text = FLAT.format(rate='"21.92"').replace('default_rate = "standard"', 'default_rate = "spot"')
     with pytest.raises(DataError, match="default_rate: expected the id of a band, rate or blend"):
         load_scheme(write(tmp_path, text))
+
+
+# -- where the bands apply: one of four ways, errors naming the file and the key -----------------
+
+
+def norfolk_with_area(area: str) -> str:
+    """norfolk-2019.toml with its [applies] area keys replaced by ``area``."""
+    text = norfolk_text()
+    old = 'name = "Central Belt"\nccgs = ["06W", "06Y", "06V"]\nvintage = "April 2019"\n'
+    assert old in text
+    return text.replace(old, area)
+
+
+def test_two_area_keys_are_an_error_naming_the_file_and_key(tmp_path):
+    area = 'name = "Central Belt"\ndistricts = ["E07000148"]\nccgs = ["06W"]\n'
+    path = write(tmp_path, norfolk_with_area(area))
+    with pytest.raises(DataError) as err:
+        load_scheme(path)
+    assert str(err.value) == (
+        f"{path}: applies.ccgs: expected one way of declaring the area, not both "
+        "applies.districts and applies.ccgs (one of: districts, ccgs, lsoas, polygon), "
+        "got ['06W']"
+    )
+
+
+def test_an_unknown_ccg_code_is_an_error_naming_the_file_and_key(tmp_path):
+    area = 'name = "Central Belt"\nccgs = ["06W", "06X"]\nvintage = "April 2019"\n'
+    path = write(tmp_path, norfolk_with_area(area))
+    with pytest.raises(DataError) as err:
+        load_scheme(path)
+    assert str(err.value) == (
+        f"{path}: applies.ccgs[1]: expected a CCG code (April 2019) of region norfolk "
+        "(06M, 06V, 06W, 06Y, 07J), got '06X'"
+    )
+
+
+def test_a_missing_polygon_file_is_an_error_naming_the_file_and_key(tmp_path):
+    path = write(tmp_path, norfolk_with_area('name = "Central Belt"\npolygon = "belt.geojson"\n'))
+    with pytest.raises(DataError) as err:
+        load_scheme(path)
+    message = str(err.value)
+    assert message.startswith(f"{path}: applies.polygon: expected a polygon file")
+    assert f"(no file {tmp_path / 'belt.geojson'})" in message and "got 'belt.geojson'" in message
+
+
+def test_an_area_needs_one_of_the_four_keys(tmp_path):
+    path = write(tmp_path, norfolk_with_area('name = "Central Belt"\n'))
+    with pytest.raises(DataError, match=r"applies: missing the area: give one of applies\."):
+        load_scheme(path)
+
+
+def test_a_partial_area_needs_a_name(tmp_path):
+    path = write(tmp_path, norfolk_with_area('ccgs = ["06W"]\nvintage = "April 2019"\n'))
+    with pytest.raises(DataError, match=r"missing key applies\.name"):
+        load_scheme(path)
+
+
+def test_an_area_by_district_and_by_lsoa_list(tmp_path):
+    districts = 'name = "Old belt"\ndistricts = ["E07000148"]\n'
+    by_district = load_scheme(write(tmp_path, norfolk_with_area(districts), "a.toml"))
+    assert by_district.area.kind == "district" and by_district.area.codes == ("E07000148",)
+    lsoas = 'name = "Two LSOAs"\nlsoas = ["E01026543", "E01026544"]\n'
+    by_lsoa = load_scheme(write(tmp_path, norfolk_with_area(lsoas), "b.toml"))
+    assert by_lsoa.area.kind == "lsoa" and by_lsoa.area.codes == ("E01026543", "E01026544")
+    bad = 'name = "Two LSOAs"\nlsoas = ["E01026543", "Norwich 001A"]\n'
+    with pytest.raises(DataError, match=r"c\.toml: applies\.lsoas\[1\]: expected an LSOA 2011"):
+        load_scheme(write(tmp_path, norfolk_with_area(bad), "c.toml"))
+
+
+def test_a_polygon_area_in_the_crs_its_file_declares(tmp_path):
+    import geopandas as gpd
+    import shapely
+
+    # a square around Norwich drawn in WGS84 longitude/latitude, saved as GeoPackage
+    square = shapely.box(1.25, 52.60, 1.33, 52.66)
+    folder = tmp_path / "areas"
+    folder.mkdir()
+    gpd.GeoDataFrame({"name": ["belt"]}, geometry=[square], crs="EPSG:4326").to_file(
+        folder / "belt.gpkg", driver="GPKG"
+    )
+    text = norfolk_with_area('name = "Central Belt"\npolygon = "areas/belt.gpkg"\n')
+    path = write(tmp_path, text)
+    area = load_scheme(path).area
+    assert area.kind == "polygon" and area.polygon_file == folder / "belt.gpkg"
+    # held in British National Grid metres: about 5.4 km x 6.7 km
+    minx, miny, maxx, maxy = area.polygon.bounds
+    assert 615_000 < minx < maxx < 630_000 and 300_000 < miny < maxy < 315_000
+    assert area.polygon.area / 1e6 == pytest.approx(36.3, rel=0.02)
+    # a file without a CRS is refused
+    with pytest.warns(UserWarning, match="'crs' was not provided"):
+        gpd.GeoDataFrame(geometry=[square]).to_file(folder / "bare.shp")
+    text = norfolk_with_area('name = "Central Belt"\npolygon = "areas/bare.shp"\n')
+    with pytest.raises(DataError, match=r"applies\.polygon: expected a polygon file that declares"):
+        load_scheme(write(tmp_path, text, "bare.toml"))
+
+
+# -- viability: each council's own published figures -------------------------------------------
+
+
+def test_viability_is_each_councils_own_published_figures():
+    hfd = get_scheme("herefordshire-2017").viability
+    # providers said 700 to "2,000+" hours a week: a floor, and no ceiling
+    assert (hfd.min_hours, hfd.max_hours, hfd.provider_min_hours) == (700, None, None)
+    assert "seed 002" in hfd.source
+    herts = get_scheme("hertfordshire-2022").viability
+    # a provider minimum, not a lot threshold
+    assert (herts.min_hours, herts.max_hours, herts.provider_min_hours) == (None, None, 200)
+    assert "seed 000" in herts.source
+    assert get_scheme("norfolk-2019").viability is None
+    assert get_scheme("rutland-demo").viability is None
+
+
+def test_a_viability_maximum_must_be_above_the_minimum(tmp_path):
+    text = FLAT.format(rate='"21.92"') + (
+        '\n[viability]\nsource = "test"\nmin_hours = 700\nmax_hours = 500\n'
+    )
+    with pytest.raises(DataError, match=r"viability\.max_hours: expected a maximum above"):
+        load_scheme(write(tmp_path, text))
+    empty = FLAT.format(rate='"21.92"') + '\n[viability]\nsource = "test"\n'
+    with pytest.raises(DataError, match=r"missing key viability\.min_hours or viability\.provider"):
+        load_scheme(write(tmp_path, empty, "empty.toml"))

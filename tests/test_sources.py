@@ -3,6 +3,7 @@ import pytest
 from geozones._errors import SourceError
 from geozones.sources.readers import (
     load_manifest,
+    read_ccg_2019,
     read_districts,
     read_gp_practices,
     read_pcn_membership,
@@ -13,7 +14,8 @@ from geozones.sources.readers import (
 def test_manifest_records_provenance_of_every_dataset():
     manifest = load_manifest()
     assert {"lad", "lsoa", "wards", "codepoint", "postcode_lookup", "gp_practices", "pcn",
-            "open_names", "population_2017", "census_2021_age"} <= set(manifest)  # fmt: skip
+            "open_names", "population_2017", "census_2021_age",
+            "ccg_2019"} <= set(manifest)  # fmt: skip
     for info in manifest.values():
         assert info.url.startswith("https://")
         assert info.licence and info.attribution and info.vintage
@@ -39,6 +41,19 @@ def test_unreadable_file_names_the_file_and_dataset(tmp_path):
     bad.write_bytes(b"\x00\x01 not a csv")
     with pytest.raises(SourceError, match=r"epraccur.csv .*dataset gp_practices"):
         read_gp_practices(tmp_path)
+
+
+def test_the_ccg_lookup_of_april_2019(source):
+    info = load_manifest()["ccg_2019"]
+    assert info.vintage == "April 2019" and info.licence == "Open Government Licence v3.0"
+    assert info.url.startswith("https://data.gov.uk/dataset/b26b727a-df7a-4946-b5f0-6a8f474e8319")
+    lookup = read_ccg_2019(source)
+    assert len(lookup) == 32_844 and lookup["lsoa11cd"].is_unique
+    assert list(lookup.columns) == ["lsoa11cd", "ccg19cd", "ccg", "ccg_name"]
+    assert lookup["ccg"].nunique() == 191
+    norwich = lookup[lookup["ccg"] == "06W"]
+    assert set(norwich["ccg_name"]) == {"NHS Norwich CCG"}
+    assert set(norwich["ccg19cd"]) == {"E38000218"}
 
 
 def test_active_gp_practices_match_the_published_count(source):

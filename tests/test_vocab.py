@@ -36,7 +36,7 @@ def test_members_equal_print_and_serialise_as_their_text(enum):
 
 def test_some_texts_as_users_see_them():
     assert SchemeMethod.ROAD_DISTANCE_BANDS == "road-distance-bands"
-    assert [str(s) for s in Status] == ["ok", "outside_region", "error"]
+    assert (Status.OK, Status.OUTSIDE_REGION, Status.ERROR) == ("ok", "outside_region", "error")
     assert {Status.OK: 1}["ok"] == 1
 
 

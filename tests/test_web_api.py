@@ -96,8 +96,20 @@ def test_lookup_a_norwich_postcode(client, doc):
     assert answer["pcn"] == "CENTRAL NORWICH PCN" and answer["query"] == "NR1 3QU"
     assert answer["nearest_surgery"] == "St Stephens Gate Medical Partnership (D82008)"
     assert answer["distance_miles"] == 0.57 and answer["caveats"] == []
+    assert answer["area"] == "Central Belt: Norwich CCG area (April 2019)"
     again = client.get("/api/v1/lookup", query_string={"q": "NR1 3QU", "scheme": "norfolk-2019"})
     assert again.get_json() == answer
+
+
+def test_lookup_says_which_area_applied(client, doc):
+    query = {"q": "NR13 3XR", "scheme": "norfolk-2019"}
+    broadland = check(doc, client.get("/api/v1/lookup", query_string=query), "/lookup")
+    assert (broadland["band"], broadland["rate"]) == ("Band 3", "21.72")
+    assert broadland["area"] == "Central Belt: North Norfolk CCG area (April 2019)"
+    query = {"q": "PE30 1EX", "scheme": "norfolk-2019"}
+    lynn = check(doc, client.get("/api/v1/lookup", query_string=query), "/lookup")
+    assert (lynn["band"], lynn["rate"]) == ("Spot rate (outside the Central Belt)", "18.24")
+    assert lynn["area"] == "outside the Central Belt (West Norfolk CCG area, April 2019): spot rate"
 
 
 def test_lookup_a_point_by_lat_lon_or_text(client, doc):
@@ -233,6 +245,19 @@ def test_schemes(client, doc):
         ("Band 2", "19.68", 3.0),
         ("Band 3", "21.72", 6.0),
     ]
+    assert norfolk[0]["area"] == {
+        "kind": "ccg",
+        "name": "Central Belt",
+        "description": "Norwich, South Norfolk and North Norfolk CCG areas (April 2019)",
+        "whole_region": False,
+        "codes": ["06W", "06Y", "06V"],
+        "vintage": "April 2019",
+        "polygon_file": None,
+    }
+    assert norfolk[0]["viability"] is None
+    hfd = {s["id"]: s for s in body["schemes"]}["herefordshire-2017"]
+    assert hfd["area"] is None
+    assert (hfd["viability"]["min_hours"], hfd["viability"]["max_hours"]) == (700.0, None)
     rutland = check_error(doc, client.get("/api/v1/schemes?region=rutland"), "/schemes", "get", 404)
     assert rutland["detail"] == (
         "region 'rutland' is not served here; served regions: norfolk, herefordshire"
@@ -326,19 +351,28 @@ def test_batch_upload_comes_back_as_csv_with_every_row(client, doc):
     assert len(lines) == 4
     assert lines[1] == (
         "'=HYPERLINK(1),NR1 3QU,10,'@SUM(A1),52.623357,1.289686,622760.0,307925.0,postcode,"
-        "NR1 3QU,Band 1,18.24,Band 1,0.57,road,exact,Norwich,,,CENTRAL NORWICH PCN,"
+        "NR1 3QU,Band 1,18.24,Central Belt: Norwich CCG area (April 2019),Band 1,0.57,road,exact,"
+        "live postcode,,Norwich,,,CENTRAL NORWICH PCN,"
         "St Stephens Gate Medical Partnership (D82008),ok,"
-        "Band 1: 0.57 miles (road) from St Stephens Gate Medical Partnership (D82008),"
+        "Band 1: 0.57 miles (road) from St Stephens Gate Medical Partnership (D82008),,"
+        "Band 1,,182.40,9484.80,,"
+        '"Norfolk: 10 hours a week x £18.24 (Band 1) = £182.40 a week; x 52 weeks = £9,484.80 a '
+        'year"'
     )
     assert lines[2] == (
         "P2,NR21 0AA,5.5,'-3,52.884537,0.94568,598292.0,335961.0,postcode,NR21 0AA,Band 3,21.72,"
-        "Band 3,6.18,road,exact,North Norfolk,,,WEST NORFOLK COASTAL PCN,"
+        "Central Belt: North Norfolk CCG area (April 2019),"
+        "Band 3,6.18,road,exact,live postcode,,North Norfolk,,,WEST NORFOLK COASTAL PCN,"
         "Fakenham Medical Practice (D82054),ok,"
-        "Band 3: 6.18 miles (road) from Fakenham Medical Practice (D82054),"
+        "Band 3: 6.18 miles (road) from Fakenham Medical Practice (D82054),,"
+        "Band 3,,119.46,6211.92,,"
+        '"Norfolk: 5.5 hours a week x £21.72 (Band 3) = £119.46 a week; x 52 weeks = £6,211.92 a '
+        'year"'
     )
     assert lines[3] == (
-        "P3,nowhere at all,2,'+44,,,,,,,,,,,,,,,,,,error,\"no place named 'nowhere at all' in or "
-        'near Norfolk, and no postcode, coordinates or grid reference",'
+        "P3,nowhere at all,2,'+44,,,,,,,,,,,,,,,,,,,,,error,"
+        "\"no place named 'nowhere at all' in or "
+        'near Norfolk, and no postcode, coordinates or grid reference",,,,,,,'
     )
 
 

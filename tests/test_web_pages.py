@@ -79,7 +79,11 @@ def test_band_and_pcn_layers_are_computed_once_and_kept_on_disk(norfolk, build_r
     files = sorted(p.relative_to(layers).as_posix() for p in layers.rglob("*.geojson"))
     stamp = files[0].split("/")[0]
     assert re.fullmatch(r"norfolk-\d+", stamp)
-    assert files == [f"{stamp}/bands-norfolk-2019.geojson", f"{stamp}/pcn-areas.geojson"]
+    assert files == [
+        f"{stamp}/area-norfolk-2019.geojson",
+        f"{stamp}/bands-norfolk-2019.geojson",
+        f"{stamp}/pcn-areas.geojson",
+    ]
     written = {p: p.stat().st_mtime_ns for p in layers.rglob("*")}
     # a restarted app reads the layers back instead of computing and writing them again
     restarted = site(build_root, tmp_path, ["norfolk"]).test_client().get(page)
@@ -210,11 +214,31 @@ def test_layers_are_kept_in_memory(norfolk, tmp_path):
 
 def test_legend_lists_bands_and_the_elsewhere_rate():
     entries = legend(get_scheme("norfolk-2019"))
-    assert [(e.label, e.rate, e.colour) for e in entries] == [
-        ("Band 1", "18.24", "#1a9850"),
-        ("Band 2", "19.68", "#fdae61"),
-        ("Band 3", "21.72", "#d73027"),
-        ("Spot rate (outside the Central Belt)", "18.24", "#969696"),
+    assert [(e.label, e.rate, e.colour, e.outline) for e in entries] == [
+        ("Band 1", "18.24", "#1a9850", False),
+        ("Band 2", "19.68", "#fdae61", False),
+        ("Band 3", "21.72", "#d73027", False),
+        ("Spot rate (outside the Central Belt)", "18.24", "#969696", False),
+        ("Central Belt", "", "#6a3d9a", True),
     ]
     assert entries[0].note == "0 to 3 miles by road"
+    assert entries[3].note == "outside the Central Belt"
+    assert entries[4].note == (
+        "Norwich, South Norfolk and North Norfolk CCG areas (April 2019): "
+        "the bands apply inside this outline"
+    )
+    assert [e.outline for e in legend(get_scheme("rutland-demo"))] == [False] * 3
     assert legend(None) == []
+
+
+def test_the_map_draws_the_central_belt_as_its_own_layer(norfolk, build_root, tmp_path):
+    client = site(build_root, tmp_path, ["norfolk"]).test_client()
+    page = client.get("/?region=norfolk&scheme=norfolk-2019").get_data(as_text=True)
+    # an overlay of its own in the layer control, and a legend entry
+    overlay = '"Central Belt: Norwich, South Norfolk and North Norfolk CCG areas (April 2019)" :'
+    assert overlay in page
+    assert 'class="gz-swatch gz-outline" style="border-color: #6a3d9a"' in page
+    layers = MapLayers(tmp_path / "layers")
+    outline = layers.scheme_area(norfolk, 1, get_scheme("norfolk-2019"))
+    assert [f["properties"]["name"] for f in outline["features"]] == ["Central Belt"]
+    assert layers.scheme_area(norfolk, 1, get_scheme("herefordshire-2017")) is None

@@ -169,7 +169,12 @@ def test_band_labels_follow_the_scheme(norfolk):
     labels = band_labels(norfolk, scheme)
     assert set(labels["band"]) <= set(band_colours(scheme))
     spot = labels["band"] == "Spot rate (outside the Central Belt)"
-    assert (~labels.loc[spot, "district"].isin(scheme.banding_districts)).all()
+    # the spot rate exactly where the postcode's unit is outside the Central Belt CCG areas
+    assert (spot == ~labels["in_area"]).all()
+    assert (labels.loc[~spot, "band"] == labels.loc[~spot, "distance_band"]).all()
+    assert (len(labels), int(labels["in_area"].sum())) == (29_523, 20_694)
+    broadland = labels[labels["district"] == "E07000144"]
+    assert broadland["in_area"].all()  # Broadland is in the belt, though not a belt district
     assert labels.attrs["method"] == "road distance to the nearest GP practice"
     lynn = labels[labels["postcode"] == "PE30 1EX"].iloc[0]
     assert lynn["band"] == "Spot rate (outside the Central Belt)"

@@ -1,4 +1,4 @@
-"""A lookup only reads: the instance folder stays as it was, and the build (but its cache)."""
+"""A lookup only reads: it leaves the instance folder and the build as it found them."""
 
 from decimal import Decimal
 
@@ -19,13 +19,6 @@ def files(folder):
     return {
         p.relative_to(folder).as_posix(): (p.stat().st_size if p.is_file() else None)
         for p in folder.rglob("*")
-    }
-
-
-def build_files(build_root):
-    """:func:`files` of the build but the start-up caches (``<region>/cache/``, regions.cache)."""
-    return {
-        name: size for name, size in files(build_root).items() if name.split("/")[1:2] != ["cache"]
     }
 
 
@@ -54,14 +47,14 @@ def lookups(build_root, run_cli, tmp_path):
 def test_a_lookup_creates_no_file_in_an_empty_instance_folder(
     herefordshire, build_root, run_cli, tmp_path, empty_instance
 ):
-    build_before = build_files(build_root)
+    build_before = files(build_root)  # start-up caches too: only `data build` writes them
     answer, out, rows = lookups(build_root, run_cli, tmp_path)
     assert (answer.rate, answer.zone, answer.lot) == (Decimal("15.80"), None, None)
     assert answer.pcn == "THE WBC (HEREFORD CITY) PCN"
     assert "rate:     £15.80 an hour" in out
     assert rows["status"].tolist() == ["ok", "ok", "error"]
     assert files(empty_instance) == {}
-    assert build_files(build_root) == build_before
+    assert files(build_root) == build_before
 
 
 def test_a_lookup_after_a_save_leaves_the_instance_folder_as_it_was(
@@ -70,9 +63,10 @@ def test_a_lookup_after_a_save_leaves_the_instance_folder_as_it_was(
     store = PlanStore(empty_instance / STORE_FILE, build_root)
     plan = district_plan(herefordshire, name="herefordshire-o-zones")
     assert store.save(plan.reassign(dict.fromkeys(plan.assignment.index, "Zone A"))) == 1
-    saved = files(empty_instance)
+    saved, build_before = files(empty_instance), files(build_root)
     assert STORE_FILE in saved
     answer, out, rows = lookups(build_root, run_cli, tmp_path)
     assert answer.zone == "Zone A" and "zone:     Zone A" in out
     assert rows["zone"].tolist()[:2] == ["Zone A", "Zone A"] and pd.isna(rows["zone"].iloc[2])
-    assert files(empty_instance) == saved
+    assert files(empty_instance) == saved  # no -wal or -shm file left behind, no size changed
+    assert files(build_root) == build_before

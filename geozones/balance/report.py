@@ -1,38 +1,39 @@
-"""The per-lot report of a plan: clients, hours, cost, deviation, compactness, viability."""
+"""The per-lot report of a plan: clients, hours, cost, deviation, compactness, viability.
+
+Viability is judged by the council's own published figures (the ``[viability]``
+table of its scheme file, :class:`~geozones.schemes.scheme.Viability`), never
+by another council's: Herefordshire's providers put a viable lot at 700 to
+"2,000+" hours a week, a floor and no ceiling; where a council published none,
+every lot says "no published threshold". A provider minimum (Hertfordshire:
+each provider at least 200 hours a week) is shown beside each lot's hours.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
 import shapely
 
+from geozones._errors import InputError
+from geozones._vocab import Status
 from geozones.balance.solver import polsby_popper, unit_demand
-from geozones.demand.packages import Demand
+from geozones.classification.classifier import Classifier
+from geozones.demand.packages import Demand, hours_column, package_hours
 from geozones.schemes.pricing import WEEKS_PER_YEAR
-from geozones.schemes.scheme import Scheme
+from geozones.schemes.scheme import Scheme, Viability
 from geozones.zones.plan import TOTAL, ZonePlan
 
-__all__ = ["REPORT_COLUMNS", "VIABLE_MAX_HOURS", "VIABLE_MIN_HOURS", "Viability", "lot_report"]
+__all__ = ["NO_THRESHOLD", "REPORT_COLUMNS", "Viability", "lot_report", "own_price_demand"]
 
-#: Providers' viability range for a lot, hours a week (seed 002, section 12:
-#: "Business viability for providers ranged from 700 - 2000+ hours per week").
-VIABLE_MIN_HOURS = 700.0
-VIABLE_MAX_HOURS = 2000.0
+#: The viability of every lot where the council published no threshold.
+NO_THRESHOLD = "no published threshold"
 #: Columns of :func:`lot_report`.
 REPORT_COLUMNS: tuple[str, ...] = (
-    "lot", "units", "clients", "weekly_hours", "annual_hours", "rate", "cost",
-    "deviation_pct", "polsby_popper", "viability", "modelled",
+    "lot", "units", "clients", "weekly_hours", "provider_min_hours", "annual_hours", "rate",
+    "cost", "deviation_pct", "polsby_popper", "viability", "modelled",
 )  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Viability:
-    """Hours a week a lot must have to be commercially viable (flags in :func:`lot_report`)."""
-
-    min_hours: float = VIABLE_MIN_HOURS
-    max_hours: float = VIABLE_MAX_HOURS
 
 
 def _lot_sums(plan: ZonePlan, demand: pd.DataFrame) -> pd.DataFrame:
@@ -86,7 +87,8 @@ def lot_report(
     rate : str, optional
         Band, rate or blend to price at (default the scheme's).
     viability : Viability, optional
-        Hours a week a lot must have (default 700 to 2,000).
+        Hours a week that make a lot viable (default: the scheme's published
+        ``[viability]``; without either, no lot is judged).
 
     Returns
     -------
@@ -96,11 +98,14 @@ def lot_report(
         (x 52), ``rate`` (pounds an hour), ``cost`` (pounds a year, Decimal),
         ``deviation_pct`` (from the mean hours of the lots holding units,
         percent), ``polsby_popper`` (4 pi area / perimeter^2, 1 for a
-        circle), ``viability`` ("viable", "under minimum", "over maximum")
-        and ``modelled``.
+        circle), ``viability`` ("viable", "under minimum", "over maximum", or
+        :data:`NO_THRESHOLD` where neither a minimum nor a maximum was
+        published), ``provider_min_hours`` (hours a week each provider must
+        deliver, NaN where none was published) and ``modelled``.
 
     """
-    viability = viability or Viability()
+    if viability is None and scheme is not None:
+        viability = scheme.viability
     frame = demand.units if isinstance(demand, Demand) else demand
     if scheme is not None:
         table = plan.summary(frame, scheme, rate=rate)
@@ -119,10 +124,73 @@ def lot_report(
     score = pd.Series(polsby_popper(shapely.area(geoms), shapely.length(geoms)), shapes["zone"])
     table["deviation_pct"] = np.where(is_lot, 100 * (weekly - mean) / mean, np.nan)
     table["polsby_popper"] = table["zone"].map(score)
+    low = viability.min_hours if viability is not None else None
+    high = viability.max_hours if viability is not None else None
     table["viability"] = np.select(
-        [~is_lot, weekly < viability.min_hours, weekly > viability.max_hours],
-        ["", "under minimum", "over maximum"],
+        [
+            ~is_lot,
+            np.full(len(table), low is None and high is None),
+            weekly < (-np.inf if low is None else low),
+            weekly > (np.inf if high is None else high),
+        ],
+        ["", NO_THRESHOLD, "under minimum", "over maximum"],
         "viable",
     )
+    provider = viability.provider_min_hours if viability is not None else None
+    table["provider_min_hours"] = np.where(is_lot, np.nan if provider is None else provider, np.nan)
     table["modelled"] = table["modelled"].astype(bool)
     return table.rename(columns={"zone": "lot"})[list(REPORT_COLUMNS)]
+
+
+def own_price_demand(demand: Demand, classifier: Classifier) -> pd.DataFrame:
+    """The counted packages of ``demand``, one row each, at the price of their own band.
+
+    A banded scheme (Norfolk's road-distance bands) has no single rate: each
+    package is classified at its point and costed at the hourly rate answered
+    there, as :meth:`ZonePlan.summary <geozones.zones.plan.ZonePlan.summary>`
+    and :func:`lot_report` take it.
+
+    Parameters
+    ----------
+    demand : Demand
+        Packages placed in units (:func:`geozones.demand.packages.read_demand`).
+    classifier : Classifier
+        The pricing scheme's classifier over the same region.
+
+    Returns
+    -------
+    DataFrame
+        ``unit``, ``clients`` (1), ``weekly_hours``, ``price`` (pounds an
+        hour, Decimal) and ``modelled``, one row per ``ok`` package in order.
+
+    Raises
+    ------
+    InputError
+        The rows hold no weekly hours column, or a counted package cannot be
+        priced there (e.g. no surgery reachable by road), naming its row.
+
+    """
+    rows = demand.rows[(demand.rows["status"] == Status.OK).to_numpy()]
+    column = hours_column(rows)
+    if column is None:
+        raise InputError(f"{demand.source}: no weekly hours column to cost each package by")
+    hours, _ = package_hours(rows[column])
+    xy = rows[["easting", "northing"]].to_numpy(dtype=float)
+    answers = classifier.classify_points(xy)
+    unpriced = answers["rate"].isna().to_numpy()
+    if unpriced.any():
+        first = int(np.flatnonzero(unpriced)[0])
+        raise InputError(
+            f"{int(unpriced.sum()):,} package(s) cannot be priced under "
+            f"{classifier.scheme.id}, e.g. spreadsheet row {rows['row'].iloc[first]}: "
+            f"{answers['message'].iloc[first]}"
+        )
+    return pd.DataFrame(
+        {
+            "unit": rows["unit"].to_numpy(),
+            "clients": 1,
+            "weekly_hours": hours,
+            "price": [Decimal(r) for r in answers["rate"]],
+            "modelled": rows["modelled"].to_numpy(dtype=bool),
+        }
+    )

@@ -5,8 +5,9 @@ region's build, in three steps, each with a typed result:
 
 1. **locate** (:class:`Located`): the geocoder (:mod:`geozones.geocode`) turns
    each input into a point in EPSG:27700 with its precision and status;
-2. **measure** (:class:`Measured`): the unit and district each point lies in
-   (:mod:`geozones._spatial`), its nearest GP surgery and the distance the
+2. **measure** (:class:`Measured`): the unit each point lies in
+   (:mod:`geozones._spatial`) and that unit's district, CCG and LSOA
+   (:class:`~geozones.schemes.bands.Where`), its nearest GP surgery and the distance the
    scheme prices by (:mod:`geozones.distance.surgeries`), and the zone, lot and
    PCN area from the :class:`ZoneLookup` the caller passes in;
 3. **price** (:class:`Priced`): the band or class and hourly rate:
@@ -15,11 +16,22 @@ region's build, in three steps, each with a typed result:
      where the region has a road network, method ``road``; otherwise the
      straight-line distance times the measured circuity, method
      ``straight-line estimate``, flagged ``near band edge`` when the estimate's
-     spread crosses an edge. Outside the scheme's banding districts the
-     elsewhere rate applies, and the answer says so.
+     spread crosses an edge. Outside the scheme's declared area (Norfolk's
+     Central Belt: three CCG areas of April 2019) the elsewhere rate applies,
+     and the answer says so.
    - ``straight-line-radius`` (Herefordshire 2016): urban within the radius of
      a named centre, rural beyond every one, method ``straight line``.
    - ``flat`` (Herefordshire 2017, Hertfordshire): one rate wherever the point is.
+
+   Every answer's ``area`` says which area applied
+   (:func:`~geozones.schemes.bands.area_text`).
+
+Every answer's ``confidence`` follows from how it was located
+(:data:`LOCATION_CONFIDENCE`, the one rule) joined to the measurement's
+(:func:`answer_confidence`). An answer located only to a postcode sector or
+district (status ``imprecise``) is the range of bands over that sector's or
+district's live postcodes, never one band; a place answers the band at its
+centre and the share of its postcodes in each band.
 
 Everything is vectorised over arrays of points; a single query runs the same
 path with one row. A classifier only reads: it writes no file but the start-up
@@ -28,6 +40,8 @@ caches beside its region's build (:mod:`geozones.regions.cache`).
 
 from __future__ import annotations
 
+import itertools
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from decimal import Decimal
@@ -46,7 +60,16 @@ from geozones._vocab import Confidence, DistanceMethod, SchemeMethod, Status, Zo
 from geozones.distance.surgeries import EDGE_CAVEAT_M, NearestSurgery, SurgeryDistances
 from geozones.geocode.geocoder import Geocoder
 from geozones.regions.data import RegionData, load_region
-from geozones.schemes.bands import band_for_distance, banding_applies, near_edge, urban_rural
+from geozones.schemes.bands import (
+    Where,
+    area_caveat,
+    area_text,
+    band_for_distance,
+    banding_applies,
+    check_area,
+    near_edge,
+    urban_rural,
+)
 from geozones.schemes.pricing import hourly_rate
 from geozones.schemes.scheme import Scheme
 
@@ -58,14 +81,47 @@ _NONE: Objects = np.array(None, dtype=object)
 
 #: Columns :meth:`Classifier.classify_many` adds, in order.
 CLASSIFY_COLUMNS = [
-    "lat", "lon", "easting", "northing", "precision", "matched", "band", "rate",
-    "distance_band", "distance_miles", "method", "confidence", "district", "zone", "lot", "pcn",
-    "nearest_surgery", "status", "message", "caveats",
+    "lat", "lon", "easting", "northing", "precision", "matched", "band", "rate", "area",
+    "distance_band", "distance_miles", "method", "confidence", "located_by", "band_shares",
+    "district", "zone", "lot", "pcn", "nearest_surgery", "status", "message", "caveats",
 ]  # fmt: skip
 
 #: Geocoder result fields the classifier carries into its answers.
 _GEOCODE_COLUMNS = ("lat", "lon", "easting", "northing", "precision", "matched", "status",
-                    "message", "warnings")  # fmt: skip
+                    "message", "unknown_postcode", "warnings")  # fmt: skip
+
+#: How sure each way of locating (the geocoder's ``precision``) lets an answer be: the
+#: one rule. A live postcode is exact, a terminated one (at its output area's or
+#: LSOA's centre) approximate, a postcode sector or district a range (a postcode in
+#: no dataset is answered from its sector or district), a place approximate (its
+#: centre), coordinates exact, a grid reference exact unless its square is
+#: :data:`COARSE_GRID_M` or more. :func:`answer_confidence` joins it to the measurement's.
+LOCATION_CONFIDENCE: dict[str, Confidence] = {
+    "postcode": Confidence.EXACT,
+    "terminated": Confidence.APPROXIMATE,
+    "sector": Confidence.RANGE,
+    "district": Confidence.RANGE,
+    "place": Confidence.APPROXIMATE,
+    "coordinates": Confidence.EXACT,
+    "grid_reference": Confidence.EXACT,
+}
+#: Side (metres) from which a grid reference's square makes its answer approximate.
+COARSE_GRID_M = 1_000
+#: ``located_by`` of each precision, in the words a person reads.
+_LOCATED_BY = {
+    "postcode": "live postcode",
+    "terminated": "terminated postcode, at its output area's centre",
+    "sector": "postcode sector, over its live postcodes",
+    "district": "postcode district, over its live postcodes",
+    "place": "place, at its centre",
+    "coordinates": "coordinates",
+    "grid_reference": "grid reference",
+}
+#: The label of a place's or sector's postcodes that have no band (no road to a surgery).
+NO_BAND = "no band"
+# Each confidence's rank, surest first (the order of Confidence), and back.
+_SURENESS = {c: i for i, c in enumerate(Confidence)}
+_BY_SURENESS = np.array(list(Confidence), dtype=object)
 
 
 class ZoneLookup(Protocol):
@@ -82,9 +138,18 @@ class Answer:
 
     ``band`` is what the rate is paid as (a band, a class, or an elsewhere rate
     such as Norfolk's spot rate outside the Central Belt) and ``rate`` the hourly
-    rate in pounds; ``distance_band`` is the band the distance alone gives under
+    rate in pounds; ``area`` says which area applied (e.g. "Central Belt:
+    Norwich CCG area (April 2019)"); ``distance_band`` is the band the distance alone gives under
     a road-distance scheme, wherever banding applies; ``distance_miles`` is the
     distance behind them (None for flat schemes) and ``method`` how it was measured.
+
+    ``precision`` is how the geocoder located the query and ``located_by`` the
+    same in plain words ("terminated postcode, at its output area's centre");
+    ``confidence`` follows from both the location and the measurement
+    (:data:`LOCATION_CONFIDENCE`, :func:`answer_confidence`). A postcode sector or district (status
+    ``imprecise``) answers the range of bands over its live postcodes, a place
+    the band at its centre; ``band_shares`` then gives the share of those
+    postcodes in each band ("29 postcodes: Band 1 45%, Band 2 55%").
     """
 
     query: str
@@ -99,10 +164,13 @@ class Answer:
     lon: float | None = None
     band: str | None = None
     rate: Decimal | None = None
+    area: str | None = None
     distance_band: str | None = None
     distance_miles: float | None = None
     method: DistanceMethod | None = None
     confidence: Confidence | None = None
+    located_by: str | None = None
+    band_shares: str | None = None
     district: str | None = None
     zone: str | None = None
     lot: str | None = None
@@ -184,6 +252,8 @@ class Measured:
         Their points, EPSG:27700 metres.
     district : ndarray of object
         LAD 2013 code of each measured point's unit; None outside every unit.
+    where : Where
+        The district, CCG and LSOA of each measured point's unit, and the point.
     surgery : SurgeryDistances
         Nearest surgery and, under a road-distance scheme, its distance.
     zones : dict of ZoneColumn to ndarray of object
@@ -194,6 +264,7 @@ class Measured:
     rows: npt.NDArray[np.int64]
     xy: Floats
     district: Objects
+    where: Where
     surgery: SurgeryDistances
     zones: Mapping[ZoneColumn, Objects]
 
@@ -211,6 +282,7 @@ class Priced:
     rate: Objects
     message: Objects
     caveats: Objects
+    area: Objects | None = None
     distance_band: Objects | None = None
     distance_miles: Objects | None = None
     method: Objects | None = None
@@ -246,8 +318,11 @@ class Classifier:
         return UnitIndex(self.region.units.geometry.to_numpy())
 
     @cached_property
-    def _unit_districts(self) -> Objects:
-        return self.region.units["district"].to_numpy(dtype=object)
+    def _unit_table(self) -> pd.DataFrame:
+        """The region's units, once checked against the scheme's area."""
+        units = self.region.units
+        check_area(self.scheme, units)
+        return units
 
     @cached_property
     def _district_names(self) -> dict[str, str]:
@@ -276,20 +351,20 @@ class Classifier:
         """Step 2: unit, district, nearest surgery, zone, lot and PCN of the located points."""
         rows = np.flatnonzero(located.ok)
         pts = located.xy[rows]
-        unit = self._units.positions(pts)
-        district = np.where(unit >= 0, self._unit_districts[np.maximum(unit, 0)], _NONE)
+        where = Where.in_units(self._unit_table, self._units.positions(pts), pts)
         by_road = self.scheme.method == SchemeMethod.ROAD_DISTANCE_BANDS
         surgery = self.surgeries.measure(pts, by_road)
         zones = {} if self.zones is None else dict(self.zones.zones_at(pts))
-        return Measured(rows, pts, district.astype(object), surgery, zones)
+        return Measured(rows, pts, where.district, where, surgery, zones)
 
     def price(self, measured: Measured) -> Priced:
-        """Step 3: band or class, rate, distance, method, confidence, message and caveats."""
+        """Step 3: band or class, rate, area, distance, method, confidence, message and caveats."""
         scheme = self.scheme
         n = len(measured.rows)
         caveats = np.full(n, "", dtype=object)
         if scheme.demonstration:
             caveats[:] = f"{scheme.title}: a demonstration of the method, not a council's rates"
+        area = area_text(measured.where, scheme)
         if scheme.method == SchemeMethod.FLAT:
             rate = hourly_rate(scheme)
             label = scheme.priced(scheme.default_rate).label if scheme.default_rate else "Flat"
@@ -298,10 +373,11 @@ class Classifier:
                 rate=np.full(n, str(rate), dtype=object),
                 message=np.full(n, f"{label}: £{rate} an hour", dtype=object),
                 caveats=caveats,
+                area=area,
             )
         if scheme.method == SchemeMethod.STRAIGHT_LINE_RADIUS:
-            return self._radius(measured.xy, caveats)
-        return self._bands(measured.district, measured.surgery, caveats)
+            return self._radius(measured.where, caveats, area)
+        return self._bands(measured.where, measured.surgery, caveats, area)
 
     # -- answers -----------------------------------------------------------------------------
 
@@ -369,6 +445,11 @@ class Classifier:
             cols["caveats"][rows] = _join(cols["caveats"][rows], priced.caveats)
             cols["status"][rows] = np.where(pd.isna(priced.band), Status.ERROR, Status.OK)
             cols["message"][rows] = priced.message
+        location, cols["located_by"] = self._location(geo)
+        answered = cols["status"] == Status.OK
+        confidence = answer_confidence(location, cols["confidence"])
+        cols["confidence"] = np.where(answered, confidence, _NONE).astype(object)
+        self._coarse(cols, geo)
         outside = cols["status"] == Status.OUTSIDE_REGION
         cols["caveats"][outside] = _join(
             cols["caveats"][outside],
@@ -376,10 +457,152 @@ class Classifier:
         )
         return cols
 
+    # -- how sure, and the answers of coarse locations ---------------------------------------
+
+    def _location(self, geo: Mapping[str, Objects]) -> tuple[Objects, Objects]:
+        """Each row's location confidence and ``located_by`` words; None where not located.
+
+        :data:`LOCATION_CONFIDENCE` by precision, with the two cases precision
+        alone does not settle: a terminated postcode placed at its LSOA (not its
+        output area), and a grid reference by the size of its square.
+        """
+        precision = np.asarray(geo["precision"], dtype=object)
+        matched = np.asarray(geo["matched"], dtype=object)
+        confidence = _lookup(precision, LOCATION_CONFIDENCE, None).astype(object)
+        located_by = _lookup(precision, _LOCATED_BY, None).astype(object)
+        gone = np.flatnonzero(precision == "terminated")
+        if len(gone):
+            index = self.geocoder.index
+            keys = np.array([str(m).replace(" ", "") for m in matched[gone]], dtype=str)
+            found = index.find_terminated(keys)
+            by_lsoa = (found >= 0) & (index.terminated_basis[np.maximum(found, 0)] == b"lsoa")
+            located_by[gone[by_lsoa]] = "terminated postcode, at its LSOA's centre"
+        for i in np.flatnonzero(precision == "grid_reference"):
+            metres = 10 ** (5 - len(str(matched[i]).split()[1]))
+            square = f"{metres // 1000} km" if metres >= 1000 else f"{metres} m"
+            located_by[i] = f"grid reference, at the centre of its {square} square"
+            if metres >= COARSE_GRID_M:
+                confidence[i] = Confidence.APPROXIMATE
+        return confidence, located_by
+
+    def _coarse(self, cols: dict[str, Objects], geo: Mapping[str, Objects]) -> None:
+        """Answer sectors and districts by their range of bands, places with their shares.
+
+        Rows answered (status ``ok``) at a postcode sector's or district's centre
+        become ``imprecise``: the band is the range of bands over the region's
+        live postcodes of that sector or district (:meth:`Geocoder.area_postcodes`),
+        the rate is given only when they share one, and the message gives their
+        distances. A place keeps the band at its centre and gains the share of its
+        postcodes in each band (:meth:`Geocoder.place_postcodes`; not under a flat
+        scheme, whose rate is one everywhere). Each distinct sector, district or
+        place is measured once, all together.
+        """
+        precision = pd.Series(geo["precision"], dtype=object)
+        ok = cols["status"] == Status.OK
+        coarse = np.flatnonzero(ok & precision.isin(["sector", "district"]).to_numpy())
+        places = np.flatnonzero(ok & (precision == "place").to_numpy())
+        if self.scheme.method == SchemeMethod.FLAT:
+            places = places[:0]
+        if not len(coarse) and not len(places):
+            return
+        area_of, areas = pd.factorize(pd.Series(cols["matched"][coarse], dtype=object))
+        points = np.column_stack([cols["easting"][places], cols["northing"][places]])
+        place_of, centres = pd.factorize(pd.Series([f"{e} {n}" for e, n in points], dtype=object))
+        centre_xy = [points[place_of == k][0] for k in range(len(centres))]
+        spreads = self._spreads(
+            [self.geocoder.area_postcodes(str(a)) for a in areas]
+            + [self.geocoder.place_postcodes(float(e), float(n)) for e, n in centre_xy]
+        )
+        for k, area in enumerate(areas):
+            self._range_answer(cols, geo, coarse[area_of == k], str(area), spreads[k])
+        for k in range(len(centres)):
+            self._place_answer(cols, places[place_of == k], spreads[len(areas) + k])
+
+    def _spreads(self, sets: list[Floats]) -> list[_Spread]:
+        """The band, rate and miles of each point of each set (EPSG:27700 metres), in one pass."""
+        sizes = [len(s) for s in sets]
+        if not sum(sizes):
+            return [_Spread.of(np.empty(0, dtype=object), None, None, self.scheme)] * len(sets)
+        priced = self.price(self.measure(Located.points(np.concatenate(sets))))
+        bounds = np.cumsum([0, *sizes])
+        return [
+            _Spread.of(
+                priced.band[a:b],
+                priced.rate[a:b],
+                None if priced.distance_miles is None else priced.distance_miles[a:b],
+                self.scheme,
+            )
+            for a, b in itertools.pairwise(bounds)
+        ]
+
+    def _range_answer(
+        self,
+        cols: dict[str, Objects],
+        geo: Mapping[str, Objects],
+        rows: npt.NDArray[np.intp],
+        area: str,
+        spread: _Spread,
+    ) -> None:
+        """The answer of ``rows``, located at the centre of postcode sector or district ``area``."""
+        kind = "sector" if " " in area else "district"
+        unknown = np.asarray(geo["unknown_postcode"], dtype=object)[rows]
+        lead = np.array(
+            ["" if pd.isna(u) else f"{u} is not a postcode; " for u in unknown], dtype=object
+        )
+        cols["confidence"][rows] = Confidence.RANGE
+        cols["band_shares"][rows] = spread.shares
+        for c in ("distance_band", "distance_miles", "nearest_surgery"):
+            cols[c][rows] = None
+        if not spread.labels:
+            cols["band"][rows] = cols["rate"][rows] = cols["confidence"][rows] = None
+            cols["status"][rows] = Status.ERROR
+            cols["message"][rows] = (
+                lead + f"postcode {kind} {area} has no live postcode in "
+                f"{self.region.spec.title} to answer for it"
+            )
+            return
+        band = _band_range(spread.labels)
+        if spread.miles is None:
+            reach = f"answer {band}"
+        else:
+            low, high = spread.miles
+            span = f"{low:.2f}" if low == high else f"{low:.2f}-{high:.2f}"
+            method = cols["method"][rows[0]]
+            how = (
+                "in a straight line from their nearest centre"
+                if method == DistanceMethod.STRAIGHT_LINE
+                else f"({method}) from their nearest surgery"
+            )
+            reach = f"lie {span} miles {how}"
+        cols["band"][rows] = band
+        cols["rate"][rows] = spread.rate
+        cols["status"][rows] = Status.IMPRECISE
+        cols["message"][rows] = f"{band}: " + lead + f"the live postcodes of {kind} {area} {reach}"
+        cols["caveats"][rows] = _join(
+            cols["caveats"][rows],
+            np.full(
+                len(rows),
+                f"district, zone, lot and PCN are those at the centre of postcode {kind} {area}",
+            ),
+        )
+
+    def _place_answer(
+        self, cols: dict[str, Objects], rows: npt.NDArray[np.intp], spread: _Spread
+    ) -> None:
+        """The answer of ``rows``, located at one place's centre: its band there and its shares."""
+        first = rows[0]
+        head = f"{cols['matched'][first]}: {cols['band'][first]} at the centre"
+        miles = cols["distance_miles"][first]
+        if not pd.isna(miles):
+            head += f", {miles:.2f} miles ({cols['method'][first]})"
+        cols["message"][rows] = f"{head}; {spread.sentence}"
+        cols["band_shares"][rows] = spread.shares
+
     # -- pricing rules -----------------------------------------------------------------------
 
-    def _radius(self, pts: Floats, caveats: Objects) -> Priced:
+    def _radius(self, where: Where, caveats: Objects, area: Objects) -> Priced:
         scheme = self.scheme
+        pts = where.xy
         spec = scheme.centres
         if spec is None or spec.radius_m is None or spec.radius_miles is None:
             raise DataError(f"scheme {scheme.id} uses {scheme.method} but has no centres radius")
@@ -391,6 +614,11 @@ class Classifier:
         band = np.where(labels == "within", 0, 1)
         names = np.array([b.label for b in scheme.bands], dtype=object)[band]
         rates = np.array([str(b.rate) for b in scheme.bands], dtype=object)[band]
+        outside = ~banding_applies(where, scheme)
+        elsewhere = scheme.elsewhere
+        if elsewhere is not None and outside.any():
+            names[outside], rates[outside] = elsewhere.label, str(elsewhere.rate)
+            caveats = _join(caveats, np.where(outside, area_caveat(scheme), ""))
         centre = centres["name"].to_numpy(dtype=object)[nearest]
         miles = metres / METRES_PER_MILE
         radius_miles = float(spec.radius_miles)
@@ -405,21 +633,24 @@ class Classifier:
             rate=rates,
             message=message,
             caveats=caveats,
+            area=area,
             distance_miles=np.round(miles, 2).astype(object),
             method=np.full(len(pts), DistanceMethod.STRAIGHT_LINE, dtype=object),
             confidence=np.where(edge, Confidence.NEAR_RADIUS, Confidence.EXACT).astype(object),
         )
 
-    def _bands(self, district: Objects, surgery: SurgeryDistances, caveats: Objects) -> Priced:
+    def _bands(
+        self, where: Where, surgery: SurgeryDistances, caveats: Objects, area: Objects
+    ) -> Priced:
         scheme = self.scheme
-        n = len(district)
+        n = len(where.xy)
         metres, spread, method = surgery.metres, surgery.spread_m, self.surgeries.method
         estimate = method == DistanceMethod.ESTIMATE
         if estimate:
             caveats = _join(caveats, np.full(n, self.surgeries.estimate_caveat))
-        labels, rates = band_for_distance(metres, scheme, district)
+        labels, rates = band_for_distance(metres, scheme, where)
         by_distance, _ = band_for_distance(metres, scheme)
-        applies = banding_applies(district, scheme)
+        applies = banding_applies(where, scheme)
         edge = near_edge(metres, scheme, spread) & applies
         confidence = np.where(
             edge, Confidence.NEAR_BAND_EDGE, Confidence.ESTIMATE if estimate else Confidence.EXACT
@@ -427,16 +658,8 @@ class Classifier:
         caveats = _join(
             caveats, np.where(edge, "near a band edge: the neighbouring band is possible", "")
         )
-        if scheme.elsewhere_rate is not None:
-            caveats = _join(
-                caveats,
-                np.where(
-                    applies,
-                    "",
-                    f"{scheme.priced(scheme.elsewhere_rate).label}: banding "
-                    "applies only in the Central Belt districts",
-                ),
-            )
+        if scheme.elsewhere is not None:
+            caveats = _join(caveats, np.where(applies, "", area_caveat(scheme)))
         miles = metres / METRES_PER_MILE
         unreached = ~np.isfinite(metres)
         message = np.where(
@@ -457,11 +680,148 @@ class Classifier:
             rate=np.array([None if r is None else str(r) for r in rates], dtype=object),
             message=message,
             caveats=caveats,
+            area=area,
             distance_band=by_distance,
             distance_miles=np.where(unreached, _NONE, np.round(miles, 2)).astype(object),
             method=np.full(n, method, dtype=object),
             confidence=confidence,
         )
+
+
+def answer_confidence(location: npt.ArrayLike, measured: npt.ArrayLike) -> Objects:
+    """The least sure of each row's location and measurement confidence.
+
+    Parameters
+    ----------
+    location, measured : array-like of Confidence or None
+        Per row: how sure the location is (:data:`LOCATION_CONFIDENCE`) and how
+        sure the band is from where the point lies (exact, estimate, near band
+        edge, near radius); None where one says nothing.
+
+    Returns
+    -------
+    ndarray of object
+        The later of the two in :class:`~geozones._vocab.Confidence`'s order
+        (exact, estimate, approximate, near radius, near band edge, range);
+        None where both are None.
+
+    """
+    worst = np.maximum(*(_lookup(a, _SURENESS, -1) for a in (location, measured)))
+    return np.where(worst >= 0, _BY_SURENESS[np.maximum(worst, 0)], _NONE).astype(object)
+
+
+def _lookup(values: npt.ArrayLike, table: Mapping[Any, Any], missing: Any) -> npt.NDArray[Any]:
+    """``table[v]`` for each value (``missing`` for None, NaN or a value not in it).
+
+    Looks up each distinct value once, so a long column of few values is quick.
+    """
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object))
+    found = np.array([*(table.get(u, missing) for u in uniques), missing])
+    return found[codes]
+
+
+@dataclass(frozen=True)
+class _Spread:
+    """The bands over a set of live postcodes: what a sector, district or place answer says.
+
+    Attributes
+    ----------
+    labels : tuple of str
+        The band labels present, in the scheme's order.
+    rate : str or None
+        The one hourly rate (pounds, as text) the banded postcodes share, else None.
+    miles : (float, float) or None
+        Lowest and highest distance of the banded postcodes (miles), None without one.
+    counts : tuple of (str, int)
+        Postcodes per label in order, then :data:`NO_BAND` ones, if any.
+
+    """
+
+    labels: tuple[str, ...]
+    rate: str | None
+    miles: tuple[float, float] | None
+    counts: tuple[tuple[str, int], ...]
+
+    @classmethod
+    def of(
+        cls, band: Objects, rate: Objects | None, miles: Objects | None, scheme: Scheme
+    ) -> _Spread:
+        """The spread of postcodes priced with ``band``, ``rate`` and ``miles`` (per postcode)."""
+        banded = ~pd.isna(band)
+        present = set(band[banded])
+        known = [b.label for b in scheme.bands]
+        labels = tuple([lb for lb in known if lb in present] + sorted(present - set(known)))
+        rates = set() if rate is None else {str(r) for r in rate[banded]}
+        reach = None
+        if miles is not None:
+            values = pd.to_numeric(pd.Series(miles[banded], dtype=object)).to_numpy(dtype=float)
+            values = values[np.isfinite(values)]
+            reach = (float(values.min()), float(values.max())) if len(values) else None
+        counts = [(lb, int((band[banded] == lb).sum())) for lb in labels]
+        if not banded.all():
+            counts.append((NO_BAND, int((~banded).sum())))
+        return cls(labels, rates.pop() if len(rates) == 1 else None, reach, tuple(counts))
+
+    @property
+    def total(self) -> int:
+        """How many postcodes."""
+        return sum(c for _, c in self.counts)
+
+    @property
+    def shares(self) -> str | None:
+        """``"29 postcodes: Band 1 45%, Band 2 55%"``; None without postcodes."""
+        if not self.total:
+            return None
+        parts = ", ".join(f"{lb} {_percent(c, self.total)}" for lb, c in self.counts)
+        return f"{self.total:,} postcodes: {parts}"
+
+    @property
+    def sentence(self) -> str:
+        """The shares as a place's answer says them ("45% of its 29 postcodes are Band 1, ...")."""
+        n = self.total
+        if not n:
+            return "no live postcode lies within its extent"
+        (first, count), *rest = self.counts
+        if n == 1:
+            return f"its one postcode is {first}"
+        if not rest:
+            return f"all {n:,} of its postcodes are {first}"
+        others = ", ".join(f"{_percent(c, n)} {lb}" for lb, c in rest)
+        return f"{_percent(count, n)} of its {n:,} postcodes are {first}, {others}"
+
+
+def _percent(count: int, total: int) -> str:
+    """``count`` of ``total`` as a whole percentage; never 0% or 100% for a part."""
+    share = 100 * count / total
+    if 0 < share < 0.5:
+        return "<1%"
+    if count < total and share >= 99.5:
+        return ">99%"
+    return f"{int(share + 0.5)}%"
+
+
+def _band_range(labels: Sequence[str]) -> str:
+    """Band labels (in the scheme's order) as one range.
+
+    Numbered labels sharing their words become a span (``"Band 1"``, ``"Band 2"``
+    -> ``"Band 1-2"``); other labels are joined by "or" (``"Urban or Rural"``,
+    ``"Band 1 or Spot rate (outside the Central Belt)"``).
+    """
+    parts: list[tuple[str, list[int]]] = []
+    for label in labels:
+        m = re.fullmatch(r"(.*\D)(\d+)", label)
+        if m is None:
+            parts.append((label, []))
+            continue
+        numbers = next((ns for words, ns in parts if ns and words == m[1]), None)
+        if numbers is None:
+            parts.append((m[1], [int(m[2])]))
+        else:
+            numbers.append(int(m[2]))
+    return " or ".join(
+        words if not ns else f"{words}{min(ns)}" + (f"-{max(ns)}" if len(ns) > 1 else "")
+        for words, ns in parts
+    )
 
 
 def _miles_text(miles: Floats) -> Objects:

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
     from geozones.balance.solver import Constraints
     from geozones.demand.packages import Demand
-    from geozones.schemes.scheme import Scheme
+    from geozones.schemes.scheme import Scheme, Viability
     from geozones.zones.plan import ZonePlan
     from geozones.zones.store import PlanRef, PlanStore
 
@@ -88,6 +88,47 @@ def _pricing(
     return scheme, rate
 
 
+def _viability(region: str, chosen: Scheme | None) -> Viability | None:
+    """The council's published lot viability: the pricing scheme's, else its region's.
+
+    A region's council schemes that publish one must agree on it; a
+    demonstration scheme's figures are never used. None: none published.
+    """
+    from geozones.schemes.scheme import list_schemes
+
+    if chosen is not None and chosen.viability is not None:
+        return chosen.viability
+    published = {
+        s.viability
+        for s in list_schemes()
+        if s.region == region and not s.demonstration and s.viability is not None
+    }
+    return published.pop() if len(published) == 1 else None
+
+
+def _echo_viability(region: str, viability: Viability | None) -> None:
+    """One line saying which published figures judged the lots, and whose they are."""
+    if viability is None:
+        click.echo(
+            f"viability: no published threshold for {region} (no [viability] in its scheme "
+            "files); no other council's figures are used"
+        )
+        return
+    low, high, provider = viability.min_hours, viability.max_hours, viability.provider_min_hours
+    parts = []
+    if low is None:
+        parts.append("no published lot threshold")
+    else:
+        ceiling = f"up to {high:,.0f}" if high is not None else "no maximum published"
+        parts.append(f"a lot is viable from {low:,.0f} hours a week ({ceiling})")
+    if provider is not None:
+        parts.append(
+            f"each provider delivers at least {provider:,.0f} hours a week "
+            "(provider_min_hours, beside each lot's hours)"
+        )
+    click.echo(f"viability: {'; '.join(parts)}; source: {viability.source}")
+
+
 def _echo_demand(demand: Demand) -> None:
     click.echo(demand.describe())
     counts = ", ".join(f"{n:,} {status}" for status, n in demand.counts().items() if n)
@@ -109,6 +150,7 @@ def _echo_demand(demand: Demand) -> None:
 def _echo_report(report: pd.DataFrame, constraints: Constraints, plan: ZonePlan) -> None:
     formats = {
         "weekly_hours": "{:,.1f}".format,
+        "provider_min_hours": lambda v: "" if v != v else f"{v:,.0f}",
         "annual_hours": "{:,.0f}".format,
         "rate": lambda v: "-" if v is None else f"£{v:,.2f}",
         "cost": lambda v: "-" if v is None else f"£{v:,.2f}",
@@ -179,12 +221,14 @@ def _constraints(
 @click.option(
     "--min-hours",
     type=click.FloatRange(min=0),
-    help="Every lot at least this many hours a week (without it, lots under 700 are flagged).",
+    help="Every lot at least this many hours a week (a target of this run; the report judges "
+    "viability by the council's published figures).",
 )
 @click.option(
     "--max-hours",
     type=click.FloatRange(min=0),
-    help="Every lot at most this many hours a week (without it, lots over 2,000 are flagged).",
+    help="Every lot at most this many hours a week (a target of this run, not a viability "
+    "threshold).",
 )
 @click.option(
     "--within",
@@ -253,15 +297,17 @@ def balance(
     """Draw lots with balanced weekly care hours (or rebalance a stored plan).
 
     Prints the per-lot report (clients, hours, cost, deviation from the mean,
-    Polsby-Popper compactness, viability, modelled flag), writes the plan to
+    Polsby-Popper compactness, viability against the council's published
+    figures or "no published threshold", modelled flag), writes the plan to
     the --out file and saves it as a new version in the plan store.
     """
-    from geozones.balance.report import VIABLE_MAX_HOURS, VIABLE_MIN_HOURS, Viability, lot_report
+    from geozones.balance.report import lot_report, own_price_demand
     from geozones.balance.solver import balance as draw_lots
     from geozones.balance.solver import improve
     from geozones.demand.packages import modelled_demand, read_demand
     from geozones.regions.data import load_region
     from geozones.zones.io import FORMATS, export_plan
+    from geozones.zones.lookup import classifier_for
     from geozones.zones.store import PlanStore
     from geozones.zones.units import load_units
 
@@ -296,13 +342,18 @@ def balance(
         plan = draw_lots(units, demand, k, constraints, seed=seed, name=name, author=author)
     seconds = time.perf_counter() - started
     chosen, rate = _pricing(region, pathway, scheme, rate)
-    viability = Viability(
-        min_hours=VIABLE_MIN_HOURS if min_hours is None else min_hours,
-        max_hours=VIABLE_MAX_HOURS if max_hours is None else max_hours,
+    viability = _viability(region, chosen)
+    costed: pd.DataFrame | None = None
+    if chosen is not None:
+        costed = demand.units
+        if rate is None and chosen.default_rate is None:
+            costed = own_price_demand(demand, classifier_for(chosen.id, build, store))
+    report = lot_report(
+        plan, demand if costed is None else costed, chosen, rate=rate, viability=viability
     )
-    report = lot_report(plan, demand, chosen, rate=rate, viability=viability)
     click.echo(f"plan {plan.name}: {plan.method} ({seconds:.1f} s)")
     _echo_report(report, constraints, plan)
+    _echo_viability(region, viability)
     if chosen is None:
         click.echo("  cost: no single-rate scheme for this region; name one with --scheme/--rate")
     if base is not None:
@@ -312,6 +363,5 @@ def balance(
     saved_as = plans.save(plan, base.version if base is not None else plans.latest(plan.name))
     click.echo(f"saved {plan.name} version {saved_as} in {plans.path}")
     stored = plans.get(plan.name, saved_as)
-    priced = demand.units if chosen is not None else None
-    path = export_plan(stored, out, demand=priced, scheme=chosen, rate=rate)
+    path = export_plan(stored, out, demand=costed, scheme=chosen, rate=rate)
     click.echo(f"wrote {path}")

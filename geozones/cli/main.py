@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,7 @@ from geozones.cli.options import BUILD_HELP, PATH, build_option, scheme_option
 from geozones.cli.zones import zones
 
 if TYPE_CHECKING:
+    from geozones.classification.package import PackagePrice
     from geozones.regions.checks import Check
     from geozones.schemes.scheme import Scheme
 
@@ -196,20 +198,73 @@ def geocode(
     click.echo(f"{summary} -> {outfile}")
 
 
+def _package_options(command: Callable[..., None]) -> Callable[..., None]:
+    """One ``--visit-minutes``-style option per package input (``PACKAGE_INPUTS``)."""
+    from geozones.classification.package import PACKAGE_INPUTS
+
+    for item in reversed(PACKAGE_INPUTS):
+        flag = "--" + item.name.replace("_", "-")
+        command = click.option(flag, item.name, help=f"Package: {item.accepted}.")(command)
+    return command
+
+
 @cli.command()
 @click.argument("query", nargs=-1, required=True)
 @scheme_option(required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
 @build_option
-def lookup(query: tuple[str, ...], scheme: Scheme, as_json: bool, build: Path | None) -> None:
-    """Band or class, rate, distance, district, PCN and caveats of an address, postcode or place."""
+@_package_options
+def lookup(
+    query: tuple[str, ...],
+    scheme: Scheme,
+    as_json: bool,
+    build: Path | None,
+    **package: str | None,
+) -> None:
+    """Band or class, rate, distance, district, PCN and caveats of an address, postcode or place.
+
+    Given the package options, also the price per visit, the weekly and annual
+    cost and any capacity incentive, each with the rule behind it.
+    """
+    from geozones.classification.package import price_package, read_package
     from geozones.zones.lookup import classify
 
+    given = {name: value for name, value in package.items() if value is not None}
+    flags = {name: "--" + name.replace("_", "-") for name in given}
+    inputs, problems = read_package(given, flags)
+    if problems:
+        raise InputError("; ".join(problems))
     answer = classify(" ".join(query), scheme.id, build)
+    price = price_package(scheme, answer.band, inputs) if inputs.given else None
     if as_json:
-        click.echo(json.dumps(answer.to_dict(), indent=2))
+        out = answer.to_dict()
+        if price is not None:
+            out["package"] = price.to_dict()
+        click.echo(json.dumps(out, indent=2))
         return
     _print_answer(answer)
+    if price is not None:
+        _print_price(price)
+
+
+def _print_price(price: PackagePrice) -> None:
+    rows = [
+        (
+            "priced at",
+            f"{price.priced_at}, £{price.hourly_rate} an hour" if price.priced_at else None,
+        ),
+        ("per visit", price.visit_price and f"£{price.visit_price}"),
+        ("weekly", price.weekly_cost and f"£{price.weekly_cost:,}"),
+        ("annual", price.annual_cost and f"£{price.annual_cost:,}"),
+        ("incentive", price.incentive and f"£{price.incentive}"),
+    ]
+    for key, value in rows:
+        if value:
+            click.echo(f"{key + ':':<10} {value}")
+    for rule in price.rules:
+        click.echo(f"{'rule:':<10} {rule}")
+    for problem in price.problems:
+        click.echo(f"{'problem:':<10} {problem}")
 
 
 @cli.command()
@@ -249,30 +304,51 @@ def band(query: tuple[str, ...], region: str, build: Path | None) -> None:
 @click.option("-o", "--out", "outfile", required=True, type=PATH, help="Output (.csv or .xlsx).")
 @scheme_option(required=True)
 @click.option("--column", help="Address/postcode column (default: found by header or content).")
+@click.option(
+    "--summary",
+    "summary_by",
+    type=click.Choice(("lot", "zone", "pcn", "district")),
+    help="Also print clients, hours and cost (each package at its own rate) by lot, zone, PCN "
+    "or district and band.",
+)
 @build_option
 def classify_command(
-    infile: Path, outfile: Path, scheme: Scheme, column: str | None, build: Path | None
+    infile: Path,
+    outfile: Path,
+    scheme: Scheme,
+    column: str | None,
+    summary_by: str | None,
+    build: Path | None,
 ) -> None:
     """Geocode and classify every row of a package list, adding band, rate, district, PCN..."""
     from geozones.batch.classify import classify_file
+    from geozones.web.batch import summarise
 
-    counts = classify_file(infile, outfile, scheme.id, column, build)
-    total = sum(counts.values())
-    click.echo(f"classified {total:,} rows ({', '.join(f'{v:,} {k}' for k, v in counts.items())})"
-               f" -> {outfile}")  # fmt: skip
+    done = classify_file(infile, outfile, scheme.id, column, build)
+    counts = ", ".join(f"{v:,} {k}" for k, v in done.counts.items())
+    read_as = f" (read as {done.format.describe()})" if done.format is not None else ""
+    click.echo(f"classified {sum(done.counts.values()):,} rows ({counts}) -> {outfile}{read_as}")
+    if summary_by is not None:
+        summary = summarise(done.result, done.table, scheme, summary_by)
+        click.echo(summary.table.to_string(index=False, na_rep=""))
+        if summary.note:
+            click.echo(f"note: {summary.note}")
 
 
 def _print_answer(answer: Any) -> None:
     miles = "" if answer.distance_miles is None else f"{answer.distance_miles:.2f} miles"
     rows = [
         ("query", answer.query),
-        ("located", f"{answer.matched} ({answer.precision})" if answer.matched else None),
+        ("located", f"{answer.matched} ({answer.located_by})" if answer.matched else None),
         ("status", f"{answer.status}: {answer.message}"),
         ("scheme", answer.scheme),
         ("band", answer.band),
         ("by miles", answer.distance_band if answer.distance_band != answer.band else None),
         ("rate", f"£{answer.rate} an hour" if answer.rate is not None else None),
-        ("distance", f"{miles} ({answer.method}, {answer.confidence})" if miles else None),
+        ("area", answer.area),
+        ("distance", f"{miles} ({answer.method})" if miles else None),
+        ("confidence", answer.confidence),
+        ("shares", answer.band_shares),
         ("surgery", answer.nearest_surgery),
         ("district", answer.district),
         ("zone", answer.zone),
@@ -281,7 +357,7 @@ def _print_answer(answer: Any) -> None:
     ]
     for key, value in rows:
         if value:
-            click.echo(f"{key + ':':<10}{value}")
+            click.echo(f"{key + ':':<9} {value}")
     for caveat in answer.caveats:
         click.echo(f"{'caveat:':<10}{caveat}")
 

@@ -10,6 +10,13 @@ are added for the edges (web map, exports). Every answer says how it was found
 (``precision``), from which dataset (``source``), what text matched and any
 caveat (``warnings``); a failure carries the reason instead of a point.
 
+Only the letters a-z are upper-cased (``str.upper`` would read the long s as S
+and the sharp s as SS), a letter outside ASCII next to a postcode keeps it from
+being read, and a postcode with C, I, K, M, O or V in its last two letters is
+malformed (:data:`UNUSED_UNIT_LETTERS`). For answers that stand for many
+postcodes, :meth:`Geocoder.area_postcodes` gives a sector's or district's and
+:meth:`Geocoder.place_postcodes` a place's (:data:`PLACE_RADIUS_M`).
+
 Examples
 --------
 >>> geocoder = Geocoder.for_region("norfolk")  # doctest: +SKIP
@@ -38,6 +45,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
 from pyproj import Transformer
+from scipy.spatial import cKDTree
 
 from geozones._cache import clearable
 from geozones._chunks import in_chunks, progress_bar
@@ -110,8 +118,9 @@ _GRID_RE = re.compile(r"^([A-Z]{2}) ?([0-9]+)(?: ([0-9]+))?$")
 _POSTCODE_LIKE_RE = re.compile(r"^(?=.*[0-9])(?=.*[A-Z])[A-Z0-9]{2,4} ?[A-Z0-9]{2,4}$")
 # The same shape with a letter outside A-Z (marked "_" by _mark_non_ascii) in it.
 _POSTCODE_LIKE_MARKED_RE = re.compile(r"^(?=.*_)(?=.*[0-9])[A-Z0-9_]{2,4} ?[A-Z0-9_]{2,4}$")
-# Lower-case ASCII letters to upper case, and nothing else: str.upper() would read
-# "ſ" as S, "ß" as SS and "ı" as I, turning text that is not a postcode into one.
+# Lower-case ASCII letters to upper case, and nothing else: str.upper() would read the
+# long s (U+017F) as S, sharp s as SS and dotless i (U+0131) as I, turning text that is
+# not a postcode into one.
 _ASCII_UPPER = str.maketrans(string.ascii_lowercase, string.ascii_uppercase)
 # A letter, digit or mark outside ASCII (RE2 syntax, for pyarrow): marked as "_", a word
 # character that is in no postcode, so no postcode is read across it.
@@ -121,6 +130,8 @@ _STREET_RE = re.compile(
     r"WALK|MEWS|GROVE)\.?$"
 )
 _BASIS = {"oa": "output area", "lsoa": "LSOA"}
+# Two distances this close (metres) count as a tie between places.
+_TIE_M = 0.5
 # Precision of each step of the postcode fallback, then None for not found.
 _PRECISION_CODES = (*PRECISIONS[:4], None)
 
@@ -306,11 +317,29 @@ def _non_ascii_word(c: str) -> bool:
     return not c.isascii() and unicodedata.category(c)[0] in "LNM"
 
 
+def _malformed(text: str, upper: str) -> str | None:
+    """Why postcode-shaped ``text`` is no postcode, or None when it is not postcode-shaped.
+
+    ``upper`` is the text as :meth:`Geocoder._text` reads it (ASCII upper case,
+    other letters marked by :func:`_mark_non_ascii`).
+    """
+    if _POSTCODE_LIKE_RE.match(upper):
+        return f"not a UK postcode: '{text}' (expected a form like NR1 3QU)"
+    if _POSTCODE_LIKE_MARKED_RE.match(upper):
+        nfc = unicodedata.normalize("NFC", text)
+        letters = ", ".join(dict.fromkeys(c for c in nfc if _non_ascii_word(c)))
+        return (
+            f"not a UK postcode: '{text}' has {letters}, and postcodes use only the "
+            "letters A-Z and digits 0-9"
+        )
+    return None
+
+
 def _mark_non_ascii(text: str) -> str:
     """``text`` with each non-ASCII letter, digit or mark replaced by ``"_"``.
 
     ``"_"`` is a word character in no postcode, so a postcode is not read out
-    of ``"ſW1A 2AA"`` (as W1A 2AA) or ``"ıP1 1AA"`` (as P1 1AA).
+    of ``"\u017fW1A 2AA"`` (as W1A 2AA) or ``"\u0131P1 1AA"`` (as P1 1AA).
     """
     if text.isascii():
         return text
@@ -386,8 +415,8 @@ class Geocoder:
         -------
         GeocodeResult
             Never raises for bad input: a failure is ``status="error"`` with the reason.
-            Only the letters a-z are upper-cased, so ``"ſW1A 2AA"`` is no postcode
-            (``str.upper`` would read it as SW1A 2AA).
+            Only the letters a-z are upper-cased, so ``"\u017fW1A 2AA"`` (long s) is
+            no postcode (``str.upper`` would read it as SW1A 2AA).
 
         """
         if not isinstance(text, str):
@@ -420,15 +449,8 @@ class Geocoder:
                 return grid
         if m := TEXT_POSTCODE_RE.match(upper):
             return self._postcode(query, m[1] + m[2])
-        if _POSTCODE_LIKE_RE.match(upper):
-            return _error(query, f"not a UK postcode: '{text}' (expected a form like NR1 3QU)")
-        if _POSTCODE_LIKE_MARKED_RE.match(upper):
-            letters = ", ".join(dict.fromkeys(c for c in text if _non_ascii_word(c)))
-            return _error(
-                query,
-                f"not a UK postcode: '{text}' has {letters}, and postcodes use only the "
-                "letters A-Z and digits 0-9",
-            )
+        if (malformed := _malformed(text, upper)) is not None:
+            return _error(query, malformed)
         if self.region is not None and (place := self._place(query, text)):
             return place
         if outward:
@@ -706,6 +728,82 @@ class Geocoder:
         # the stub keys records by Hashable; these keys are the frame's columns, the place fields
         return cast("list[_PlaceRecord]", records.to_dict("records")), lookup
 
+    # -- the live postcodes a coarse answer stands for -----------------------------------
+
+    def area_postcodes(self, area: str) -> npt.NDArray[np.float64]:
+        """The region's live postcodes in a postcode sector or district.
+
+        Parameters
+        ----------
+        area : str
+            A postcode sector (``"NR21 0"``) or district (``"NR99"``), in official form
+            (as ``matched`` names it).
+
+        Returns
+        -------
+        ndarray of float64, shape (k, 2)
+            EPSG:27700 metres of the live postcodes of ``area`` in the region
+            (by their LSOA), in postcode order.
+
+        """
+        outward, _, sector = area.partition(" ")
+        prefix = (outward + sector).encode()
+        keys = self._region_keys
+        found = keys[np.searchsorted(keys, prefix) : np.searchsorted(keys, prefix + b"\xff")]
+        found = found[np.char.str_len(found) == len(outward) + 3]
+        return self.index.xy[self.index.find(found.astype(str))]
+
+    def place_postcodes(self, easting: float, northing: float) -> npt.NDArray[np.float64]:
+        """The region's live postcodes within the extent of the place at a point.
+
+        A place's extent is every live postcode of the region within
+        :data:`PLACE_RADIUS_M` of the place's point (by its OS Open Names local
+        type; :data:`DEFAULT_PLACE_RADIUS_M` for others) and no nearer to any
+        other place of the region's places layer, so a village keeps its own
+        postcodes and a neighbouring hamlet's stay with the hamlet.
+
+        Parameters
+        ----------
+        easting, northing : float
+            EPSG:27700 metres of a place of the region's places layer (a place
+            result's point; the nearest place is taken).
+
+        Returns
+        -------
+        ndarray of float64, shape (k, 2)
+            EPSG:27700 metres of the place's postcodes.
+
+        """
+        place_xy, local_type, postcodes, nearest_m = self._place_extents
+        place = int(np.argmin(np.hypot(place_xy[:, 0] - easting, place_xy[:, 1] - northing)))
+        radius = PLACE_RADIUS_M.get(str(local_type[place]), DEFAULT_PLACE_RADIUS_M)
+        px, py = place_xy[place]
+        metres = np.hypot(postcodes[:, 0] - px, postcodes[:, 1] - py)
+        # ties (two places at one distance) give the postcode to both
+        mine = (metres <= radius) & (metres <= nearest_m + _TIE_M)
+        found: npt.NDArray[np.float64] = postcodes[mine]
+        return found
+
+    @cached_property
+    def _place_extents(
+        self,
+    ) -> tuple[
+        npt.NDArray[np.float64], npt.NDArray[np.object_], npt.NDArray[np.float64],
+        npt.NDArray[np.float64],
+    ]:  # fmt: skip
+        """Places' points and local types; the region's live postcodes and their nearest place.
+
+        Returns place points (EPSG:27700 metres, shape (m, 2)), place local types,
+        the region's live postcode points (shape (k, 2)) and each postcode's
+        distance to its nearest place (metres).
+        """
+        places = self._built_region.places
+        place_xy = np.column_stack([places.geometry.x, places.geometry.y]).astype(np.float64)
+        postcodes = self.index.xy[self.index.find(self._region_keys.astype(str))]
+        nearest_m, _ = cKDTree(place_xy).query(postcodes)
+        local_type = places["local_type"].fillna("").to_numpy(dtype=object)
+        return place_xy, local_type, postcodes, np.asarray(nearest_m, dtype=np.float64)
+
     # -- many inputs ---------------------------------------------------------------------
 
     def geocode_many(self, values: Iterable[object] | pd.Series) -> pd.DataFrame:
@@ -726,17 +824,18 @@ class Geocoder:
         DataFrame
             Columns :data:`RESULT_COLUMNS`: lat, lon (WGS84 degrees), easting,
             northing (EPSG:27700 metres), precision, matched, status, message,
-            source and warnings (joined by ``"; "``). Index: the Series' index,
-            else 0..n-1.
+            source, warnings (joined by ``"; "``) and unknown_postcode. Index:
+            the Series' index, else 0..n-1.
 
         """
         series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
-        surrogates = pd.Series(None, index=series.index, dtype=object)
+        surrogates = np.full(len(series), None, dtype=object)
         try:
             text = series.astype("string[pyarrow]").fillna("")
         except UnicodeEncodeError:  # a lone surrogate, which UTF-8 (and so Arrow) cannot hold
-            surrogates = series.map(lambda v: _lone_surrogate(v) if isinstance(v, str) else None)
-            text = series.where(surrogates.isna(), "").astype("string[pyarrow]").fillna("")
+            surrogates[:] = [_lone_surrogate(v) if isinstance(v, str) else None for v in series]
+            readable = series.where(pd.isna(surrogates), "")
+            text = readable.astype("string[pyarrow]").fillna("")
         n = len(text)
         upper = pc.ascii_upper(pa.array(text.array))
         compact = pc.replace_substring_regex(upper, _WHITESPACE_RE2, "")
@@ -760,8 +859,8 @@ class Geocoder:
             "warnings": np.full(n, "", dtype=object),
             "unknown_postcode": np.full(n, None, dtype=object),
         }
-        broken = np.flatnonzero(surrogates.notna().to_numpy())
-        cols["message"][broken] = [_surrogate_message(c) for c in surrogates.iloc[broken]]
+        broken = np.flatnonzero(~pd.isna(surrogates))
+        cols["message"][broken] = [_surrogate_message(c) for c in surrogates[broken]]
         postcode_rows = np.flatnonzero(keys != "")
         if len(postcode_rows):
             arrays = self._postcode_columns(keys[postcode_rows].astype(str))
@@ -882,8 +981,8 @@ class Geocoder:
         code = np.full(n, len(steps), dtype=np.int8)
         row = np.full(n, -1, dtype=np.int64)
         xy = np.full((n, 2), np.nan)
-        unit = pd.Series(keys, dtype=object).str[-2:]
-        malformed = unit.str.contains(f"[{UNUSED_UNIT_LETTERS}]").to_numpy(dtype=bool)
+        unused = pc.match_substring_regex(pa.array(keys), f"[{UNUSED_UNIT_LETTERS}][A-Z]?$")
+        malformed = unused.to_numpy(zero_copy_only=False)
         todo = np.flatnonzero(~malformed)
         for i, (find, points) in enumerate(steps):
             found = find(keys[todo])
@@ -915,9 +1014,10 @@ class Geocoder:
             "ONS postcode lookup, and neither is its sector or district",
         )
         message[malformed] = [
-            f"not a UK postcode: {p} has {' and '.join(sorted(set(u) & set(UNUSED_UNIT_LETTERS)))}"
-            " in its last two letters, where Royal Mail never uses C, I, K, M, O or V"
-            for p, u in zip(postcode[malformed], unit[malformed], strict=True)
+            f"not a UK postcode: {p} has "
+            + " and ".join(sorted(set(p[-2:]) & set(UNUSED_UNIT_LETTERS)))
+            + " in its last two letters, where Royal Mail never uses C, I, K, M, O or V"
+            for p in postcode[malformed]
         ]
         unknown = np.full(n, None, dtype=object)
         unknown[sector | district] = postcode[sector | district]

@@ -59,7 +59,7 @@ def run_checks(layers: dict[str, pd.DataFrame], repaired: dict[str, int]) -> lis
     out.append(_check("geometry", not still, f"invalid after repair: {still or 'none'}; "
                       f"repaired from the sources: {fixed}"))  # fmt: skip
     out.append(_coverage(units, _geo_layer(layers, "boundary")))
-    out.append(_ccg_areas(units, layers["ccg_areas"]))
+    out.append(_ccg_areas(units, layers.get("ccg_areas")))
     wards = layers["wards"]
     stray = sorted(set(wards["district"]) - set(districts["code"]))
     out.append(_check("wards", not stray and len(wards) > 0,
@@ -125,8 +125,10 @@ def _unit_districts(units: gpd.GeoDataFrame, districts: gpd.GeoDataFrame) -> Che
     return Check("units_in_one_district", "warning" if outside else "ok", detail)
 
 
-def _ccg_areas(units: gpd.GeoDataFrame, areas: pd.DataFrame) -> Check:
+def _ccg_areas(units: gpd.GeoDataFrame, areas: pd.DataFrame | None) -> Check:
     """Every unit in one CCG (April 2019) and the ``ccg_areas`` layer made of exactly those."""
+    if areas is None or "ccg" not in units.columns:
+        return Check("ccg_areas", "error", "no CCG areas: the region was built before them")
     missing = units.loc[units["ccg"].isna(), "code"].tolist()
     held = units["ccg"].value_counts().to_dict()
     made = dict(zip(areas["code"], areas["lsoas"], strict=True))

@@ -20,7 +20,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from geozones._errors import InputError
-from geozones.schemes.scheme import Blend, Scheme, list_schemes
+from geozones.schemes.scheme import Blend, DurationTier, Scheme, list_schemes
 
 __all__ = [
     "WEEKS_PER_YEAR",
@@ -30,6 +30,7 @@ __all__ = [
     "package_cost",
     "to_pounds",
     "visit_price",
+    "visit_tier",
     "zone_table",
 ]
 
@@ -118,11 +119,18 @@ def hourly_rate(scheme: Scheme, rate: str | None = None) -> Decimal:
     return pennies if pennies == blended else blended
 
 
-def _visit_amount(scheme: Scheme, seconds: Decimal, hourly: Decimal) -> Decimal:
-    """Unrounded price of one visit of ``seconds`` at ``hourly`` pounds per hour."""
+def visit_tier(scheme: Scheme, seconds: Decimal) -> DurationTier | None:
+    """The duration tier a visit of ``seconds`` is paid by; None when it is paid pro rata."""
     tiers = scheme.visits.tiers
     if scheme.visits.rule == "tiers" and seconds <= tiers[-1].to_s:
-        tier = tiers[bisect_right([t.from_s for t in tiers], seconds) - 1]
+        return tiers[bisect_right([t.from_s for t in tiers], seconds) - 1]
+    return None
+
+
+def _visit_amount(scheme: Scheme, seconds: Decimal, hourly: Decimal) -> Decimal:
+    """Unrounded price of one visit of ``seconds`` at ``hourly`` pounds per hour."""
+    tier = visit_tier(scheme, seconds)
+    if tier is not None:
         return hourly * tier.percent / 100
     return hourly * seconds / 3600
 
@@ -277,6 +285,7 @@ def zone_table(
     clients_col: str | None = None,
     rate: str | None = None,
     rate_col: str | None = None,
+    price_col: str | None = None,
     weeks: int = WEEKS_PER_YEAR,
     total_label: str = "Total",
 ) -> pd.DataFrame:
@@ -299,6 +308,10 @@ def zone_table(
     rate_col : str, optional
         Column naming each row's band, rate or blend instead (e.g. its Norfolk
         band); give ``rate`` or ``rate_col``, not both.
+    price_col : str, optional
+        Column of each row's own hourly price in pounds (Decimal or numeric
+        text, e.g. the ``rate`` a classification answered) instead of a rate
+        name; give one of ``rate``, ``rate_col`` and ``price_col`` at most.
     weeks : int
         Weeks in a year (52).
     total_label : str
@@ -314,16 +327,20 @@ def zone_table(
         per zone in sorted (or categorical) order, then the total row.
 
     """
-    _check_columns(frame, [zone_col, hours_col, clients_col, rate_col])
-    if rate is not None and rate_col is not None:
-        raise InputError("give rate or rate_col, not both")
+    _check_columns(frame, [zone_col, hours_col, clients_col, rate_col, price_col])
+    if sum(x is not None for x in (rate, rate_col, price_col)) > 1:
+        options = (("rate", rate), ("rate_col", rate_col), ("price_col", price_col))
+        given = [name for name, value in options if value is not None]
+        raise InputError(f"give {' or '.join(given)}, not both")
     missing_zone = frame[zone_col].isna()
     if missing_zone.any():
         raise InputError(
             f"{int(missing_zone.sum())} row(s) have no zone in column {zone_col!r}; "
             "assign them a zone or leave them out"
         )
-    if rate_col is None:
+    if price_col is not None:
+        names = frame[price_col].map(lambda v: str(_decimal(v, f"a price in {price_col!r}")))
+    elif rate_col is None:
         names = pd.Series(rate if rate is not None else scheme.default_rate, index=frame.index)
     else:
         names = frame[rate_col]
@@ -331,7 +348,10 @@ def zone_table(
             raise InputError(
                 f"{int(names.isna().sum())} row(s) have no rate in column {rate_col!r}"
             )
-    rates = {name: hourly_rate(scheme, name) for name in pd.unique(names.to_numpy())}
+    rates = {
+        name: Decimal(name) if price_col is not None else hourly_rate(scheme, name)
+        for name in pd.unique(names.to_numpy())
+    }
     work = pd.DataFrame(
         {
             "zone": frame[zone_col].array,

@@ -61,10 +61,13 @@ has no published threshold; none is borrowed from another council.
 A straight-line-radius scheme has exactly two bands: the first within the
 radius (a distance exactly on the radius counts as within), the second beyond.
 
-``[[rates]]``: other hourly rates, ``id``, ``label``, ``rate``.
+``[[rates]]``: other hourly rates, ``id``, ``label``, ``rate`` and
+``care_types`` (optional list of ``sleep-in``, ``24-hour``: the care types a
+package is priced at this rate for).
 
 ``[[blends]]``: ``id``, ``label``, ``parts`` = list of ``{rate = <id of a rates
-entry>, percent = <number>}`` whose percents add up to 100.
+entry>, percent = <number>}`` whose percents add up to 100, and ``pathway``
+(optional, ``O`` or ``D``: the pathway a package is priced at this blend for).
 
 ``[visits]``: ``rule`` = ``pro-rata`` (minutes / 60 x hourly rate) or ``tiers``
 with ``[[visits.tiers]]`` of ``from`` and ``to`` ("mm:ss", inclusive, each
@@ -76,8 +79,11 @@ answer the layer fills), ``names`` (zone or lot names as the council wrote
 them), ``rate`` (optional id of the rate the council's table used for that
 layer).
 
-``[capacity_incentive]``: ``title``, ``period`` and ``[[capacity_incentive.tiers]]``
-of ``within_hours``, ``single_worker`` and ``double_worker`` amounts in pounds.
+``[capacity_incentive]``: ``title``, ``period``, ``[[capacity_incentive.tiers]]``
+of ``within_hours``, ``single_worker`` and ``double_worker`` amounts in pounds,
+``[[capacity_incentive.periods]]`` of ``label``, ``from`` and ``to`` (TOML dates,
+inclusive: the designated periods the payments apply in) and ``referrals`` (the
+eligible referral sources, words of :class:`~geozones._vocab.Referral`).
 
 Money is read as :class:`~decimal.Decimal` from text or TOML numbers (never a
 float) with at most two decimal places; miles are converted to metres on load.
@@ -101,7 +107,7 @@ import numpy.typing as npt
 from geozones._cache import clearable
 from geozones._errors import DataError, InputError, NotFoundError
 from geozones._settings import METRES_PER_MILE
-from geozones._vocab import AreaKind, SchemeMethod, ZoneColumn
+from geozones._vocab import AreaKind, CareType, Pathway, Referral, SchemeMethod, ZoneColumn
 from geozones.regions.specs import CCG_VINTAGE, REGIONS, get_region_spec
 
 if TYPE_CHECKING:
@@ -116,6 +122,7 @@ __all__ = [
     "CapacityIncentive",
     "Centres",
     "DurationTier",
+    "IncentivePeriod",
     "IncentiveTier",
     "Rate",
     "Scheme",
@@ -209,6 +216,7 @@ class Rate:
     id: str
     label: str
     rate: Decimal
+    care_types: tuple[CareType, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -226,6 +234,7 @@ class Blend:
     id: str
     label: str
     parts: tuple[BlendPart, ...]
+    pathway: Pathway | None = None
 
 
 @dataclass(frozen=True)
@@ -349,12 +358,27 @@ class IncentiveTier:
 
 
 @dataclass(frozen=True)
+class IncentivePeriod:
+    """A designated period (``start`` to ``end``, both days included) when incentives apply."""
+
+    label: str
+    start: date
+    end: date
+
+
+@dataclass(frozen=True)
 class CapacityIncentive:
-    """A one-off payment table for starting care promptly (tiers by increasing hours)."""
+    """A one-off payment table for starting care promptly (tiers by increasing hours).
+
+    Payments are due only for requests made inside one of ``periods`` and for
+    packages referred from one of ``referrals``.
+    """
 
     title: str
     period: str
     tiers: tuple[IncentiveTier, ...]
+    periods: tuple[IncentivePeriod, ...]
+    referrals: tuple[Referral, ...]
 
 
 @dataclass(frozen=True)
@@ -620,8 +644,20 @@ def _read_band(t: _Table, method: SchemeMethod) -> Band:
     return replace(band, from_miles=miles, from_m=float(miles * _MILE))
 
 
+def _choices(t: _Table, name: str, options: tuple[S, ...]) -> tuple[S, ...]:
+    """A list of words each one of ``options`` (an error names the key and the options)."""
+    chosen = []
+    for word in t.texts(name):
+        match = next((option for option in options if word == option), None)
+        if match is None:
+            raise t.fail(name, "a list of words among " + ", ".join(options), word)
+        chosen.append(match)
+    return tuple(chosen)
+
+
 def _read_rate(t: _Table) -> Rate:
-    return Rate(id=t.ident("id"), label=t.text("label"), rate=t.money("rate"))
+    care = _choices(t, "care_types", tuple(CareType)) if t.has("care_types") else ()
+    return Rate(id=t.ident("id"), label=t.text("label"), rate=t.money("rate"), care_types=care)
 
 
 def _read_blend(t: _Table) -> Blend:
@@ -635,7 +671,8 @@ def _read_blend(t: _Table) -> Blend:
     total = sum((part.percent for part in parts), Decimal(0))
     if total != 100:
         raise t.fail("parts", "percents that add up to 100", f"{total}")
-    return Blend(id=t.ident("id"), label=t.text("label"), parts=parts)
+    pathway = t.choice("pathway", tuple(Pathway)) if t.has("pathway") else None
+    return Blend(id=t.ident("id"), label=t.text("label"), parts=parts, pathway=pathway)
 
 
 def _read_tier(t: _Table) -> DurationTier:
@@ -703,7 +740,20 @@ def _read_incentive(t: _Table) -> CapacityIncentive:
     hours = [tier.within_hours for tier in tiers]
     if hours != sorted(set(hours)):
         raise t.fail("tiers", "tiers in increasing within_hours", [str(h) for h in hours])
-    return CapacityIncentive(title=t.text("title"), period=t.text("period"), tiers=tiers)
+    periods = _read_each(
+        t.tables("periods"),
+        lambda p: IncentivePeriod(label=p.text("label"), start=p.day("from"), end=p.day("to")),
+    )
+    for i, period in enumerate(periods):
+        if period.end < period.start:
+            raise t.fail(f"periods[{i}].to", f"a day not before {period.start}", period.end)
+    return CapacityIncentive(
+        title=t.text("title"),
+        period=t.text("period"),
+        tiers=tiers,
+        periods=periods,
+        referrals=_choices(t, "referrals", tuple(Referral)),
+    )
 
 
 def _check_bands(t: _Table, method: SchemeMethod, bands: tuple[Band, ...]) -> None:

@@ -7,10 +7,13 @@ read as text, exactly as typed (``"007"`` stays ``"007"``, empty cells are
 
 from __future__ import annotations
 
+import codecs
+import csv
 import io
 import os
 import re
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -20,14 +23,46 @@ from geozones._vocab import TEXT_POSTCODE_RE
 
 #: File types read and written, by extension.
 SUPPORTED_EXTENSIONS = (".csv", ".xlsx")
-#: Encodings tried in turn for CSV files (``utf-8-sig`` reads UTF-8 with or without a BOM).
-CSV_ENCODINGS = ("utf-8-sig", "cp1252")
+#: Byte order marks recognised at the start of a CSV file, and their encodings' names.
+CSV_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig", "UTF-8 with BOM"),
+    (codecs.BOM_UTF16_LE, "utf-16", "UTF-16 with BOM"),
+    (codecs.BOM_UTF16_BE, "utf-16", "UTF-16 with BOM"),
+)
+#: Encodings tried in turn for CSV files without a byte order mark, and their names.
+CSV_ENCODINGS = (("utf-8", "UTF-8"), ("cp1252", "Windows-1252"))
+#: Delimiters a CSV file may use, and their names (the first is taken when none is found).
+CSV_DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+#: Key of :attr:`pandas.DataFrame.attrs` holding how a table was read (:class:`TableFormat`).
+FORMAT_ATTR = "format"
 #: Header words that mark the column to geocode, best first.
 ADDRESS_HEADERS = ("address", "postcode", "postalcode", "location", "place")
 #: Rows sampled when detecting the address column by content.
 DETECT_SAMPLE_ROWS = 1000
+#: First characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 TableSource = str | os.PathLike[str] | bytes
+
+
+@dataclass(frozen=True)
+class TableFormat:
+    """How a file was read: its encoding and delimiter (None for XLSX)."""
+
+    encoding: str | None = None
+    delimiter: str | None = None
+
+    def describe(self) -> str:
+        """E.g. ``"CSV, semicolon-separated, UTF-8 with BOM"`` or ``"XLSX"``."""
+        if self.delimiter is None:
+            return "XLSX"
+        return f"CSV, {CSV_DELIMITERS[self.delimiter]}-separated, {self.encoding}"
+
+
+def table_format(table: pd.DataFrame) -> TableFormat | None:
+    """How :func:`read_table` read ``table`` (None for a table made otherwise)."""
+    found = table.attrs.get(FORMAT_ATTR)
+    return found if isinstance(found, TableFormat) else None
 
 
 def read_table(source: TableSource, name: str | None = None) -> pd.DataFrame:
@@ -45,8 +80,11 @@ def read_table(source: TableSource, name: str | None = None) -> pd.DataFrame:
     -------
     DataFrame
         One row per data row, columns named by the header row, values as str
-        (empty cells ``""``). CSV is decoded as UTF-8 (with or without a byte
-        order mark), else Windows-1252; XLSX from its first sheet.
+        (empty cells ``""``); ``attrs["format"]`` is its :class:`TableFormat`
+        (see :func:`table_format`). CSV is decoded by its byte order mark
+        (UTF-8 or UTF-16), else as UTF-8, else Windows-1252, and split at the
+        delimiter (comma, semicolon, tab or pipe) that gives its header row
+        the most fields; XLSX is read from its first sheet.
 
     Raises
     ------
@@ -67,8 +105,11 @@ def read_table(source: TableSource, name: str | None = None) -> pd.DataFrame:
         except OSError as exc:
             raise InputError(f"cannot read {name}: {exc.strerror or exc}") from exc
     if _extension(name) == ".csv":
-        return _read_csv(data, name)
-    return _read_xlsx(data, name)
+        table, found = _read_csv(data, name)
+    else:
+        table, found = _read_xlsx(data, name), TableFormat()
+    table.attrs[FORMAT_ATTR] = found
+    return table
 
 
 def _extension(name: str) -> str:
@@ -81,19 +122,40 @@ def _extension(name: str) -> str:
     return ext
 
 
-def _read_csv(data: bytes, name: str) -> pd.DataFrame:
-    for encoding in CSV_ENCODINGS:
+def _decode(data: bytes, name: str) -> tuple[str, str]:
+    """The text of a CSV file and the name of its encoding."""
+    for bom, codec, label in CSV_BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(codec).removeprefix("\ufeff"), label
+            except UnicodeDecodeError as exc:
+                raise InputError(f"cannot read {name}: it starts as {label} but is not") from exc
+    for codec, label in CSV_ENCODINGS:
         try:
-            text = data.decode(encoding)
-            break
+            return data.decode(codec), label
         except UnicodeDecodeError:
             continue
-    else:
-        raise InputError(f"cannot read {name}: the CSV is neither UTF-8 nor Windows-1252 text")
+    raise InputError(
+        f"cannot read {name}: the CSV is neither UTF-8 nor Windows-1252 text "
+        "(nor UTF-16 with a byte order mark)"
+    )
+
+
+def _delimiter(text: str) -> str:
+    """The delimiter of :data:`CSV_DELIMITERS` that splits the header row into most fields."""
+    header = next(iter(io.StringIO(text)), "")
+    fields = {d: len(next(csv.reader([header], delimiter=d), [])) for d in CSV_DELIMITERS}
+    return max(CSV_DELIMITERS, key=lambda d: fields[d])
+
+
+def _read_csv(data: bytes, name: str) -> tuple[pd.DataFrame, TableFormat]:
+    text, encoding = _decode(data, name)
+    delimiter = _delimiter(text)
     try:
-        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+        table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=delimiter)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise InputError(f"cannot read {name} as CSV: {str(exc).strip()}") from exc
+    return table, TableFormat(encoding, delimiter)
 
 
 def _read_xlsx(data: bytes, name: str) -> pd.DataFrame:
@@ -168,11 +230,31 @@ def _postcode_share(values: pd.Series) -> float:
     return float(found.notna().mean())
 
 
+def _risky(value: object) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
+
+
+def escape_formulas(table: pd.DataFrame) -> pd.DataFrame:
+    """Prefix with ``'`` each text cell and header starting with one of :data:`FORMULA_PREFIXES`."""
+    out = table.copy()
+    for column in out.columns:
+        values = out[column]
+        if values.dtype != object and not pd.api.types.is_string_dtype(values):
+            continue
+        risky = values.map(_risky)
+        if risky.any():
+            out[column] = values.astype(object).where(~risky, "'" + values[risky].astype(str))
+    out.columns = [f"'{c}" if _risky(c) else c for c in out.columns]
+    return out
+
+
 def write_table(table: pd.DataFrame, path: str | os.PathLike[str]) -> None:
     """Write a table as CSV or XLSX, by the path's extension, replacing the file atomically.
 
     CSV is UTF-8 with a byte order mark, so that Excel shows £ and accented
-    letters correctly; XLSX has one sheet. Index not written.
+    letters correctly; XLSX has one sheet. Index not written. Text cells and
+    headers a spreadsheet would run as a formula are escaped
+    (:func:`escape_formulas`); numbers stay numbers.
 
     Raises
     ------
@@ -183,6 +265,7 @@ def write_table(table: pd.DataFrame, path: str | os.PathLike[str]) -> None:
     path = Path(path)
     ext = _extension(path.name)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    table = escape_formulas(table)
     try:
         if ext == ".csv":
             table.to_csv(tmp, index=False, encoding="utf-8-sig")

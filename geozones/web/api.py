@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import tempfile
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,9 @@ from geozones._errors import InputError
 from geozones._settings import BNG, WGS84
 from geozones._vocab import DistanceMethod
 from geozones.classification.classifier import Answer, Classifier
+from geozones.classification.package import PACKAGE_INPUTS, Package, price_package, read_package
 from geozones.regions.data import NETWORK_DIR
+from geozones.schemes.bands import area_description
 from geozones.schemes.scheme import Scheme
 from geozones.web.batch import Upload, classify_upload, csv_bytes, read_upload
 from geozones.web.openapi import document
@@ -42,6 +45,8 @@ MAX_QUERY_CHARS = 300
 ANSWER_CACHE_SIZE = 50_000
 
 GEOJSON = "application/geo+json"
+#: The shape of a ``POST /lookup`` body, as error messages show it.
+_BODY = '{"scheme": "...", "queries": ["...", ...]}'
 
 
 @clearable(maxsize=None)
@@ -91,7 +96,29 @@ def _query_text(query: object, where: str) -> str:
         raise InputError(f"{where} must be text (an address, postcode, place or 'lat, lon')")
     if len(query) > MAX_QUERY_CHARS:
         raise InputError(f"{where} is longer than {MAX_QUERY_CHARS} characters")
+    try:
+        query.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InputError(
+            f"{where} holds a lone surrogate (U+{ord(query[exc.start]):04X}) at character "
+            f"{exc.start + 1}: half of a UTF-16 pair, no character; send the text as UTF-8"
+        ) from None
     return query.strip()
+
+
+def _json_body() -> object:
+    """The request body read as JSON; a body that is not JSON is a 400 saying why."""
+    try:
+        return json.loads(request.get_data())
+    except RecursionError:
+        raise BadRequest(f"the JSON body is nested too deeply to read; send {_BODY}") from None
+    except UnicodeDecodeError as exc:
+        raise BadRequest(
+            f"the body is not UTF-8 (byte 0x{exc.object[exc.start]:02x} at {exc.start}); "
+            f"send JSON in UTF-8: {_BODY}"
+        ) from None
+    except ValueError:
+        raise BadRequest(f"the body must be JSON: {_BODY}") from None
 
 
 def _version() -> int | None:
@@ -126,7 +153,28 @@ def lookup() -> Response:
         raise BadRequest(
             "give q (an address, postcode, place, grid reference or 'lat, lon'), or lat and lon"
         )
-    return jsonify(_cached_answer(gz.classifier(scheme.id), gz.store_stamp(), query))
+    package = _package({i.name: request.args.get(i.name) for i in PACKAGE_INPUTS}, "")
+    answer = _cached_answer(gz.classifier(scheme.id), gz.store_stamp(), query)
+    return jsonify(_with_price(answer, scheme, package))
+
+
+def _package(values: dict[str, object], where: str) -> Package:
+    """The package inputs of a request; a value that cannot be used is a 422 naming it."""
+    given = {name: value for name, value in values.items() if value is not None}
+    for name, value in given.items():
+        if not isinstance(value, str | int | float) or isinstance(value, bool):
+            raise InputError(f"{where}{name} must be text or a number; got {value!r}")
+    package, problems = read_package(given, {name: where + name for name in given})
+    if problems:
+        raise InputError("; ".join(problems))
+    return package
+
+
+def _with_price(answer: dict[str, Any], scheme: Scheme, package: Package) -> dict[str, Any]:
+    """``answer`` with ``package`` (its price, :class:`PackagePrice`) when inputs were given."""
+    if not package.given:
+        return answer
+    return {**answer, "package": price_package(scheme, answer["band"], package).to_dict()}
 
 
 def _answers(classifier: Classifier, queries: list[str]) -> list[dict[str, Any]]:
@@ -141,9 +189,9 @@ def _answers(classifier: Classifier, queries: list[str]) -> list[dict[str, Any]]
 @bp.post("/lookup")
 def lookup_many() -> Response:
     """Classify up to :data:`MAX_QUERIES` queries."""
-    body = request.get_json(force=True, silent=True)
+    body = _json_body()
     if not isinstance(body, dict):
-        raise BadRequest('the body must be JSON: {"scheme": "...", "queries": ["...", ...]}')
+        raise BadRequest(f"the body must be JSON: {_BODY}")
     if not isinstance(body.get("scheme"), str) or not isinstance(body.get("queries"), list):
         raise BadRequest('the body needs "scheme" (text) and "queries" (a list of text)')
     queries = body["queries"]
@@ -153,8 +201,18 @@ def lookup_many() -> Response:
             "or upload them as a file to POST /api/v1/batch"
         )
     texts = [_query_text(q, f"queries[{i}]") for i, q in enumerate(queries)]
+    raw_package = body.get("package", {})
+    if not isinstance(raw_package, dict):
+        raise BadRequest(
+            '"package" must be an object of package inputs, e.g. {"visit_minutes": 30}'
+        )
+    known = [i.name for i in PACKAGE_INPUTS]
+    unknown = sorted(set(raw_package) - set(known))
+    if unknown:
+        raise InputError(f"package.{unknown[0]} is not a package input; known: {', '.join(known)}")
+    package = _package(raw_package, "package.")
     classifier = site().classifier(body["scheme"])
-    answers = _answers(classifier, texts)
+    answers = [_with_price(a, classifier.scheme, package) for a in _answers(classifier, texts)]
     return jsonify(scheme=classifier.scheme.id, count=len(answers), answers=answers)
 
 
@@ -202,6 +260,8 @@ def scheme_info(scheme: Scheme) -> dict[str, Any]:
         "demonstration": scheme.demonstration,
         "default_rate": scheme.default_rate,
         "elsewhere_rate": scheme.elsewhere_rate,
+        "area": _area_info(scheme),
+        "viability": None if scheme.viability is None else asdict(scheme.viability),
         "bands": [
             {
                 "id": b.id,
@@ -219,6 +279,22 @@ def scheme_info(scheme: Scheme) -> dict[str, Any]:
             "title": scheme.source.title,
             "section": scheme.source.section,
         },
+    }
+
+
+def _area_info(scheme: Scheme) -> dict[str, Any] | None:
+    """Where a banded scheme's bands apply, as JSON-ready values (None for a flat scheme)."""
+    area = scheme.area
+    if area is None:
+        return None
+    return {
+        "kind": area.kind,
+        "name": area.name,
+        "description": area_description(scheme),
+        "whole_region": area.whole_region,
+        "codes": list(area.codes),
+        "vintage": area.vintage,
+        "polygon_file": None if area.polygon_file is None else area.polygon_file.name,
     }
 
 

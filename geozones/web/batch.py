@@ -30,18 +30,21 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
-from geozones._errors import ConflictError, GeozonesError, NotFoundError
+from geozones._errors import ConflictError, GeozonesError, InputError, NotFoundError
 from geozones.batch.classify import classify_table
 from geozones.classification.classifier import Classifier
 from geozones.demand.packages import hours_column, package_hours, read_package_list
-from geozones.schemes.pricing import zone_table
+from geozones.schemes.pricing import hourly_rate, zone_table
 from geozones.schemes.scheme import Scheme
+from geozones.tables.files import FORMULA_PREFIXES, TableFormat, escape_formulas, table_format
 
 __all__ = [
     "CHUNK_ROWS",
     "FORMULA_PREFIXES",
+    "SUMMARY_BY",
     "JobStore",
     "Summary",
     "Upload",
@@ -56,10 +59,15 @@ logger = logging.getLogger(__name__)
 
 #: Rows classified at a time (a job's progress moves in these steps).
 CHUNK_ROWS = 2_000
-#: First characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 #: Label of the summary's total row.
 TOTAL = "Total"
+#: The groupings of :func:`summarise`: name -> group columns.
+SUMMARY_BY: dict[str, tuple[str, ...]] = {
+    "lot": ("lot",),
+    "zone": ("zone",),
+    "pcn": ("pcn",),
+    "district": ("district", "band"),
+}
 #: A running job whose state has not changed for this long has died with its worker (seconds).
 STALE_AFTER_S = 600
 #: Job folders older than this are deleted when a new job starts (seconds).
@@ -75,6 +83,8 @@ class Upload:
     column: str
     #: The weekly hours column, when the table has one.
     hours: str | None = None
+    #: How the file was read (encoding and delimiter), as :func:`read_upload` found it.
+    format: TableFormat | None = None
 
 
 def read_upload(data: bytes, name: str, column: str | None = None) -> Upload:
@@ -88,7 +98,7 @@ def read_upload(data: bytes, name: str, column: str | None = None) -> Upload:
 
     """
     table, columns, _ = read_package_list(data, name, address=column)
-    return Upload(table, name, columns.address, columns.hours)
+    return Upload(table, name, columns.address, columns.hours, table_format(table))
 
 
 def classify_upload(
@@ -96,24 +106,6 @@ def classify_upload(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Classify every row of an upload, in order (see ``classify_table`` in geozones.batch)."""
     return classify_table(upload.table, upload.column, classifier, CHUNK_ROWS, progress)
-
-
-def _risky(value: object) -> bool:
-    return isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
-
-
-def escape_formulas(table: pd.DataFrame) -> pd.DataFrame:
-    """Prefix with ``'`` each text cell and header starting with one of :data:`FORMULA_PREFIXES`."""
-    out = table.copy()
-    for column in out.columns:
-        values = out[column]
-        if values.dtype != object and not pd.api.types.is_string_dtype(values):
-            continue
-        risky = values.map(_risky)
-        if risky.any():
-            out[column] = values.astype(object).where(~risky, "'" + values[risky].astype(str))
-    out.columns = [f"'{c}" if _risky(c) else c for c in out.columns]
-    return out
 
 
 def csv_bytes(table: pd.DataFrame) -> bytes:
@@ -130,8 +122,10 @@ class Summary:
     note: str | None = None
 
 
-def summarise(result: pd.DataFrame, table: pd.DataFrame, scheme: Scheme) -> Summary:
-    """Clients (and hours and cost, with a weekly hours column) per lot, zone or district and band.
+def summarise(
+    result: pd.DataFrame, table: pd.DataFrame, scheme: Scheme, by: str | None = None
+) -> Summary:
+    """Clients (and hours and cost, with a weekly hours column) per lot, zone, PCN or district.
 
     Parameters
     ----------
@@ -141,28 +135,37 @@ def summarise(result: pd.DataFrame, table: pd.DataFrame, scheme: Scheme) -> Summ
         The uploaded table; a weekly hours column (found by
         :func:`geozones.demand.packages.package_columns`) adds hours and cost.
         A row whose hours cannot be used (:func:`geozones.demand.packages.package_hours`)
-        is left out of every figure, and the note names its row.
+        or that has no rate (nor a band of ``scheme``) is left out of every
+        figure, and the note names its row.
     scheme : Scheme
-        The scheme the rows were classified under (prices each row at its band).
+        The scheme the rows were classified under.
+    by : str, optional
+        One of :data:`SUMMARY_BY`: ``lot``, ``zone``, ``pcn``, or ``district``
+        (with band). Default: ``lot`` when any row has a lot, else ``zone``
+        when any has a zone, else ``district``.
 
     Returns
     -------
     Summary
         One row per group of the located rows, then a :data:`TOTAL` row: the
-        group columns (``lot`` when any row has a lot, else ``zone`` when any
-        has a zone, else ``district`` and ``band``) and ``clients``; with hours
-        also ``weekly_hours``, ``annual_hours``, ``rate`` and ``cost`` from
-        :func:`geozones.schemes.pricing.zone_table`.
+        group columns and ``clients``; with hours also ``weekly_hours``,
+        ``annual_hours``, ``rate`` (None where a group mixes rates),
+        ``weekly_cost`` and ``cost`` (a year), each package at its own
+        hourly rate, from :func:`geozones.schemes.pricing.zone_table`.
+
+    Raises
+    ------
+    InputError
+        ``by`` is not one of :data:`SUMMARY_BY`.
 
     """
     ok = (result["status"] == "ok").to_numpy()
     rows = result[ok].reset_index(drop=True)
-    if rows["lot"].notna().any():
-        keys = ["lot"]
-    elif rows["zone"].notna().any():
-        keys = ["zone"]
-    else:
-        keys = ["district", "band"]
+    if by is None:
+        by = "lot" if rows["lot"].notna().any() else "zone" if rows["zone"].notna().any() else None
+    if by is not None and by not in SUMMARY_BY:
+        raise InputError(f"cannot summarise by {by!r}; choose one of: {', '.join(SUMMARY_BY)}")
+    keys = list(SUMMARY_BY[by or "district"])
     groups = rows[keys].fillna("(none)").astype(str)
     left_out = int((~ok).sum())
     notes = [f"{left_out:,} row(s) not located are left out"] if left_out else []
@@ -173,26 +176,45 @@ def summarise(result: pd.DataFrame, table: pd.DataFrame, scheme: Scheme) -> Summ
         frame = pd.concat([counts, total], ignore_index=True)
         return Summary(frame, keys, "; ".join(notes) or None)
     weekly, problem = package_hours(table[hours].reset_index(drop=True)[ok].reset_index(drop=True))
+    lines = np.flatnonzero(ok) + 2
     bad = problem != ""
     if bad.any():
-        lines = np.flatnonzero(ok)[bad] + 2
-        shown = ", ".join(map(str, lines[:5])) + (", ..." if len(lines) > 5 else "")
         notes.append(
-            f"{len(lines):,} located row(s) whose weekly hours cannot be used are left out "
-            f"(bad_hours; spreadsheet row {shown})"
+            f"{int(bad.sum()):,} located row(s) whose weekly hours cannot be used are left out "
+            f"(bad_hours; spreadsheet row {_rows_text(lines[bad])})"
         )
-    keep = ~bad
+    price = rows["rate"].to_numpy(dtype=object).copy()
+    for i in np.flatnonzero(pd.isna(price) & rows["band"].notna().to_numpy()):
+        price[i] = str(hourly_rate(scheme, rows["band"].iloc[i]))
+    unpriced = ~bad & pd.isna(price)
+    if unpriced.any():
+        notes.append(
+            f"{int(unpriced.sum()):,} located row(s) without a rate are left out "
+            f"(spreadsheet row {_rows_text(lines[unpriced])})"
+        )
+    keep = ~bad & ~unpriced
+    label = groups[keys[0]]
+    for key in keys[1:]:
+        label = label + " / " + groups[key]
     work = groups[keep].assign(
-        group=groups[keep].agg(" / ".join, axis=1),
+        group=label[keep],
         weekly_hours=weekly[keep],
-        rate_name=rows["band"].to_numpy()[keep],
+        price=price[keep],
     )
-    priced = zone_table(work, scheme, "group", "weekly_hours", rate_col="rate_name")
+    priced = zone_table(work, scheme, "group", "weekly_hours", price_col="price")
+    week = zone_table(work, scheme, "group", "weekly_hours", price_col="price", weeks=1)
+    priced.insert(list(priced.columns).index("cost"), "weekly_cost", week["cost"].to_numpy())
     named = work.drop_duplicates("group").set_index("group")[keys]
-    head = named.reindex(priced["zone"]).reset_index(drop=True)
-    head.iloc[-1] = [TOTAL] + [""] * (len(keys) - 1)
+    head = named.reindex(priced["zone"].iloc[:-1]).astype(object)
+    total_row = pd.DataFrame([{**dict.fromkeys(keys, ""), keys[0]: TOTAL}], dtype=object)
+    head = pd.concat([head, total_row], ignore_index=True)
     frame = pd.concat([head, priced.drop(columns="zone")], axis=1)
     return Summary(frame, keys, "; ".join(notes) or None)
+
+
+def _rows_text(lines: npt.NDArray[np.int64]) -> str:
+    """The first five spreadsheet row numbers, then "..." when there are more."""
+    return ", ".join(map(str, lines[:5])) + (", ..." if len(lines) > 5 else "")
 
 
 def _now() -> str:
@@ -232,6 +254,7 @@ class JobStore:
             "file": upload.name,
             "scheme": scheme.id,
             "column": upload.column,
+            "read_as": None if upload.format is None else upload.format.describe(),
             "rows": len(upload.table),
             "done": 0,
             "counts": {},
@@ -262,19 +285,7 @@ class JobStore:
             out, result = classify_upload(upload, classifier, progress)
             (folder / "result.csv").write_bytes(csv_bytes(out))
             status["counts"] = {str(k): int(v) for k, v in result["status"].value_counts().items()}
-            try:
-                summary = summarise(result, upload.table, scheme)
-            except GeozonesError as exc:
-                status["summary_error"] = str(exc)
-            else:
-                frame = summary.table
-                (folder / "summary.csv").write_bytes(csv_bytes(frame))
-                status["summary_by"] = summary.by
-                status["summary_note"] = summary.note
-                status["summary"] = [
-                    {k: _jsonable(v) for k, v in row.items()}
-                    for row in frame.astype(object).where(frame.notna(), None).to_dict("records")
-                ]
+            status.update(self._summary(folder, result, upload, scheme))
             status.update(state="done", done=len(upload.table))
         except GeozonesError as exc:
             status.update(state="failed", error=str(exc))
@@ -283,6 +294,31 @@ class JobStore:
             status.update(state="failed", error="an internal error occurred; it has been logged")
         status["updated"] = _now()
         self._write(status)
+
+    def _summary(
+        self, folder: Path, result: pd.DataFrame, upload: Upload, scheme: Scheme
+    ) -> dict[str, Any]:
+        """The status fields of the job's summary (written to ``summary.csv``).
+
+        Any failure is told in ``summary_error`` and leaves the classified rows
+        (``result.csv``) complete.
+        """
+        try:
+            summary = summarise(result, upload.table, scheme)
+            frame = summary.table
+            (folder / "summary.csv").write_bytes(csv_bytes(frame))
+            rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
+            return {
+                "summary_by": summary.by,
+                "summary_note": summary.note,
+                "summary": [{str(k): _jsonable(v) for k, v in row.items()} for row in rows],
+            }
+        except GeozonesError as exc:
+            why = str(exc)
+        except Exception as exc:
+            logger.exception("batch job %s: the summary failed", folder.name)
+            why = f"{type(exc).__name__}: {exc}"
+        return {"summary_error": f"the summary failed ({why}); every row is classified"}
 
     def _write(self, status: dict[str, Any]) -> None:
         path = self.folder / status["id"] / "status.json"

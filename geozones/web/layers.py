@@ -5,7 +5,9 @@ and rounded to :data:`PRECISION_DEG` degrees (about a metre) after the
 conversion to WGS84. Layers that take a computation (PCN areas, price-band
 areas) are kept on disk under ``<instance>/map-layers/<region>-<build stamp>/``,
 so a rebuilt region gets fresh layers and a restarted app does not recompute
-them; every layer is also kept in memory.
+them; every layer is also kept in memory. The band areas and the outline of a
+scheme's declared area (Norfolk's Central Belt) come from the same area, so
+they meet exactly.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from geozones._vocab import SchemeMethod
 from geozones.regions.data import RegionData
 from geozones.schemes.pricing import hourly_rate
 from geozones.schemes.scheme import Scheme
-from geozones.zones.builders import band_colours, band_labels, band_polygons, pcn_plan
+from geozones.zones.builders import area_outline, band_colours, pcn_plan, scheme_band_polygons
 from geozones.zones.plan import ZonePlan
 
 __all__ = ["PRECISION_DEG", "SIMPLIFY_M", "MapLayers", "to_geojson"]
@@ -134,8 +136,8 @@ class MapLayers:
     def band_areas(self, region: RegionData, stamp: int, scheme: Scheme) -> GeoJSON | None:
         """Price-band areas of a road-distance-bands scheme (None for other schemes).
 
-        Each place takes the band of its nearest postcode
-        (:func:`geozones.zones.band_polygons` of :func:`geozones.zones.band_labels`);
+        Each place takes the band of its nearest postcode, cut to the scheme's
+        declared area (:func:`geozones.zones.builders.scheme_band_polygons`);
         properties ``label``, ``colour`` and ``rate`` (pounds per hour, text).
         """
         if scheme.method != SchemeMethod.ROAD_DISTANCE_BANDS:
@@ -143,8 +145,7 @@ class MapLayers:
 
         def make() -> GeoJSON:
             colours = band_colours(scheme)
-            points = band_labels(region, scheme)
-            areas = band_polygons(points, region.boundary, order=list(colours))
+            areas = scheme_band_polygons(region, scheme)
             rates = {label: str(hourly_rate(scheme, label)) for label in colours}
             areas = areas.assign(colour=areas["label"].map(colours), rate=areas["label"].map(rates))
             return to_geojson(areas, ["label", "colour", "rate"])
@@ -153,6 +154,21 @@ class MapLayers:
             ("bands", region.name, str(stamp), scheme.id),
             make,
             self._disk(region, stamp, f"bands-{scheme.id}"),
+        )
+
+    def scheme_area(self, region: RegionData, stamp: int, scheme: Scheme) -> GeoJSON | None:
+        """The outline of the area where a scheme's bands apply, with ``name`` and ``area``.
+
+        None where they apply in the whole region or the scheme has no bands
+        (:func:`geozones.zones.builders.area_outline`).
+        """
+        if scheme.area is None or scheme.area.whole_region:
+            return None
+
+        return self._cached(
+            ("area", region.name, str(stamp), scheme.id),
+            lambda: to_geojson(area_outline(region, scheme), ["name", "area"]),
+            self._disk(region, stamp, f"area-{scheme.id}"),
         )
 
     def plan_zones(self, plan: ZonePlan, stamp: int) -> GeoJSON:

@@ -1,9 +1,10 @@
 """The price-band map: a folium (Leaflet) map of one region and scheme.
 
 Overlays, each in the layer control: price-band areas (road-distance-band
-schemes), zone plans (the region's latest saved plan and the scheme's zone and
-lot plans), PCN areas, districts, the county
-boundary and GP surgeries (popup: name and PCN). There is no basemap unless a
+schemes), the outline of the area where the scheme's bands apply (Norfolk's
+Central Belt, with its own legend entry), zone plans (the region's latest
+saved plan and the scheme's zone and lot plans), PCN areas, districts, the
+county boundary and GP surgeries (popup: name and PCN). There is no basemap unless a
 tile URL is configured; the vector layers give the context. Scripts and style
 sheets come from the app's own vendor folder (:mod:`geozones.web.assets`).
 The search box, the click-to-identify and the answer panel are the page's own
@@ -24,6 +25,7 @@ from jinja2 import Template
 from geozones._settings import WGS84
 from geozones._vocab import SchemeMethod
 from geozones.regions.data import RegionData
+from geozones.schemes.bands import area_description
 from geozones.schemes.pricing import hourly_rate
 from geozones.schemes.scheme import Scheme
 from geozones.web.assets import localise
@@ -31,7 +33,10 @@ from geozones.web.layers import MapLayers
 from geozones.zones.builders import ELSEWHERE_COLOUR
 from geozones.zones.plan import ZonePlan
 
-__all__ = ["ATTRIBUTION", "LegendEntry", "MapParts", "legend", "render_map"]
+__all__ = ["AREA_COLOUR", "ATTRIBUTION", "LegendEntry", "MapParts", "legend", "render_map"]
+
+#: Colour of the dashed outline of a scheme's declared area (Norfolk's Central Belt).
+AREA_COLOUR = "#6a3d9a"
 
 #: Attribution of the data every map shows.
 ATTRIBUTION = (
@@ -61,16 +66,25 @@ class _Attribution(MacroElement):
 
 @dataclass(frozen=True)
 class LegendEntry:
-    """One line of the legend: a colour (None for a flat rate), label, rate and what it covers."""
+    """One line of the legend: a colour (None for a flat rate), label, rate and what it covers.
+
+    ``outline`` marks the entry of an outline drawn on the map (the scheme's
+    declared area), which has no rate of its own (``rate`` empty).
+    """
 
     colour: str | None
     label: str
     rate: str
     note: str
+    outline: bool = False
 
 
 def legend(scheme: Scheme | None) -> list[LegendEntry]:
-    """The legend of a scheme's bands (or its flat rate), with rates in pounds."""
+    """The legend of a scheme's bands (or its flat rate), with rates in pounds.
+
+    Where the bands apply in part of the region only, the elsewhere rate and
+    the outline of the declared area (e.g. the Central Belt) close the list.
+    """
     if scheme is None:
         return []
     if scheme.method == SchemeMethod.FLAT:
@@ -88,14 +102,24 @@ def legend(scheme: Scheme | None) -> list[LegendEntry]:
         else:
             note = f"{band.from_miles:g} miles or more by road"
         entries.append(LegendEntry(band.colour, band.label, str(band.rate), note))
-    if scheme.elsewhere_rate is not None:
+    area = scheme.area
+    if scheme.elsewhere_rate is not None and area is not None:
         item = scheme.priced(scheme.elsewhere_rate)
         entries.append(
             LegendEntry(
                 ELSEWHERE_COLOUR,
                 item.label,
                 str(hourly_rate(scheme, scheme.elsewhere_rate)),
-                "outside the banding districts",
+                f"outside the {area.name}",
+            )
+        )
+        entries.append(
+            LegendEntry(
+                AREA_COLOUR,
+                area.name or "",
+                "",
+                f"{area_description(scheme)}: the bands apply inside this outline",
+                outline=True,
             )
         )
     return entries
@@ -170,6 +194,20 @@ def render_map(
             name=f"Price bands ({scheme.id})",
             style_function=_area_style(0.35, 0.5),
             tooltip=folium.GeoJsonTooltip(["label", "rate"], aliases=["Band", "£ an hour"]),
+        ).add_to(fmap)
+    area = scheme.area if scheme is not None else None
+    outline = layers.scheme_area(region, stamp, scheme) if scheme is not None else None
+    if scheme is not None and area is not None and outline is not None:
+        folium.GeoJson(
+            outline,
+            name=f"{area.name}: {area_description(scheme)}",
+            style_function=lambda _: {
+                "color": AREA_COLOUR,
+                "weight": 3,
+                "dashArray": "8 5",
+                "fill": False,
+            },
+            tooltip=folium.GeoJsonTooltip(["name", "area"], aliases=["Banding area", "Made of"]),
         ).add_to(fmap)
     for title, plan in plans:
         folium.GeoJson(

@@ -9,8 +9,10 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import Any
 
-from geozones._vocab import Confidence, DistanceMethod, SchemeMethod, Status
+from geozones._vocab import AreaKind, Confidence, DistanceMethod, SchemeMethod, Status
 from geozones.classification.classifier import Answer
+from geozones.classification.package import PACKAGE_INPUTS
+from geozones.geocode.geocoder import PRECISIONS
 
 __all__ = ["document"]
 
@@ -77,6 +79,40 @@ _ANSWER_TYPES: dict[str, Schema] = {
     "Confidence | None": {"enum": [*(c.value for c in Confidence), None]},
 }
 
+#: What the answer fields about how sure an answer is mean (added to their schemas).
+_ANSWER_NOTES: dict[str, Schema] = {
+    "status": {
+        "description": (
+            "ok: answered; imprecise: located only to a postcode sector or district (a "
+            "postcode in no dataset, or only its sector or district given), so band is the "
+            "range of bands over its live postcodes (e.g. 'Band 1-2') and rate is given only "
+            "when they share one; outside_region: located outside the scheme's region; "
+            "error: not answered (message says why)"
+        )
+    },
+    "precision": {
+        "enum": [*PRECISIONS, None],
+        "description": "how the query was located (null when it was not)",
+    },
+    "confidence": {
+        "description": (
+            "how sure the band is, from how the query was located and measured: exact (a live "
+            "postcode, coordinates, a grid reference under 1 km), estimate (straight-line "
+            "distance), approximate (a terminated postcode at its output area's centre, a "
+            "place's centre, a grid square of 1 km or more), near radius, near band edge, "
+            "range (a postcode sector or district); null without a band"
+        )
+    },
+    "located_by": {
+        "description": "precision in plain words, e.g. 'terminated postcode, at its output "
+        "area's centre'"
+    },
+    "band_shares": {
+        "description": "for a place, postcode sector or district: the share of its live "
+        "postcodes in each band, e.g. '29 postcodes: Band 1 90%, Band 2 10%'"
+    },
+}
+
 
 def _answer_schema() -> Schema:
     """The schema of :meth:`Answer.to_dict`, field by field from the dataclass.
@@ -87,7 +123,39 @@ def _answer_schema() -> Schema:
         A field of a type :data:`_ANSWER_TYPES` does not map (extend the mapping).
 
     """
-    return _object({f.name: _ANSWER_TYPES[str(f.type)] for f in fields(Answer)})
+    return _object(
+        {
+            **{
+                f.name: {**_ANSWER_TYPES[str(f.type)], **_ANSWER_NOTES.get(f.name, {})}
+                for f in fields(Answer)
+            },
+            "package": {
+                **_ref("PackagePrice"),
+                "description": "the package's price, only when package inputs were given",
+            },
+        },
+        optional=("package",),
+    )
+
+
+#: The schema of :meth:`PackagePrice.to_dict`.
+_PACKAGE_PRICE = _object(
+    {
+        "priced_at": _NULL_TEXT,
+        "hourly_rate": _NULL_POUNDS,
+        "visit_price": _NULL_POUNDS,
+        "weekly_cost": _NULL_POUNDS,
+        "annual_cost": _NULL_POUNDS,
+        "incentive": {
+            **_NULL_POUNDS,
+            "description": "capacity incentive due; null when none is (rules say why)",
+        },
+        "rules": {"type": "array", "items": _TEXT},
+        "problems": {"type": "array", "items": _TEXT},
+    }
+)
+#: The package inputs as query parameters of ``GET /lookup`` (and fields of ``package``).
+_PACKAGE_PARAMS = [_param(i.name, "query", f"package: {i.accepted}") for i in PACKAGE_INPUTS]
 
 
 _BAND = _object(
@@ -97,6 +165,34 @@ _BAND = _object(
         "rate": _POUNDS,
         "colour": {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"},
         "from_miles": _NULL_NUMBER,
+    }
+)
+
+_AREA = _object(
+    {
+        "kind": {"enum": [k.value for k in AreaKind]},
+        "name": {**_NULL_TEXT, "description": "e.g. 'Central Belt'; null for the whole region"},
+        "description": {**_TEXT, "description": "the area in words"},
+        "whole_region": {"type": "boolean"},
+        "codes": {
+            "type": "array",
+            "items": _TEXT,
+            "description": "LAD 2013, CCG (e.g. '06W') or LSOA 2011 codes; none for a polygon",
+        },
+        "vintage": {**_NULL_TEXT, "description": "the CCG vintage, 'April 2019'"},
+        "polygon_file": _NULL_TEXT,
+    }
+)
+
+_VIABILITY = _object(
+    {
+        "min_hours": {**_NULL_NUMBER, "description": "hours a week; a lot under it is not viable"},
+        "max_hours": {**_NULL_NUMBER, "description": "hours a week; null: no ceiling published"},
+        "provider_min_hours": {
+            **_NULL_NUMBER,
+            "description": "hours a week each provider must deliver",
+        },
+        "source": _TEXT,
     }
 )
 
@@ -112,6 +208,14 @@ _SCHEME = _object(
         "demonstration": {"type": "boolean"},
         "default_rate": _NULL_TEXT,
         "elsewhere_rate": _NULL_TEXT,
+        "area": {
+            "oneOf": [_AREA, {"type": "null"}],
+            "description": "where the bands apply (null for a flat scheme)",
+        },
+        "viability": {
+            "oneOf": [_VIABILITY, {"type": "null"}],
+            "description": "the council's published lot viability (null: none published)",
+        },
         "bands": {"type": "array", "items": _BAND},
         "rates": {
             "type": "array",
@@ -225,6 +329,10 @@ _JOB = _object(
         "file": _TEXT,
         "scheme": _TEXT,
         "column": _TEXT,
+        "read_as": {
+            **_NULL_TEXT,
+            "description": "how the file was read, e.g. 'CSV, semicolon-separated, UTF-8 with BOM'",
+        },
         "rows": {"type": "integer"},
         "done": {"type": "integer"},
         "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
@@ -232,7 +340,7 @@ _JOB = _object(
         "summary": {
             "type": ["array", "null"],
             "description": "rows of the summary: group columns, clients and, with weekly hours, "
-            "weekly_hours, annual_hours, rate and cost (pounds as text)",
+            "weekly_hours, annual_hours, rate, weekly_cost and cost (a year; pounds as text)",
             "items": {"type": "object"},
         },
         "summary_note": {**_NULL_TEXT, "description": "rows the summary left out or counted as 0"},
@@ -302,6 +410,7 @@ def _paths(max_queries: int, max_upload_mb: float) -> dict[str, Schema]:
                     _LAT,
                     _LON,
                     _SCHEME_PARAM,
+                    *_PACKAGE_PARAMS,
                 ],
                 "responses": {
                     "200": _json(_ref("Answer"), "The answer (its status says if it was found)."),
@@ -323,7 +432,15 @@ def _paths(max_queries: int, max_upload_mb: float) -> dict[str, Schema]:
                                         "items": _TEXT,
                                         "maxItems": max_queries,
                                     },
-                                }
+                                    "package": _object(
+                                        {
+                                            i.name: {"type": ["string", "number"]}
+                                            for i in PACKAGE_INPUTS
+                                        },
+                                        optional=tuple(i.name for i in PACKAGE_INPUTS),
+                                    ),
+                                },
+                                optional=("package",),
                             )
                         }
                     },
@@ -504,6 +621,7 @@ def document(max_queries: int, max_upload_mb: float) -> dict[str, Any]:
         "components": {
             "schemas": {
                 "Answer": _answer_schema(),
+                "PackagePrice": _PACKAGE_PRICE,
                 "Region": _REGION,
                 "Scheme": _SCHEME,
                 "Plan": _PLAN,

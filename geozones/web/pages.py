@@ -130,7 +130,7 @@ def map_page() -> str:
         "scheme": scheme.id if scheme else None,
         "region": region.name,
         "plan": {"id": saved.name, "version": saved.version} if saved else None,
-        "bands": {e.label: e.colour for e in entries if e.colour},
+        "bands": {e.label: e.colour for e in entries if e.colour and not e.outline},
     }
     return render_template(
         "map.html",

@@ -11,7 +11,9 @@ version can always be traced back.
   population-balanced halves).
 * :func:`pcn_plan`: each LSOA in the PCN of its nearest member practice.
 * :func:`band_labels`, :func:`band_polygons`, :func:`band_plan`: price bands
-  of points (postcodes), turned into polygons and into a plan of LSOAs.
+  of points (postcodes), turned into polygons and into a plan of LSOAs;
+  :func:`area_outline` and :func:`scheme_band_polygons`: a scheme's declared
+  area (Norfolk's Central Belt) and its band areas cut to that area.
 """
 
 from __future__ import annotations
@@ -27,13 +29,20 @@ import shapely
 
 from geozones._errors import DataError, InputError
 from geozones._settings import BNG
+from geozones._spatial import UnitIndex
 from geozones._validate import to_bng
-from geozones._vocab import RuleKind, SchemeMethod, ZoneDistance
+from geozones._vocab import AreaKind, RuleKind, SchemeMethod, ZoneDistance
 from geozones.distance.facility import OK, NearestFacility
 from geozones.distance.surgeries import NearestSurgery
 from geozones.network.graph import RoadNetwork
 from geozones.regions.data import RegionData
-from geozones.schemes.bands import band_for_distance
+from geozones.schemes.bands import (
+    Where,
+    area_description,
+    band_for_distance,
+    banding_applies,
+    check_area,
+)
 from geozones.schemes.scheme import Scheme
 from geozones.zones.plan import ZonePlan
 from geozones.zones.rules import ZoneRules, rules_for
@@ -42,6 +51,7 @@ from geozones.zones.units import UnitLayer, load_units
 __all__ = [
     "DISTANCE_METHODS",
     "ELSEWHERE_COLOUR",
+    "area_outline",
     "band_colours",
     "band_labels",
     "band_plan",
@@ -50,12 +60,13 @@ __all__ = [
     "lot_plan",
     "pcn_members",
     "pcn_plan",
+    "scheme_band_polygons",
 ]
 
 #: How distances to practices are measured: by road when the region has a
 #: network (``auto``), always by road, or as the crow flies.
 DISTANCE_METHODS: tuple[str, ...] = tuple(method.value for method in ZoneDistance)
-#: Colour of the area paid the scheme's elsewhere rate (outside the banding districts).
+#: Colour of the area paid the scheme's elsewhere rate (outside the area where bands apply).
 ELSEWHERE_COLOUR = "#969696"
 
 
@@ -365,10 +376,12 @@ def band_labels(region: RegionData, scheme: Scheme) -> gpd.GeoDataFrame:
     -------
     GeoDataFrame
         The in-region postcodes that get a band: ``postcode``, ``district``,
-        ``metres`` and ``band`` (band label, or the elsewhere rate's label
-        outside the scheme's banding districts); points without a distance
-        are left out. ``attrs["method"]`` says how distances were measured.
-        EPSG:27700.
+        ``metres``, ``band`` (band label, or the elsewhere rate's label
+        outside the scheme's area), ``distance_band`` (the band of the
+        distance alone, None without one) and ``in_area`` (whether banding
+        applies, by the unit the postcode lies in, as a lookup decides it);
+        points without a distance inside the area are left out.
+        ``attrs["method"]`` says how distances were measured. EPSG:27700.
 
     """
     _check_scheme(region, scheme)
@@ -380,13 +393,19 @@ def band_labels(region: RegionData, scheme: Scheme) -> gpd.GeoDataFrame:
     xy = shapely.get_coordinates(postcodes.geometry.to_numpy())
     surgeries = NearestSurgery(region, region.path.parent)
     metres = surgeries.measure(xy).metres
-    labels, _ = band_for_distance(metres, scheme, postcodes["district"].to_numpy(dtype=object))
+    units = region.units
+    check_area(scheme, units)
+    where = Where.in_units(units, UnitIndex(units.geometry.to_numpy()).positions(xy), xy)
+    labels, _ = band_for_distance(metres, scheme, where)
+    by_distance, _ = band_for_distance(metres, scheme)
     out = gpd.GeoDataFrame(
         {
             "postcode": postcodes["postcode"].to_numpy(),
             "district": postcodes["district"].to_numpy(),
             "metres": metres,
             "band": labels,
+            "distance_band": by_distance,
+            "in_area": banding_applies(where, scheme),
         },
         geometry=postcodes.geometry.to_numpy(),
         crs=BNG,
@@ -465,13 +484,94 @@ def band_polygons(
         np.array([shapely.coverage_union_all(cells[labels == n]) for n in names], dtype=object),
         area,
     )
+    return gpd.GeoDataFrame({"label": names}, geometry=_multipolygons(shapes), crs=BNG)
+
+
+def area_outline(region: RegionData, scheme: Scheme) -> gpd.GeoDataFrame:
+    """The scheme's declared area within the region (e.g. Norfolk's Central Belt).
+
+    A district, CCG or LSOA area is the union of the region's units in it (the
+    units a lookup decides by); a polygon area is the polygon, cut to the
+    region's boundary.
+
+    Parameters
+    ----------
+    region : RegionData
+        A built region.
+    scheme : Scheme
+        A scheme of the region.
+
+    Returns
+    -------
+    GeoDataFrame
+        One row: ``name`` (e.g. "Central Belt"), ``area`` (its description,
+        e.g. "Norwich, South Norfolk and North Norfolk CCG areas (April
+        2019)") and the polygon, EPSG:27700. No row where the bands apply in
+        the whole region or the scheme has no bands.
+
+    """
+    _check_scheme(region, scheme)
+    area = scheme.area
+    if area is None or area.whole_region:
+        return gpd.GeoDataFrame({"name": [], "area": []}, geometry=[], crs=BNG)
+    if area.kind == AreaKind.POLYGON and area.polygon is not None:
+        county = shapely.union_all(region.boundary.geometry.to_numpy())
+        shape = shapely.intersection(area.polygon, county)
+    else:
+        units = region.units
+        check_area(scheme, units)
+        nowhere = np.full((len(units), 2), np.nan)
+        inside = banding_applies(Where.in_units(units, np.arange(len(units)), nowhere), scheme)
+        shape = shapely.union_all(units.geometry.to_numpy()[inside])
+    return gpd.GeoDataFrame(
+        {"name": [area.name], "area": [area_description(scheme)]}, geometry=[shape], crs=BNG
+    )
+
+
+def scheme_band_polygons(region: RegionData, scheme: Scheme) -> gpd.GeoDataFrame:
+    """The price-band areas of a road-distance scheme, cut to its declared area.
+
+    Every place takes the band of its nearest postcode (:func:`band_polygons`
+    of :func:`band_labels`). Where the bands apply only in part of the region,
+    the band polygons are cut to :func:`area_outline` and the rest of the
+    county is the elsewhere rate's area, so the band areas follow the declared
+    area exactly.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``label`` (band labels in band order, then the elsewhere rate's) and a
+        MultiPolygon each, EPSG:27700; together they cover the boundary once.
+
+    """
+    points = band_labels(region, scheme)
+    outline = area_outline(region, scheme)
+    elsewhere = scheme.elsewhere
+    if not len(outline) or elsewhere is None:
+        return band_polygons(points, region.boundary, order=list(band_colours(scheme)))
+    reached = points[points["distance_band"].notna()]
+    bands = band_polygons(
+        reached, region.boundary, label_col="distance_band", order=[b.label for b in scheme.bands]
+    )
+    inside = outline.geometry.iloc[0]
+    county = shapely.union_all(region.boundary.geometry.to_numpy())
+    shapes = np.array(
+        [*shapely.intersection(bands.geometry.to_numpy(), inside), county.difference(inside)],
+        dtype=object,
+    )
+    labels = np.array([*bands["label"], elsewhere.label], dtype=object)
+    keep = shapely.area(shapes) > 0
+    return gpd.GeoDataFrame({"label": labels[keep]}, geometry=_multipolygons(shapes[keep]), crs=BNG)
+
+
+def _multipolygons(shapes: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
+    """The polygon parts of each shape (each with some area) as one MultiPolygon."""
     parts, index = shapely.get_parts(shapes, return_index=True)
     polygonal = shapely.get_type_id(parts) == shapely.GeometryType.POLYGON
-    return gpd.GeoDataFrame(
-        {"label": names},
-        geometry=shapely.multipolygons(parts[polygonal], indices=index[polygonal]),
-        crs=BNG,
+    multi: npt.NDArray[np.object_] = shapely.multipolygons(
+        parts[polygonal], indices=index[polygonal]
     )
+    return multi
 
 
 def band_plan(

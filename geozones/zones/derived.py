@@ -16,7 +16,7 @@ from geozones.regions.build import Derivation
 from geozones.regions.data import RegionData
 from geozones.schemes.centres import centres_layer
 from geozones.schemes.scheme import list_schemes
-from geozones.zones.builders import band_colours, band_labels, band_polygons
+from geozones.zones.builders import band_colours, scheme_band_polygons
 
 
 def band_areas_layer(region: RegionData) -> dict[str, gpd.GeoDataFrame]:
@@ -30,8 +30,11 @@ def band_areas(region: RegionData) -> gpd.GeoDataFrame:
     Each in-region postcode is banded as a lookup would band it
     (:func:`geozones.zones.builders.band_labels`); each place in the county takes
     the band of its nearest postcode (Voronoi cells dissolved by band, clipped to
-    the boundary). Regions without a network get none: their bands would be
-    estimates, which the map shows point by point instead.
+    the boundary), and the bands are cut to the scheme's declared area, the rest
+    of the county taking the elsewhere rate
+    (:func:`geozones.zones.builders.scheme_band_polygons`). Regions without a
+    network get none: their bands would be estimates, which the map shows point
+    by point instead.
 
     Returns
     -------
@@ -45,10 +48,7 @@ def band_areas(region: RegionData) -> gpd.GeoDataFrame:
             if scheme.region != region.name or scheme.method != SchemeMethod.ROAD_DISTANCE_BANDS:
                 continue
             colours = band_colours(scheme)
-            polygons = band_polygons(
-                band_labels(region, scheme), region.boundary, order=list(colours)
-            )
-            polygons = polygons.rename(columns={"label": "band"})
+            polygons = scheme_band_polygons(region, scheme).rename(columns={"label": "band"})
             polygons["scheme"] = scheme.id
             polygons["colour"] = polygons["band"].map(colours)
             frames.append(polygons)

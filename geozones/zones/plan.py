@@ -373,7 +373,8 @@ class ZonePlan:
         demand : DataFrame, optional
             Columns ``unit`` (a code of the plan's unit layer), ``clients``
             and ``weekly_hours``; optionally ``rate`` (each row's band, rate or
-            blend id) and ``modelled`` (True for modelled, not recorded,
+            blend id) or ``price`` (each row's own hourly price in pounds, e.g.
+            a package priced at its band) and ``modelled`` (True for modelled, not recorded,
             demand). ``demand.attrs["modelled"] = True`` marks every row
             modelled. Several rows per unit are added up.
         scheme : Scheme, optional
@@ -455,10 +456,12 @@ class ZonePlan:
             clients_col="clients",
             rate=rate,
             rate_col="rate" if "rate" in work else None,
+            price_col="price" if "price" in work else None,
             total_label=TOTAL,
         )
         zone_rows = table.iloc[:-1].set_index("zone")
-        default = None if "rate" in work else hourly_rate(scheme, rate)
+        own = "rate" in work or "price" in work
+        default = None if own else hourly_rate(scheme, rate)
         out = out.join(zone_rows, on="zone")
         out["clients"] = out["clients"].fillna(0).astype(np.int64)
         out["weekly_hours"] = out["weekly_hours"].fillna(0.0)
@@ -497,8 +500,9 @@ class ZonePlan:
                 "weekly_hours": demand["weekly_hours"].to_numpy(),
             }
         )
-        if "rate" in demand.columns:
-            work["rate"] = demand["rate"].to_numpy()
+        for column in ("rate", "price"):
+            if column in demand.columns:
+                work[column] = demand[column].to_numpy()
         flagged = np.full(len(demand), bool(demand.attrs.get("modelled")))
         if "modelled" in demand.columns:
             flagged |= demand["modelled"].fillna(False).astype(bool).to_numpy()

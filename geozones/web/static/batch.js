@@ -40,7 +40,8 @@
     var counts = Object.keys(job.counts).map(function (k) {
       return job.counts[k].toLocaleString() + " " + k.replace(/_/g, " ");
     });
-    document.getElementById("gz-counts").textContent = counts.join(", ");
+    document.getElementById("gz-counts").textContent = counts.join(", ") +
+      (job.read_as ? " (read as " + job.read_as + ")" : "");
     document.getElementById("gz-download").href = job.result_url;
     var summaryLink = document.getElementById("gz-download-summary");
     var note = document.getElementById("gz-summary-note");

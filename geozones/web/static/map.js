@@ -54,6 +54,7 @@
         add(band, "span", answer.band, "gz-band");
       }
       row(list, "Rate", answer.rate === null ? null : "£" + answer.rate + " an hour");
+      row(list, "Area", answer.area);
       if (answer.distance_miles !== null) {
         row(list, "Distance", answer.distance_miles.toFixed(2) + " miles (" + answer.method + ")");
       }
@@ -63,7 +64,9 @@
       row(list, "PCN", answer.pcn);
       row(list, "Nearest surgery", answer.nearest_surgery);
       row(list, "Confidence", answer.confidence);
-      row(list, "Located by", answer.precision);
+      row(list, "Located by", answer.located_by);
+      row(list, "Postcodes", answer.band_shares);
+      showPackage(list, answer.package);
       add(panel, "p", answer.message, answer.status === "ok" ? "gz-note" : "gz-status gz-error");
       if (answer.caveats.length) {
         var caveats = add(panel, "ul");
@@ -71,6 +74,26 @@
       }
       panel.hidden = false;
       return list;
+    }
+
+    function showPackage(list, price) {
+      if (!price) { return; }
+      function pounds(value) { return value === null ? null : "£" + value; }
+      row(list, "Priced at", price.priced_at);
+      row(list, "A visit", pounds(price.visit_price));
+      row(list, "A week", pounds(price.weekly_cost));
+      row(list, "A year", pounds(price.annual_cost));
+      row(list, "Incentive", pounds(price.incentive));
+      price.rules.concat(price.problems).forEach(function (text) { row(list, "Rule", text); });
+    }
+
+    // The package inputs the form has filled in, added to the lookup's parameters.
+    function withPackage(params) {
+      ["visit_minutes", "visits_per_week", "pathway", "care_type"].forEach(function (name) {
+        var value = form.elements[name].value.trim();
+        if (value) { params.set(name, value); }
+      });
+      return params;
     }
 
     function planZone(list, lat, lon) {
@@ -111,15 +134,15 @@
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var q = form.elements.q.value.trim();
-      if (q && config.scheme) { lookup(new URLSearchParams({ q: q }), null); }
+      if (q && config.scheme) { lookup(withPackage(new URLSearchParams({ q: q })), null); }
     });
 
     if (config.scheme) {
       map.on("click", function (event) {
-        lookup(new URLSearchParams({
+        lookup(withPackage(new URLSearchParams({
           lat: event.latlng.lat.toFixed(6),
           lon: event.latlng.lng.toFixed(6)
-        }), event.latlng);
+        })), event.latlng);
       });
     }
 
