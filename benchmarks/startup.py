@@ -5,9 +5,10 @@
   every in-region postcode of the built Rutland region (column ``address``),
   classified by road distance.
 
-Each command runs once untimed first (the first run after a build, or after
-the code changed, writes the start-up caches beside the region; its time is
-printed apart), then ``--runs`` more times. Every run is a new Python process
+Each command runs once untimed first (its time printed apart: the operating
+system's file cache is cold then; the start-up caches beside each region are
+written by ``geozones data build``, never by a lookup), then ``--runs`` more
+times. Every run is a new Python process
 (nothing is kept between runs but the operating system's file cache), timed
 from outside with ``time.perf_counter``; its CPU time and peak resident memory
 come from ``os.wait4``. The machine is shared, so read the minimum and the
@@ -111,7 +112,7 @@ def spread(values: list[float]) -> str:
 def report(label: str, first: Run, runs: list[Run], digest: str) -> None:
     """Print one command's figures."""
     print(label)
-    print(f"  first run (writes caches if stale): {first.wall_s:6.3f} s wall")
+    print(f"  first run (cold file cache): {first.wall_s:6.3f} s wall")
     print(
         f"  wall s      min / median / max: {spread([r.wall_s for r in runs])}  ({len(runs)} runs)"
     )

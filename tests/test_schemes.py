@@ -8,7 +8,7 @@ import pytest
 
 from geozones._errors import DataError, NotFoundError
 from geozones._settings import METRES_PER_MILE
-from geozones.regions.specs import get_region_spec
+from geozones.regions.specs import REGIONS, get_region_spec
 from geozones.schemes.scheme import SCHEME_DIR, get_scheme, list_schemes, load_scheme
 
 SHIPPED = [
@@ -373,3 +373,17 @@ def test_a_viability_maximum_must_be_above_the_minimum(tmp_path):
     empty = FLAT.format(rate='"21.92"') + '\n[viability]\nsource = "test"\n'
     with pytest.raises(DataError, match=r"missing key viability\.min_hours or viability\.provider"):
         load_scheme(write(tmp_path, empty, "empty.toml"))
+
+
+def test_every_declared_default_scheme_is_a_scheme_of_its_region():
+    defaults = {name: spec.default_scheme for name, spec in REGIONS.items()}
+    assert defaults == {
+        "norfolk": "norfolk-2019",
+        "herefordshire": "herefordshire-2017",
+        "hertfordshire": "hertfordshire-2022",
+        "rutland": "rutland-demo",
+        "isle-of-wight": None,
+    }
+    for name, scheme_id in defaults.items():
+        if scheme_id is not None:
+            assert get_scheme(scheme_id).region == name

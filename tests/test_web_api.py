@@ -144,6 +144,16 @@ def test_lookup_answers_not_found_and_outside_with_a_status(client, doc):
     assert urban["message"] == "Urban: 0.21 miles in a straight line from Hereford"
 
 
+def test_lookup_without_a_scheme_answers_under_the_scheme_in_force_there(client, doc):
+    norwich = check(doc, client.get("/api/v1/lookup?q=NR1+3QU"), "/lookup")
+    assert norwich["scheme"] == "norfolk-2019"
+    assert (norwich["band"], norwich["rate"]) == ("Band 1", "18.24")
+    hereford = check(doc, client.get("/api/v1/lookup?q=HR1+2HX"), "/lookup")
+    assert (hereford["scheme"], hereford["status"]) == ("herefordshire-2017", "ok")
+    by_point = check(doc, client.get("/api/v1/lookup?lat=52.63&lon=1.30"), "/lookup")
+    assert (by_point["scheme"], by_point["band"]) == ("norfolk-2019", "Band 1")
+
+
 GIVE_Q = "give q (an address, postcode, place, grid reference or 'lat, lon'), or lat and lon"
 KNOWN_SCHEMES = (
     "known schemes: herefordshire-2016, herefordshire-2017, hertfordshire-2022, norfolk-2019, "
@@ -154,7 +164,10 @@ KNOWN_SCHEMES = (
 @pytest.mark.parametrize(
     ("query", "status", "detail"),
     [
-        ("q=NR1+3QU", 400, "missing query parameter 'scheme'"),
+        ("q=EH1+1YZ", 422, ("EH1 1YZ lies in none of the regions built (norfolk, herefordshire); "
+                            "give scheme=")),
+        ("q=LE15+6NT", 422, ("LE15 6NT lies in none of the regions built (norfolk, herefordshire); "
+                             "give scheme=")),
         ("scheme=norfolk-2019", 400, GIVE_Q),
         ("q=+&scheme=norfolk-2019", 400, GIVE_Q),
         ("q=NR1+3QU&lat=52&lon=1&scheme=norfolk-2019", 400, "give q, or lat and lon, not both"),

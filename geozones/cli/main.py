@@ -210,13 +210,15 @@ def _package_options(command: Callable[..., None]) -> Callable[..., None]:
 
 @cli.command()
 @click.argument("query", nargs=-1, required=True)
-@scheme_option(required=True)
+@scheme_option(
+    text="Scheme id, e.g. norfolk-2019 (default: the scheme in force where the place lies)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
 @build_option
 @_package_options
 def lookup(
     query: tuple[str, ...],
-    scheme: Scheme,
+    scheme: Scheme | None,
     as_json: bool,
     build: Path | None,
     **package: str | None,
@@ -224,17 +226,22 @@ def lookup(
     """Band or class, rate, distance, district, PCN and caveats of an address, postcode or place.
 
     Given the package options, also the price per visit, the weekly and annual
-    cost and any capacity incentive, each with the rule behind it.
+    cost and any capacity incentive, each with the rule behind it. Without
+    --scheme, the scheme in force in the built region where the place lies
+    answers (the answer's ``scheme`` says which).
     """
     from geozones.classification.package import price_package, read_package
-    from geozones.zones.lookup import classify
+    from geozones.zones.lookup import classify, scheme_at
 
     given = {name: value for name, value in package.items() if value is not None}
     flags = {name: "--" + name.replace("_", "-") for name in given}
     inputs, problems = read_package(given, flags)
     if problems:
         raise InputError("; ".join(problems))
-    answer = classify(" ".join(query), scheme.id, build)
+    text = " ".join(query)
+    if scheme is None:
+        scheme = scheme_at(text, build)
+    answer = classify(text, scheme.id, build)
     price = price_package(scheme, answer.band, inputs) if inputs.given else None
     if as_json:
         out = answer.to_dict()

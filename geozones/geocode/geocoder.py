@@ -45,7 +45,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
 from pyproj import Transformer
-from scipy.spatial import cKDTree
 
 from geozones._cache import clearable
 from geozones._chunks import in_chunks, progress_bar
@@ -800,6 +799,8 @@ class Geocoder:
         places = self._built_region.places
         place_xy = np.column_stack([places.geometry.x, places.geometry.y]).astype(np.float64)
         postcodes = self.index.xy[self.index.find(self._region_keys.astype(str))]
+        from scipy.spatial import cKDTree  # only place extents need it; keeps lookups light
+
         nearest_m, _ = cKDTree(place_xy).query(postcodes)
         local_type = places["local_type"].fillna("").to_numpy(dtype=object)
         return place_xy, local_type, postcodes, np.asarray(nearest_m, dtype=np.float64)

@@ -218,12 +218,17 @@ def writing_caches(on: bool = True) -> Iterator[None]:
         _WRITING.on = before
 
 
+def _writes_on() -> bool:
+    """Whether this thread is inside :func:`writing_caches`."""
+    return bool(getattr(_WRITING, "on", False))
+
+
 def _replace_atomically(path: Path, write: Callable[[Path], None]) -> bool:
     """Call ``write(tmp_path)`` then rename the file into ``path``; False (logged) on failure.
 
     Outside :func:`writing_caches` nothing is written and the answer is False.
     """
-    if not getattr(_WRITING, "on", False):
+    if not _writes_on():
         return False
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
@@ -337,6 +342,8 @@ def write_arrays(
     Arrays of Python objects cannot be cached (they are refused, as ``np.load``
     refuses pickles).
     """
+    if not _writes_on():
+        return False
     values = {k: np.asarray(v) for k, v in arrays.items()}
     if _KEY_MEMBER in values or any(v.dtype.hasobject for v in values.values()):
         raise ValueError(f"cache entry {name}: arrays must be plain (no objects, no {_KEY_MEMBER})")
@@ -394,6 +401,8 @@ def write_frame(
     Nothing is written (False) when the frame would not come back exactly
     as it is: other dtypes, index, column names, attributes, geometries or CRS.
     """
+    if not _writes_on():
+        return False
     import pyarrow as pa
 
     try:

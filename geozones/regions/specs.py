@@ -37,6 +37,10 @@ class RegionSpec:
         CCG19CDH code (e.g. ``06W``) to the CCG's name as the ONS lookup gives
         it, for every CCG of :data:`CCG_VINTAGE` holding an LSOA of the region
         (a build checks them against the lookup).
+    default_scheme : str | None
+        Id of the scheme in force in the region, which answers a lookup that
+        names no scheme (:func:`geozones.zones.lookup.scheme_at`); None where
+        geozones ships no scheme of the region.
 
     """
 
@@ -46,6 +50,7 @@ class RegionSpec:
     roads: str | None = None
     icb: str | None = None
     ccgs: dict[str, str] = field(default_factory=dict)
+    default_scheme: str | None = None
 
 
 REGIONS: dict[str, RegionSpec] = {
@@ -72,12 +77,14 @@ REGIONS: dict[str, RegionSpec] = {
                 "06Y": "NHS South Norfolk CCG",
                 "07J": "NHS West Norfolk CCG",
             },
+            default_scheme="norfolk-2019",
         ),
         RegionSpec(
             name="herefordshire",
             title="Herefordshire",
             districts={"E06000019": "Herefordshire, County of"},
             ccgs={"05F": "NHS Herefordshire CCG"},
+            default_scheme="herefordshire-2017",
         ),
         RegionSpec(
             name="hertfordshire",
@@ -99,6 +106,7 @@ REGIONS: dict[str, RegionSpec] = {
                 "06K": "NHS East and North Hertfordshire CCG",
                 "06N": "NHS Herts Valleys CCG",
             },
+            default_scheme="hertfordshire-2022",
         ),
         RegionSpec(
             name="rutland",
@@ -106,6 +114,7 @@ REGIONS: dict[str, RegionSpec] = {
             districts={"E06000017": "Rutland"},
             roads="roads_rutland",
             ccgs={"03W": "NHS East Leicestershire and Rutland CCG"},
+            default_scheme="rutland-demo",
         ),
         RegionSpec(
             name="isle-of-wight",

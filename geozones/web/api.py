@@ -32,6 +32,7 @@ from geozones.web.batch import Upload, classify_upload, csv_bytes, read_upload
 from geozones.web.openapi import document
 from geozones.web.site import site
 from geozones.zones.io import export_plan
+from geozones.zones.lookup import scheme_at
 
 __all__ = ["MAX_QUERIES", "MAX_QUERY_CHARS", "bp", "scheme_info"]
 
@@ -138,9 +139,12 @@ def openapi() -> Response:
 
 @bp.get("/lookup")
 def lookup() -> Response:
-    """Classify one address, postcode, place, grid reference or point."""
+    """Classify one address, postcode, place, grid reference or point.
+
+    Without ``scheme``, the scheme in force in the served region where the
+    point lies answers (:func:`~geozones.zones.lookup.scheme_at`).
+    """
     gz = site()
-    scheme = gz.scheme(_arg("scheme"))
     has_point = "lat" in request.args or "lon" in request.args
     if "q" in request.args and has_point:
         raise BadRequest("give q, or lat and lon, not both")
@@ -154,6 +158,11 @@ def lookup() -> Response:
             "give q (an address, postcode, place, grid reference or 'lat, lon'), or lat and lon"
         )
     package = _package({i.name: request.args.get(i.name) for i in PACKAGE_INPUTS}, "")
+    if request.args.get("scheme", "").strip():
+        scheme = gz.scheme(_arg("scheme"))
+    else:
+        served = [spec.name for spec in gz.regions()]
+        scheme = scheme_at(query, gz.build, served, "give scheme=")
     answer = _cached_answer(gz.classifier(scheme.id), gz.store_stamp(), query)
     return jsonify(_with_price(answer, scheme, package))
 

@@ -379,7 +379,13 @@ _UPLOAD = {
 }
 
 _CSV = {"text/csv": {"schema": {"type": "string"}}}
-_SCHEME_PARAM = _param("scheme", "query", "scheme id, e.g. norfolk-2019", required=True)
+_SCHEME_PARAM = _param(
+    "scheme",
+    "query",
+    "scheme id, e.g. norfolk-2019; without it, the scheme in force in the served region "
+    "where the point lies answers (the answer's scheme says which), and a point in no "
+    "served region, or in one with no default scheme, is a 422",
+)
 _REGION_FILTER = _param("region", "query", "only this region (e.g. norfolk)")
 _JOB_PARAM = _param("job", "path", "job id", pattern="^[0-9a-f]{32}$", type="string")
 _PLAN_PARAM = _param("plan", "path", "plan id (digits) or name")
