@@ -10,11 +10,9 @@ it when they read, so files never reach this rule without one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import TypeVar
 
 import geopandas as gpd
-import pandas as pd
 
 from geozones._errors import InputError
 from geozones._settings import BNG
@@ -46,13 +44,3 @@ def to_bng(frame: Geo, what: str) -> Geo:
             "e.g. frame.set_crs('EPSG:27700'), or save the file with its CRS"
         )
     return frame if frame.crs == BNG else frame.to_crs(BNG)
-
-
-def require_columns(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
-    """Raise InputError naming the missing ``columns`` of ``frame`` and the ones it has."""
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise InputError(
-            f"{what} has no column {', '.join(repr(c) for c in missing)}; "
-            f"columns found: {', '.join(map(str, frame.columns)) or 'none'}"
-        )

@@ -1,12 +1,11 @@
 """geozones._validate: the one CRS rule and the column check, on hand-made frames."""
 
 import geopandas as gpd
-import pandas as pd
 import pytest
 from shapely import Point
 
 from geozones._errors import InputError
-from geozones._validate import require_columns, to_bng
+from geozones._validate import to_bng
 
 #: NR1 3QU: OS Code-Point Open easting/northing and its WGS84 longitude/latitude.
 NR1_3QU_BNG = (622760.0, 307925.0)
@@ -43,15 +42,3 @@ def test_a_geoseries_follows_the_same_rule():
     assert to_bng(series, "points").crs == "EPSG:27700"
     with pytest.raises(InputError, match=r"^points has no coordinate reference system"):
         to_bng(gpd.GeoSeries([Point(0, 0)]), "points")
-
-
-def test_missing_columns_are_named_with_the_ones_found():
-    frame = pd.DataFrame({"unit": ["E01"], "hours": [3.0]})
-    require_columns(frame, ["unit"], "demand.csv")
-    with pytest.raises(InputError) as caught:
-        require_columns(frame, ["unit", "zone", "clients"], "demand.csv")
-    assert str(caught.value) == (
-        "demand.csv has no column 'zone', 'clients'; columns found: unit, hours"
-    )
-    with pytest.raises(InputError, match=r"columns found: none$"):
-        require_columns(pd.DataFrame(), ["unit"], "empty.csv")

@@ -91,9 +91,12 @@ def _district_scheme(region: str, scheme: Scheme | None) -> Scheme | None:
     return _scheme(region, "districts", scheme)
 
 
-def _demand(path: Path | None) -> pd.DataFrame | None:
+def _demand(path: Path | None, scheme: Scheme | None) -> pd.DataFrame | None:
+    """The --demand table (unit, clients, weekly_hours), which needs --scheme to be priced."""
     if path is None:
         return None
+    if scheme is None:
+        raise InputError("--demand needs --scheme to price the hours")
     import pandas as pd
 
     try:
@@ -116,8 +119,6 @@ def _echo_plan(
     click.echo(f"  method: {plan.method}")
     if plan.notes:
         click.echo(f"  notes: {plan.notes}")
-    if demand is not None and scheme is None:
-        raise InputError("--demand needs --scheme to price the hours")
     table = plan.summary(demand, scheme, rate=rate).drop(columns="colour")
     formats = {
         "population": "{:,.0f}".format,
@@ -233,7 +234,7 @@ def show_cmd(
 ) -> None:
     """Show PLAN (name or id, optionally @VERSION): metadata, per-zone summary and check."""
     stored = _stored(plan, version, store, build)
-    _echo_plan(stored, _demand(demand), scheme, rate)
+    _echo_plan(stored, _demand(demand, scheme), scheme, rate)
 
 
 @zones.command("export")
@@ -265,9 +266,7 @@ def export_cmd(
     from geozones.zones.io import export_plan
 
     stored = _stored(plan, version, store, build)
-    table = _demand(demand)
-    if table is not None and scheme is None:
-        raise InputError("--demand needs --scheme to price the hours")
+    table = _demand(demand, scheme)
     path = export_plan(stored, out, demand=table, scheme=scheme, rate=rate)
     click.echo(f"wrote {stored.name} version {stored.version} to {path}")
 

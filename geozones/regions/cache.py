@@ -45,12 +45,13 @@ import sys
 import threading
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
+
+from geozones._cache import clearable
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -97,7 +98,7 @@ def _stamp(path: Path) -> list[int] | None:
     return [st.st_size, st.st_mtime_ns]
 
 
-@lru_cache(maxsize=1)
+@clearable(maxsize=1)
 def _package_files() -> tuple[tuple[str, str], ...]:
     """(path inside the package, "[size, mtime ns]") of every file of geozones, in order."""
     files: list[tuple[str, str]] = []
@@ -110,7 +111,7 @@ def _package_files() -> tuple[tuple[str, str], ...]:
     return tuple(files)
 
 
-@lru_cache(maxsize=32)
+@clearable(maxsize=32)
 def code_fingerprint(parts: tuple[str, ...] = ()) -> str:
     """A hash of the path, size and mtime (ns) of files of the geozones package.
 
@@ -128,7 +129,7 @@ def code_fingerprint(parts: tuple[str, ...] = ()) -> str:
     return digest.hexdigest()
 
 
-@lru_cache(maxsize=1)
+@clearable(maxsize=1)
 def library_versions() -> dict[str, str]:
     """Installed version of each of :data:`LIBRARIES` ('' when not found), without importing them.
 
