@@ -7,12 +7,16 @@ first in the layer's order). A point in no polygon takes the nearest unit within
 metres outside every unit. Beyond that the point has no unit. The region
 build, lookups, the balancer's demand and the web API all use
 :class:`UnitIndex`, so they put the same point in the same unit.
+
+:class:`PointMemo` keeps what was computed for a fixed set of points (a
+region's postcodes) and finds it again for the very same points;
+:func:`unique_points` lets a batch compute each distinct point once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import cast
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -79,3 +83,80 @@ class UnitIndex:
     def positions(self, xy: npt.ArrayLike) -> npt.NDArray[np.int64]:
         """Only the unit positions of :meth:`locate` (-1 for none)."""
         return self.locate(xy)[0]
+
+
+class PointMemo:
+    """Per-point values computed once for a fixed set of points, found again by exact coordinates.
+
+    What depends only on where a point is (its unit, nearest surgery, road
+    distance) is the same every time that very point is asked about, so it can
+    be computed once for points that recur, such as a region's postcodes, and
+    looked up. A point is found only when both its coordinates are the same
+    float64 values as a stored point's; any other point is computed as it
+    would be without the memo.
+
+    Parameters
+    ----------
+    xy : ndarray of float64, shape (n, 2)
+        The points, EPSG:27700 metres, finite and distinct.
+    values : mapping of str to ndarray
+        Arrays of length n: each point's values, in the order of ``xy``.
+
+    """
+
+    def __init__(self, xy: npt.NDArray[np.float64], values: Mapping[str, npt.NDArray[Any]]) -> None:
+        self.xy = np.ascontiguousarray(xy, dtype=float).reshape(-1, 2)
+        keys = _as_complex(self.xy)
+        self._order = np.argsort(keys, kind="stable")
+        self._sorted = keys[self._order]
+        self.values = {k: np.asarray(v) for k, v in values.items()}
+
+    def find(self, xy: npt.ArrayLike) -> npt.NDArray[np.int64]:
+        """Row in ``xy`` of each point (EPSG:27700 metres, shape (m, 2)); -1 where not stored."""
+        keys = _as_complex(np.ascontiguousarray(xy, dtype=float).reshape(-1, 2))
+        if not len(self._sorted):
+            return np.full(len(keys), -1, dtype=np.int64)
+        at = np.minimum(np.searchsorted(self._sorted, keys), len(self._sorted) - 1)
+        return np.where(self._sorted[at] == keys, self._order[at], -1).astype(np.int64)
+
+    def apply(
+        self,
+        xy: npt.NDArray[np.float64],
+        compute: Callable[[npt.NDArray[np.float64]], Mapping[str, npt.NDArray[Any]]],
+    ) -> dict[str, npt.NDArray[Any]]:
+        """Each point's values: stored ones looked up, ``compute(points)`` for the others.
+
+        ``compute`` takes points of shape (k, 2) and returns arrays of length k
+        with the keys (and dtypes) of the stored values; it is called only for
+        points not stored, and not at all when every point is.
+        """
+        found = self.find(xy)
+        hit = found >= 0
+        out = {k: v[found[hit]] for k, v in self.values.items()}
+        if hit.all():
+            return out
+        computed = compute(np.asarray(xy, dtype=float)[~hit])
+        merged = {}
+        for k, stored in out.items():
+            column = np.empty(len(found), dtype=np.result_type(stored, computed[k]))
+            column[hit], column[~hit] = stored, computed[k]
+            merged[k] = column
+        return merged
+
+
+def unique_points(
+    xy: npt.NDArray[np.float64],
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.intp]]:
+    """The distinct points of ``xy`` (shape (n, 2), finite) and, per row, its distinct point.
+
+    Two rows are the same point only when both coordinates are equal; ``xy`` is
+    ``unique[inverse]``.
+    """
+    pts = np.ascontiguousarray(xy, dtype=float).reshape(-1, 2)
+    _, first, inverse = np.unique(_as_complex(pts), return_index=True, return_inverse=True)
+    return pts[first], inverse.reshape(-1)
+
+
+def _as_complex(xy: npt.NDArray[np.float64]) -> npt.NDArray[np.complex128]:
+    """Each (x, y) row as one complex number x + iy: sortable, and equal only when both are."""
+    return xy.view(np.complex128).reshape(-1)

@@ -9,12 +9,13 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from geozones.batch.summary import TOTAL, summarise
 from geozones.classification.classifier import CLASSIFY_COLUMNS
 from geozones.schemes.pricing import zone_table
 from geozones.schemes.scheme import get_scheme
 from geozones.tables.files import read_table, table_format, write_table
 from geozones.web import batch
-from geozones.web.batch import TOTAL, JobStore, read_upload, summarise
+from geozones.web.batch import JobStore, read_upload
 from geozones.zones.lookup import classifier_for
 
 

@@ -1,5 +1,6 @@
 """The map and batch pages in headless Chromium (Debian's /usr/bin/chromium) through playwright."""
 
+import csv
 import threading
 from pathlib import Path
 
@@ -140,6 +141,22 @@ def test_layers_toggle_in_the_layer_control(page, server):
     assert paths.count() == shown
 
 
+def test_choosing_a_file_proposes_the_scheme_where_its_rows_lie(page, server):
+    page.goto(f"{server}/batch")
+    upload = b"address\nNR1 3QU\nNR21 0AA\nnowhere\n"
+    page.set_input_files(
+        "#gz-file", files=[{"name": "rows.csv", "mimeType": "text/csv", "buffer": upload}]
+    )
+    page.wait_for_function(
+        "document.getElementById('gz-scheme-note').textContent.startsWith('Proposed')"
+    )
+    assert page.inner_text("#gz-scheme-note") == (
+        "Proposed: 2 of 3 rows lie in Norfolk: Norfolk banded home support pricing 2019/20 "
+        "(Central Belt) (norfolk-2019)."
+    )
+    assert page.eval_on_selector("#gz-scheme", "s => s.value") == "norfolk-2019"
+
+
 def test_upload_a_csv_and_download_the_result(page, server):
     page.goto(f"{server}/batch?scheme=norfolk-2019")
     upload = b"package_id,address,weekly_hours\nA1,NR1 3QU,10\nA2,NR21 0AA,4\nA3,nowhere,1\n"
@@ -164,9 +181,12 @@ def test_upload_a_csv_and_download_the_result(page, server):
     assert page.eval_on_selector("#gz-rows-bar", "bar => bar.value") == 3
     with page.expect_download() as download:
         page.click("#gz-download")
-    lines = Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()
+    with Path(download.value.path()).open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
     assert download.value.suggested_filename == "packages-norfolk-2019.csv"
-    assert len(lines) == 4 and lines[0].startswith("package_id,address,weekly_hours,lat,lon")
-    assert ",Band 1,18.24," in lines[1] and ",Band 3,21.72," in lines[2]
+    assert len(rows) == 3 and list(rows[0])[:5] == [
+        "package_id", "address", "weekly_hours", "lat", "lon",
+    ]  # fmt: skip
+    assert [(r["band"], r["rate"]) for r in rows[:2]] == [("Band 1", "18.24"), ("Band 3", "21.72")]
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "batch.png"), full_page=True)

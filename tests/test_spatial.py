@@ -1,10 +1,10 @@
-"""geozones._spatial.UnitIndex on hand-made squares (EPSG:27700 metres)."""
+"""geozones._spatial: UnitIndex on hand-made squares, PointMemo and unique_points (EPSG:27700 m)."""
 
 import numpy as np
 import pytest
 from shapely import box
 
-from geozones._spatial import UNIT_SNAP_M, UnitIndex
+from geozones._spatial import UNIT_SNAP_M, PointMemo, UnitIndex, unique_points
 
 #: West and East share the edge x = 10; North sits on top of West and touches East at a corner.
 WEST, EAST, NORTH = box(0, 0, 10, 10), box(10, 0, 20, 10), box(0, 10, 10, 20)
@@ -56,3 +56,38 @@ def test_positions_are_those_of_locate(index):
     xy = [[5, 5], [10, 5], [-500, 5], [5000, 5000]]
     assert index.positions(xy).tolist() == index.locate(xy)[0].tolist() == [0, 0, 0, -1]
     assert index.positions([15, 5]).tolist() == [1]  # one point as a flat pair
+
+
+def test_a_point_memo_finds_only_the_very_same_points():
+    memo = PointMemo(np.array([[10.0, 20.0], [5.5, 7.25]]), {"unit": np.array([3, 4])})
+    assert memo.find([[5.5, 7.25], [10.0, 20.0], [10.0, 20.05], [np.nan, 1.0]]).tolist() == [
+        1, 0, -1, -1,
+    ]  # fmt: skip
+
+
+def test_a_point_memo_computes_what_it_does_not_hold():
+    memo = PointMemo(np.array([[10.0, 20.0]]), {"unit": np.array([3]), "gap": np.array([0.5])})
+    asked = []
+
+    def compute(xy):
+        asked.append(xy.tolist())
+        return {"unit": np.array([9] * len(xy)), "gap": np.full(len(xy), 2.0)}
+
+    got = memo.apply(np.array([[1.0, 1.0], [10.0, 20.0], [2.0, 2.0]]), compute)
+    assert got["unit"].tolist() == [9, 3, 9] and got["gap"].tolist() == [2.0, 0.5, 2.0]
+    assert asked == [[[1.0, 1.0], [2.0, 2.0]]]
+    asked.clear()
+    assert memo.apply(np.array([[10.0, 20.0]]), compute)["unit"].tolist() == [3]
+    assert asked == []  # nothing to compute
+
+
+def test_an_empty_point_memo_holds_nothing():
+    memo = PointMemo(np.empty((0, 2)), {"unit": np.empty(0, dtype=np.int64)})
+    assert memo.find([[1.0, 2.0]]).tolist() == [-1]
+
+
+def test_unique_points_gives_each_row_its_point():
+    xy = np.array([[1.0, 2.0], [3.0, 4.0], [1.0, 2.0], [1.0, 2.5]])
+    points, of = unique_points(xy)
+    assert len(points) == 3
+    assert np.array_equal(points[of], xy)

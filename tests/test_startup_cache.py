@@ -19,6 +19,7 @@ import pytest
 import shapely
 from scipy.spatial import cKDTree
 
+from geozones.classification.classifier import Classifier
 from geozones.distance.cache import NearestPoint, _SolvedFacility, solved_facility
 from geozones.distance.facility import NearestFacility
 from geozones.regions import cache
@@ -314,3 +315,19 @@ def test_a_read_outside_warming_writes_no_cache_entry(region):
     with cache.writing_caches(False):
         assert len(fresh(region)._layer("boundary")) == 1
     assert not (region.path / CACHE_DIR).exists()
+
+
+def test_postcodes_measured_once_answer_as_when_measured_afresh(region, build):
+    scheme = get_scheme("rutland-demo")
+    postcodes = fresh(region).postcodes
+    queries = [*postcodes["postcode"], "52.67, -0.72", "LE15 6", "Oakham", "SK 86 08"]
+    with cache.writing_caches(False):
+        expected = Classifier(scheme, build).classify_many(queries)
+    assert not list((region.path / CACHE_DIR).glob("measured-*.npz"))
+    made = Classifier(scheme, build).classify_many(queries)  # makes and writes the entry
+    assert len(list((region.path / CACHE_DIR).glob("measured-*.npz"))) == 1
+    with cache.writing_caches(False):
+        read = Classifier(scheme, build).classify_many(queries)
+    for got in (made, read):
+        pd.testing.assert_frame_equal(got, expected, check_exact=True)
+    assert (expected["status"] == "ok").sum() > 1000

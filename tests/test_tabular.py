@@ -1,3 +1,8 @@
+import csv
+import io
+from decimal import Decimal
+
+import numpy as np
 import pandas as pd
 import pytest
 from openpyxl import Workbook
@@ -5,7 +10,13 @@ from openpyxl import Workbook
 from geozones._errors import InputError
 from geozones.geocode.files import geocode_file
 from geozones.geocode.geocoder import RESULT_COLUMNS
-from geozones.tables.files import detect_column, escape_formulas, read_table, write_table
+from geozones.tables.files import (
+    csv_bytes,
+    detect_column,
+    escape_formulas,
+    read_table,
+    write_table,
+)
 
 ROWS = "id,address,note\n007,NR1 3QU,£12 a week\n008,Little Snoring,café\n009,,\n"
 
@@ -58,7 +69,7 @@ def test_xlsx_numbers_and_blanks_read_as_text(tmp_path):
 def test_csv_is_written_with_a_bom_for_excel(tmp_path):
     path = tmp_path / "out.csv"
     write_table(pd.DataFrame({"note": ["£12", "café"]}), path)
-    assert path.read_bytes().startswith(b"\xef\xbb\xbfnote")
+    assert path.read_bytes().startswith(b'\xef\xbb\xbf"note"')
     assert read_table(path)["note"].tolist() == ["£12", "café"]
     assert not list(tmp_path.glob(".*tmp"))
 
@@ -218,3 +229,24 @@ def test_long_files_go_in_chunks_with_a_progress_bar(capsys, source, build_root,
     assert summary.rows == 1500 and summary.counts == {"ok": 1497, "outside_region": 0, "error": 3}
     result = read_table(tmp_path / "o.xlsx")
     assert result["package_id"].tolist() == read_table(infile)["package_id"].tolist()
+
+
+def test_csv_cells_read_back_as_written():
+    table = pd.DataFrame(
+        {
+            "text": ["a, b", 'say "hi"', None],
+            "whole": [1, 2, 3],
+            "float": [612345.0, 1e-07, np.nan],
+            "mixed": [Decimal("13.15"), None, 4],
+        }
+    )
+    text = csv_bytes(table).decode("utf-8-sig")
+    assert text.splitlines()[0] == '"text","whole","float","mixed"'
+    rows = list(csv.reader(io.StringIO(text)))[1:]
+    # numbers in their shortest exact form; empty cells stay empty
+    assert text.splitlines()[1] == '"a, b",1,612345,"13.15"'
+    assert rows == [
+        ["a, b", "1", "612345", "13.15"],
+        ['say "hi"', "2", "1e-7", ""],
+        ["", "3", "", "4"],
+    ]

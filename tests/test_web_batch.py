@@ -8,19 +8,18 @@ import pandas as pd
 import pytest
 
 from geozones._errors import ConflictError, InputError, NotFoundError
+from geozones.batch.summary import TOTAL, summarise
 from geozones.classification.classifier import CLASSIFY_COLUMNS
 from geozones.schemes.scheme import get_scheme
 from geozones.web.batch import (
     CHUNK_ROWS,
     STALE_AFTER_S,
-    TOTAL,
     JobStore,
     Upload,
     classify_upload,
     csv_bytes,
     escape_formulas,
     read_upload,
-    summarise,
 )
 from geozones.zones.lookup import classifier_for
 
@@ -59,7 +58,9 @@ def test_formulas_are_escaped_and_other_cells_kept():
     ]
     assert out["number"].tolist() == table["number"].tolist()
     assert table.loc[0, "text"] == "=1+1"
-    assert csv_bytes(table).startswith("\ufefftext,number\n'=1+1,1.5\n".encode())
+    assert csv_bytes(table).startswith(
+        '\ufeff"text","number"\n"\'=1+1",1.5\n"\'+44 1603",-2\n'.encode()
+    )
     assert list(escape_formulas(table.rename(columns={"text": "=cmd"})).columns) == [
         "'=cmd",
         "number",

@@ -35,11 +35,10 @@ def with_classification(table: pd.DataFrame, result: pd.DataFrame) -> pd.DataFra
     ``result`` has. An added column whose name the table already has is
     prefixed ``geozones_``.
     """
-    out = table.copy()
     taken = set(map(str, table.columns))
-    for c in [*CLASSIFY_COLUMNS, *(c for c in PACKAGE_COLUMNS if c in result.columns)]:
-        out[f"geozones_{c}" if c in taken else c] = result[c].to_numpy()
-    return out
+    added = [*CLASSIFY_COLUMNS, *(c for c in PACKAGE_COLUMNS if c in result.columns)]
+    columns = result[added].set_axis([f"geozones_{c}" if c in taken else c for c in added], axis=1)
+    return pd.concat([table, columns.set_axis(table.index)], axis=1)
 
 
 def with_package_prices(

@@ -55,10 +55,11 @@ import pandas as pd
 
 from geozones._errors import DataError, InputError
 from geozones._settings import METRES_PER_MILE
-from geozones._spatial import UnitIndex
+from geozones._spatial import PointMemo, UnitIndex, unique_points
 from geozones._vocab import Confidence, DistanceMethod, SchemeMethod, Status, ZoneColumn
 from geozones.distance.surgeries import EDGE_CAVEAT_M, NearestSurgery, SurgeryDistances
 from geozones.geocode.geocoder import Geocoder
+from geozones.regions.cache import arrays_if_made, value_digest
 from geozones.regions.data import RegionData, load_region
 from geozones.schemes.bands import (
     Where,
@@ -78,6 +79,12 @@ Floats = npt.NDArray[np.float64]
 
 #: None as a 0-d object array, for ``np.where`` (numpy's stubs refuse a bare None there).
 _NONE: Objects = np.array(None, dtype=object)
+
+#: The code the measurements of a region's postcodes depend on (:attr:`Classifier._memo`).
+MEMO_CODE: tuple[str, ...] = (
+    "classification/classifier.py", "distance", "network", "regions",
+    "_spatial.py", "_settings.py", "_validate.py",
+)  # fmt: skip
 
 #: Columns :meth:`Classifier.classify_many` adds, in order.
 CLASSIFY_COLUMNS = [
@@ -143,6 +150,9 @@ class Answer:
     a road-distance scheme, wherever banding applies; ``distance_miles`` is the
     distance behind them (None for flat schemes) and ``method`` how it was measured.
 
+    ``scheme`` is None only for a query answered without one because it lies
+    in no region whose scheme is in force (``POST /api/v1/lookup`` without a scheme).
+
     ``precision`` is how the geocoder located the query and ``located_by`` the
     same in plain words ("terminated postcode, at its output area's centre");
     ``confidence`` follows from both the location and the measurement
@@ -153,7 +163,7 @@ class Answer:
     """
 
     query: str
-    scheme: str
+    scheme: str | None
     status: Status
     message: str
     precision: str | None = None
@@ -318,11 +328,11 @@ class Classifier:
         return UnitIndex(self.region.units.geometry.to_numpy())
 
     @cached_property
-    def _unit_table(self) -> pd.DataFrame:
-        """The region's units, once checked against the scheme's area."""
+    def _unit_table(self) -> dict[str, Objects]:
+        """The codes of the region's units (checked against the scheme's area), as object arrays."""
         units = self.region.units
         check_area(self.scheme, units)
-        return units
+        return {c: units[c].to_numpy(dtype=object) for c in Where.UNIT_COLUMNS if c in units}
 
     @cached_property
     def _district_names(self) -> dict[str, str]:
@@ -351,11 +361,42 @@ class Classifier:
         """Step 2: unit, district, nearest surgery, zone, lot and PCN of the located points."""
         rows = np.flatnonzero(located.ok)
         pts = located.xy[rows]
-        where = Where.in_units(self._unit_table, self._units.positions(pts), pts)
-        by_road = self.scheme.method == SchemeMethod.ROAD_DISTANCE_BANDS
-        surgery = self.surgeries.measure(pts, by_road)
+        memo = self._memo
+        values = self._point_values(pts) if memo is None else memo.apply(pts, self._point_values)
+        where = Where.in_units(self._unit_table, values["unit"], pts)
+        surgery = self.surgeries.labelled(values)
         zones = {} if self.zones is None else dict(self.zones.zones_at(pts))
         return Measured(rows, pts, where.district, where, surgery, zones)
+
+    @property
+    def _by_road(self) -> bool:
+        return self.scheme.method == SchemeMethod.ROAD_DISTANCE_BANDS
+
+    def _point_values(self, pts: Floats) -> dict[str, npt.NDArray[Any]]:
+        """What step 2 finds from the point alone: its unit and nearest surgery, as plain arrays."""
+        return {"unit": self._units.positions(pts), **self.surgeries.raw(pts, self._by_road)}
+
+    @cached_property
+    def _memo(self) -> PointMemo | None:
+        """:meth:`_point_values` of every live postcode of the region, made by ``data build``.
+
+        Read from the region's start-up cache (:mod:`geozones.regions.cache`);
+        without a current entry (and outside ``writing_caches``) None: every
+        point is then measured in full, with the same answers.
+        """
+        region = self.region
+
+        def make() -> dict[str, npt.ArrayLike]:
+            located = self.locate(region.postcodes["postcode"])
+            pts, _ = unique_points(located.xy[located.ok])
+            return {"xy": pts, **self._point_values(pts)}
+
+        extra = {"kind": "measured-postcodes", "by_road": self._by_road}
+        name = f"measured-{value_digest(extra)}.npz"
+        arrays = arrays_if_made(region.path, name, make, extra, MEMO_CODE)
+        if arrays is None:
+            return None
+        return PointMemo(arrays["xy"], {k: v for k, v in arrays.items() if k != "xy"})
 
     def price(self, measured: Measured) -> Priced:
         """Step 3: band or class, rate, area, distance, method, confidence, message and caveats."""
@@ -430,21 +471,25 @@ class Classifier:
         warnings = np.asarray(geo["warnings"], dtype=object)
         cols["caveats"] = np.where(pd.isna(warnings), "", warnings).astype(object)
         if located.ok.any():
-            measured = self.measure(located)
+            # each distinct point is measured and priced once
+            rows = np.flatnonzero(located.ok)
+            points, of = unique_points(located.xy[rows])
+            measured = self.measure(Located.points(points))
             priced = self.price(measured)
-            rows = measured.rows
             names = self._district_names
-            cols["district"][rows] = [names.get(d) for d in measured.district]
-            cols["nearest_surgery"][rows] = measured.surgery.label
+            district = np.array([names.get(d) for d in measured.district], dtype=object)
+            cols["district"][rows] = district[of]
+            cols["nearest_surgery"][rows] = measured.surgery.label[of]
             for column, labels in measured.zones.items():
-                cols[str(column)][rows] = labels
+                cols[str(column)][rows] = labels[of]
             for f in fields(priced):
                 value = getattr(priced, f.name)
                 if value is not None and f.name != "caveats":
-                    cols[f.name][rows] = value
-            cols["caveats"][rows] = _join(cols["caveats"][rows], priced.caveats)
-            cols["status"][rows] = np.where(pd.isna(priced.band), Status.ERROR, Status.OK)
-            cols["message"][rows] = priced.message
+                    cols[f.name][rows] = value[of]
+            cols["caveats"][rows] = _join(cols["caveats"][rows], priced.caveats[of])
+            band = priced.band[of]
+            cols["status"][rows] = np.where(pd.isna(band), Status.ERROR, Status.OK)
+            cols["message"][rows] = priced.message[of]
         location, cols["located_by"] = self._location(geo)
         answered = cols["status"] == Status.OK
         confidence = answer_confidence(location, cols["confidence"])
@@ -468,8 +513,8 @@ class Classifier:
         """
         precision = np.asarray(geo["precision"], dtype=object)
         matched = np.asarray(geo["matched"], dtype=object)
-        confidence = _lookup(precision, LOCATION_CONFIDENCE, None).astype(object)
-        located_by = _lookup(precision, _LOCATED_BY, None).astype(object)
+        confidence = _lookup(precision, LOCATION_CONFIDENCE, None)
+        located_by = _lookup(precision, _LOCATED_BY, None)
         gone = np.flatnonzero(precision == "terminated")
         if len(gone):
             index = self.geocoder.index
@@ -497,10 +542,10 @@ class Classifier:
         scheme, whose rate is one everywhere). Each distinct sector, district or
         place is measured once, all together.
         """
-        precision = pd.Series(geo["precision"], dtype=object)
+        precision = np.asarray(geo["precision"], dtype=object)
         ok = cols["status"] == Status.OK
-        coarse = np.flatnonzero(ok & precision.isin(["sector", "district"]).to_numpy())
-        places = np.flatnonzero(ok & (precision == "place").to_numpy())
+        coarse = np.flatnonzero(ok & ((precision == "sector") | (precision == "district")))
+        places = np.flatnonzero(ok & (precision == "place"))
         if self.scheme.method == SchemeMethod.FLAT:
             places = places[:0]
         if not len(coarse) and not len(places):
@@ -706,18 +751,16 @@ def answer_confidence(location: npt.ArrayLike, measured: npt.ArrayLike) -> Objec
         None where both are None.
 
     """
-    worst = np.maximum(*(_lookup(a, _SURENESS, -1) for a in (location, measured)))
+    worst = np.maximum(*(_lookup(a, _SURENESS, -1, np.int64) for a in (location, measured)))
     return np.where(worst >= 0, _BY_SURENESS[np.maximum(worst, 0)], _NONE).astype(object)
 
 
-def _lookup(values: npt.ArrayLike, table: Mapping[Any, Any], missing: Any) -> npt.NDArray[Any]:
-    """``table[v]`` for each value (``missing`` for None, NaN or a value not in it).
-
-    Looks up each distinct value once, so a long column of few values is quick.
-    """
-    codes, uniques = pd.factorize(np.asarray(values, dtype=object))
-    found = np.array([*(table.get(u, missing) for u in uniques), missing])
-    return found[codes]
+def _lookup(
+    values: npt.ArrayLike, table: Mapping[Any, Any], missing: Any, dtype: type = object
+) -> npt.NDArray[Any]:
+    """``table[v]`` of each value as ``dtype`` (``missing`` for None, NaN or a value not in it)."""
+    flat = np.asarray(values, dtype=object).reshape(-1)
+    return np.array([table.get(v, missing) for v in flat], dtype=dtype)
 
 
 @dataclass(frozen=True)
@@ -826,7 +869,7 @@ def _band_range(labels: Sequence[str]) -> str:
 
 def _miles_text(miles: Floats) -> Objects:
     """Miles as text with two decimals (``"2.63"``)."""
-    return pd.Series(miles).map("{:.2f}".format).to_numpy(dtype=object)
+    return np.char.mod("%.2f", np.asarray(miles, dtype=float)).astype(object)
 
 
 def _join(a: npt.ArrayLike, b: npt.ArrayLike) -> Objects:

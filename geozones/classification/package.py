@@ -34,6 +34,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from geozones._errors import InputError
@@ -524,6 +525,10 @@ def price_package(scheme: Scheme, band: str | None, package: Package) -> Package
     )
 
 
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
 def price_table(
     scheme: Scheme, bands: pd.Series, table: pd.DataFrame, columns: Mapping[str, str]
 ) -> tuple[pd.DataFrame, list[tuple[str, ...]]]:
@@ -548,23 +553,28 @@ def price_table(
 
     """
     names = list(columns)
-    values = table[[columns[n] for n in names]].to_numpy(dtype=object)
-    out: dict[str, list[object]] = {c: [] for c in PACKAGE_COLUMNS}
-    problems: list[tuple[str, ...]] = []
-    done: dict[tuple[object, ...], tuple[PackagePrice, tuple[str, ...]]] = {}
-    for band, row in zip(bands.to_numpy(dtype=object), values, strict=True):
-        key = (band, *row)
-        if key not in done:
-            package, bad = read_package(dict(zip(names, row, strict=True)), columns)
-            band_text = None if band is None or pd.isna(band) else str(band)
-            price = price_package(scheme, band_text, package)
-            # an unanswered row already says why; a price problem is news only on an answer
-            answered = package.given and band_text is not None
-            done[key] = price, bad + (price.problems if answered else ())
-        price, bad = done[key]
-        for column in PACKAGE_COLUMNS[:-1]:
-            value = getattr(price, column)
-            out[column].append(None if value is None else str(value))
-        out["price_rule"].append("; ".join(price.rules) or None)
-        problems.append(bad)
-    return pd.DataFrame(out), problems
+    keys = pd.DataFrame(
+        {"band": bands.to_numpy(dtype=object)}
+        | {n: table[columns[n]].to_numpy(dtype=object) for n in names}
+    )
+    # each distinct (band, package) is priced once; its rows take its answer
+    of = keys.groupby(list(keys.columns), sort=False, dropna=False).ngroup().to_numpy()
+    _, first = np.unique(of, return_index=True)
+    answers: list[list[str | None]] = []
+    found: list[tuple[str, ...]] = []
+    for band, *row in keys.to_numpy(dtype=object)[first]:
+        package, bad = read_package(dict(zip(names, row, strict=True)), columns)
+        band_text = None if band is None or pd.isna(band) else str(band)
+        price = price_package(scheme, band_text, package)
+        answers.append(
+            [_text(getattr(price, c)) for c in PACKAGE_COLUMNS[:-1]]
+            + ["; ".join(price.rules) or None]
+        )
+        # an unanswered row already says why; a price problem is news only on an answer
+        answered = package.given and band_text is not None
+        found.append(bad + (price.problems if answered else ()))
+    distinct = np.array(answers, dtype=object).reshape(len(answers), len(PACKAGE_COLUMNS))
+    priced = pd.DataFrame(distinct[of], columns=PACKAGE_COLUMNS)
+    problems = np.empty(len(found), dtype=object)
+    problems[:] = found
+    return priced, list(problems[of])

@@ -231,7 +231,8 @@ def lookup(
     answers (the answer's ``scheme`` says which).
     """
     from geozones.classification.package import price_package, read_package
-    from geozones.zones.lookup import classify, scheme_at
+    from geozones.zones.lookup import classify
+    from geozones.zones.place import scheme_at
 
     given = {name: value for name, value in package.items() if value is not None}
     flags = {name: "--" + name.replace("_", "-") for name in given}
@@ -329,7 +330,7 @@ def classify_command(
 ) -> None:
     """Geocode and classify every row of a package list, adding band, rate, district, PCN..."""
     from geozones.batch.classify import classify_file
-    from geozones.web.batch import summarise
+    from geozones.batch.summary import summarise
 
     done = classify_file(infile, outfile, scheme.id, column, build)
     counts = ", ".join(f"{v:,} {k}" for k, v in done.counts.items())

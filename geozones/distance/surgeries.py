@@ -6,9 +6,11 @@ classifier, the band areas and the ``band`` command, so they always agree.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -109,25 +111,44 @@ class NearestSurgery:
         SurgeryDistances
 
         """
+        return self.labelled(self.raw(pts, with_distance))
+
+    def raw(
+        self, pts: npt.NDArray[np.float64], with_distance: bool = True
+    ) -> dict[str, npt.NDArray[Any]]:
+        """:meth:`measure` as plain arrays: ``metres``, ``spread_m``, ``status`` (str), ``index``.
+
+        Plain so that they can be kept for points that recur
+        (:class:`geozones._spatial.PointMemo`) and given to :meth:`labelled`.
+        """
         straight, index = self._tree.query(pts)
         if not with_distance:
             metres = spread = np.full(len(pts), np.nan)
-            status = np.full(len(pts), "ok", dtype=object)
+            status = np.full(len(pts), "ok")
         elif (road := self._road) is not None:
             metres, facility, _, status = road.nearest(pts)
-            status = status.astype(object)
             index = np.where(facility >= 0, facility, index)
             spread = np.full(len(pts), EDGE_CAVEAT_M)
         else:
             metres, low, high = load_circuity(self.build).estimate(straight)
             spread = np.maximum(metres - low, high - metres)
-            status = np.full(len(pts), "ok", dtype=object)
+            status = np.full(len(pts), "ok")
+        return {
+            "metres": np.asarray(metres, dtype=float),
+            "spread_m": np.asarray(spread, dtype=float),
+            "status": np.asarray(status, dtype=str),
+            "index": np.asarray(index, dtype=np.int64),
+        }
+
+    def labelled(self, raw: Mapping[str, npt.NDArray[Any]]) -> SurgeryDistances:
+        """:meth:`raw`'s arrays as :class:`SurgeryDistances`, with each surgery's label and PCN."""
         label, pcn = self._labels
+        index = raw["index"]
         return SurgeryDistances(
-            metres=np.asarray(metres, dtype=float),
-            spread_m=np.asarray(spread, dtype=float),
-            status=np.asarray(status, dtype=object),
-            index=np.asarray(index, dtype=np.int64),
+            metres=raw["metres"],
+            spread_m=raw["spread_m"],
+            status=raw["status"].astype(object),
+            index=index,
             label=label[index],
             pcn_name=pcn[index],
         )

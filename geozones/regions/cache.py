@@ -560,3 +560,24 @@ def cached_arrays(
     made: Arrays = {k: np.asarray(v) for k, v in make().items()}
     write_arrays(region_dir, name, made, extra, code)
     return made
+
+
+def arrays_if_made(
+    region_dir: Path,
+    name: str,
+    make: Callable[[], Mapping[str, npt.ArrayLike]],
+    extra: Mapping[str, object] | None = None,
+    code: tuple[str, ...] = (),
+) -> Arrays | None:
+    """Entry ``name``'s arrays when current; inside :func:`writing_caches`, ``make()`` them.
+
+    For what only makes answers quicker and costs more to derive than the
+    answers it serves: outside :func:`writing_caches` a missing or stale entry
+    gives None (the caller answers the long way) rather than being derived.
+    """
+    arrays = read_arrays(region_dir, name, extra, code)
+    if arrays is not None or not _writes_on():
+        return arrays
+    made: Arrays = {k: np.asarray(v) for k, v in make().items()}
+    write_arrays(region_dir, name, made, extra, code)
+    return made

@@ -39,7 +39,7 @@ class RegionSpec:
         (a build checks them against the lookup).
     default_scheme : str | None
         Id of the scheme in force in the region, which answers a lookup that
-        names no scheme (:func:`geozones.zones.lookup.scheme_at`); None where
+        names no scheme (:func:`geozones.zones.place.scheme_at`); None where
         geozones ships no scheme of the region.
 
     """

@@ -18,7 +18,9 @@ precision of any address point) of an edge are treated as exactly on it.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import numpy.typing as npt
@@ -79,14 +81,23 @@ class Where:
     lsoa: Objects
     xy: Floats
 
+    #: The columns of a units layer :meth:`in_units` reads.
+    UNIT_COLUMNS: ClassVar[tuple[str, ...]] = ("district", "ccg", "code")
+
     @classmethod
-    def in_units(cls, units: pd.DataFrame, position: npt.ArrayLike, xy: npt.ArrayLike) -> Where:
+    def in_units(
+        cls,
+        units: pd.DataFrame | Mapping[str, Objects],
+        position: npt.ArrayLike,
+        xy: npt.ArrayLike,
+    ) -> Where:
         """The codes of each point's unit.
 
         Parameters
         ----------
-        units : DataFrame
-            A region's units layer (``code``, ``district``, ``ccg``).
+        units : DataFrame or mapping of str to ndarray
+            A region's units layer, or its :data:`UNIT_COLUMNS` as arrays
+            (``district``, ``ccg``, ``code``).
         position : array_like of int
             Row of ``units`` each point lies in (the rule of
             :class:`geozones._spatial.UnitIndex`), -1 for none.
@@ -94,7 +105,7 @@ class Where:
             The points, EPSG:27700 metres.
 
         """
-        if "ccg" not in units.columns:
+        if "ccg" not in units:
             raise DataError(
                 "the region's units have no ccg column (built before CCG areas); "
                 "rebuild it with: geozones data build --region R"
@@ -103,7 +114,7 @@ class Where:
         inside = pos >= 0
 
         def codes(column: str) -> Objects:
-            values = units[column].to_numpy(dtype=object)
+            values = np.asarray(units[column], dtype=object)
             return np.where(inside, values[np.maximum(pos, 0)], _NONE).astype(object)
 
         points = np.asarray(xy, dtype=float).reshape(-1, 2)
@@ -196,9 +207,9 @@ def banding_applies(where: Where, scheme: Scheme) -> npt.NDArray[np.bool_]:
         if area.polygon is not None and ok.any():
             inside[ok] = shapely.intersects_xy(area.polygon, where.xy[ok, 0], where.xy[ok, 1])
         return inside
+    declared = frozenset(area.codes)
     codes = _codes(where, area.kind)
-    applies: npt.NDArray[np.bool_] = pd.Series(codes).isin(area.codes).to_numpy(dtype=bool)
-    return applies
+    return np.fromiter((c in declared for c in codes), dtype=bool, count=len(codes))
 
 
 def _codes(where: Where, kind: AreaKind) -> Objects:
@@ -291,7 +302,7 @@ def area_text(where: Where, scheme: Scheme) -> Objects:
     codes = _codes(where, area.kind)
     inside_text: dict[object, str] = {}
     outside_text: dict[object, str] = {}
-    for code in pd.unique(pd.Series(codes).dropna()):
+    for code in {c for c in codes if isinstance(c, str)}:
         if area.kind == AreaKind.CCG:
             place = f"{_ccg_name(spec.ccgs.get(code, code))} area"
         elif area.kind == AreaKind.DISTRICT:
@@ -303,9 +314,13 @@ def area_text(where: Where, scheme: Scheme) -> Objects:
             f"outside the {area.name} ({place}" + (f", {vintage}" if vintage else "") + f"): {paid}"
         )
     nowhere = f"outside the {area.name} (in no {_KIND_WORDS[area.kind][0]}): {paid}"
-    series = pd.Series(codes, dtype=object)
-    text = np.where(applies, series.map(inside_text), series.map(outside_text))
-    return np.where(pd.isna(text), nowhere, text).astype(object)
+    return np.array(
+        [
+            (inside_text if applied else outside_text).get(code, nowhere)
+            for code, applied in zip(codes, applies, strict=True)
+        ],
+        dtype=object,
+    )
 
 
 def check_area(scheme: Scheme, units: pd.DataFrame) -> None:

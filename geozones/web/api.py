@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 import math
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from flask import Blueprint, Response, current_app, jsonify, request, send_file, url_for
 from pyproj import Transformer
 from werkzeug.exceptions import BadRequest
@@ -32,7 +34,7 @@ from geozones.web.batch import Upload, classify_upload, csv_bytes, read_upload
 from geozones.web.openapi import document
 from geozones.web.site import site
 from geozones.zones.io import export_plan
-from geozones.zones.lookup import scheme_at
+from geozones.zones.place import place_queries, propose_scheme, scheme_at
 
 __all__ = ["MAX_QUERIES", "MAX_QUERY_CHARS", "bp", "scheme_info"]
 
@@ -201,8 +203,10 @@ def lookup_many() -> Response:
     body = _json_body()
     if not isinstance(body, dict):
         raise BadRequest(f"the body must be JSON: {_BODY}")
-    if not isinstance(body.get("scheme"), str) or not isinstance(body.get("queries"), list):
-        raise BadRequest('the body needs "scheme" (text) and "queries" (a list of text)')
+    if not isinstance(body.get("queries"), list):
+        raise BadRequest('the body needs "queries" (a list of text), and may name a "scheme"')
+    if "scheme" in body and not isinstance(body["scheme"], str):
+        raise BadRequest('"scheme" must be text, e.g. "norfolk-2019"')
     queries = body["queries"]
     if len(queries) > MAX_QUERIES:
         raise InputError(
@@ -220,9 +224,26 @@ def lookup_many() -> Response:
     if unknown:
         raise InputError(f"package.{unknown[0]} is not a package input; known: {', '.join(known)}")
     package = _package(raw_package, "package.")
-    classifier = site().classifier(body["scheme"])
-    answers = [_with_price(a, classifier.scheme, package) for a in _answers(classifier, texts)]
-    return jsonify(scheme=classifier.scheme.id, count=len(answers), answers=answers)
+    gz = site()
+    if body.get("scheme", "").strip():
+        schemes = np.full(len(texts), gz.scheme(body["scheme"]).id, dtype=object)
+        placed = None
+    else:
+        served = [spec.name for spec in gz.regions()]
+        placed = place_queries(texts, gz.build, served, 'give "scheme"')
+        schemes = placed.scheme
+    answers: list[dict[str, Any]] = [{} for _ in texts]
+    for scheme_id in dict.fromkeys(s for s in schemes if s is not None):
+        rows = np.flatnonzero(schemes == scheme_id)
+        classifier = gz.classifier(str(scheme_id))
+        for i, answer in zip(rows, _answers(classifier, [texts[i] for i in rows]), strict=True):
+            answers[i] = _with_price(answer, classifier.scheme, package)
+    if placed is not None:
+        for i in np.flatnonzero(schemes == None):  # noqa: E711 - elementwise on an object array
+            answers[i] = Answer(texts[i], None, placed.status[i], str(placed.message[i])).to_dict()
+    used = sorted({str(s) for s in schemes if s is not None})
+    one = used[0] if len(used) == 1 and all(s is not None for s in schemes) else None
+    return jsonify(scheme=one, schemes=used, count=len(answers), answers=answers)
 
 
 @bp.get("/regions")
@@ -370,18 +391,42 @@ def gp_practices() -> Response:
     return Response(json.dumps(layer), mimetype=GEOJSON)
 
 
-def _upload() -> tuple[Upload, Scheme, Classifier]:
-    """The uploaded table, its scheme and classifier, from a multipart form."""
+def _uploaded_table(check: Callable[[], None] = lambda: None) -> Upload:
+    """The table uploaded as the multipart field ``file`` (``check`` runs before it is read)."""
     file = request.files.get("file")
     if file is None or not file.filename:
         raise BadRequest("send the table as the multipart/form-data field 'file' (.csv or .xlsx)")
+    check()
+    return read_upload(file.read(), file.filename, request.form.get("column") or None)
+
+
+def _upload() -> tuple[Upload, Scheme, Classifier]:
+    """The uploaded table, its scheme and classifier, from a multipart form."""
     scheme_id = request.form.get("scheme", "").strip()
-    if not scheme_id:
-        raise BadRequest("missing form field 'scheme' (e.g. norfolk-2019)")
-    gz = site()
-    classifier = gz.classifier(scheme_id)
-    upload = read_upload(file.read(), file.filename, request.form.get("column") or None)
+
+    def named() -> None:
+        if not scheme_id:
+            raise BadRequest("missing form field 'scheme' (e.g. norfolk-2019)")
+
+    upload = _uploaded_table(named)
+    classifier = site().classifier(scheme_id)
     return upload, classifier.scheme, classifier
+
+
+@bp.post("/batch/scheme")
+def propose() -> Response:
+    """The scheme of the served region where most rows of an uploaded table lie."""
+    gz = site()
+    upload = _uploaded_table()
+    served = [spec.name for spec in gz.regions()]
+    proposal = propose_scheme(upload.table[upload.column].tolist(), gz.build, served)
+    return jsonify(
+        scheme=proposal.scheme,
+        region=proposal.region,
+        rows=proposal.rows,
+        counts=[{"region": region, "rows": rows} for region, rows in proposal.counts],
+        message=proposal.message,
+    )
 
 
 def _download_name(upload_name: str, scheme: Scheme) -> str:

@@ -81,6 +81,7 @@ _ANSWER_TYPES: dict[str, Schema] = {
 
 #: What the answer fields about how sure an answer is mean (added to their schemas).
 _ANSWER_NOTES: dict[str, Schema] = {
+    "scheme": {"description": "the scheme answered under; null when none is in force there"},
     "status": {
         "description": (
             "ok: answered; imprecise: located only to a postcode sector or district (a "
@@ -354,29 +355,52 @@ _JOB = _object(
     }
 )
 
-_UPLOAD = {
-    "required": True,
-    "content": {
-        "multipart/form-data": {
-            "schema": {
-                "type": "object",
-                "properties": {
-                    "file": {
-                        "type": "string",
-                        "contentMediaType": "application/octet-stream",
-                        "description": "a .csv or .xlsx table with a header row",
+
+def _upload(required: tuple[str, ...]) -> Schema:
+    """A multipart upload of a table: ``file``, ``scheme`` and ``column``, ``required`` given."""
+    return {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "file": {
+                            "type": "string",
+                            "contentMediaType": "application/octet-stream",
+                            "description": "a .csv or .xlsx table with a header row",
+                        },
+                        "scheme": {**_TEXT, "description": "scheme id, e.g. norfolk-2019"},
+                        "column": {
+                            **_TEXT,
+                            "description": "column to classify (default: found by header or "
+                            "content)",
+                        },
                     },
-                    "scheme": {**_TEXT, "description": "scheme id, e.g. norfolk-2019"},
-                    "column": {
-                        **_TEXT,
-                        "description": "column to classify (default: found by header or content)",
-                    },
-                },
-                "required": ["file", "scheme"],
+                    "required": list(required),
+                }
             }
-        }
-    },
-}
+        },
+    }
+
+
+_UPLOAD = _upload(("file", "scheme"))
+#: An upload to propose a scheme for: the file (and column); a scheme given is not read.
+_PROPOSE_UPLOAD = _upload(("file",))
+
+_PROPOSAL = _object(
+    {
+        "scheme": {**_NULL_TEXT, "description": "the scheme proposed, e.g. norfolk-2019"},
+        "region": {**_NULL_TEXT, "description": "the region most rows lie in"},
+        "rows": {"type": "integer"},
+        "counts": {
+            "type": "array",
+            "items": _object({"region": _TEXT, "rows": {"type": "integer"}}),
+            "description": "rows per served region holding any, most first",
+        },
+        "message": {**_TEXT, "description": "e.g. '412 of 500 rows lie in Norfolk: ...'"},
+    }
+)
 
 _CSV = {"text/csv": {"schema": {"type": "string"}}}
 _SCHEME_PARAM = _param(
@@ -432,7 +456,14 @@ def _paths(max_queries: int, max_upload_mb: float) -> dict[str, Schema]:
                         "application/json": {
                             "schema": _object(
                                 {
-                                    "scheme": _TEXT,
+                                    "scheme": {
+                                        **_TEXT,
+                                        "description": "scheme id, e.g. norfolk-2019; without "
+                                        "it, each query is answered under the scheme in force "
+                                        "in the served region where it lies (its answer's "
+                                        "scheme says which), and a query in none is answered "
+                                        "outside_region or error with a message",
+                                    },
                                     "queries": {
                                         "type": "array",
                                         "items": _TEXT,
@@ -446,7 +477,7 @@ def _paths(max_queries: int, max_upload_mb: float) -> dict[str, Schema]:
                                         optional=tuple(i.name for i in PACKAGE_INPUTS),
                                     ),
                                 },
-                                optional=("package",),
+                                optional=("scheme", "package"),
                             )
                         }
                     },
@@ -455,7 +486,12 @@ def _paths(max_queries: int, max_upload_mb: float) -> dict[str, Schema]:
                     "200": _json(
                         _object(
                             {
-                                "scheme": _TEXT,
+                                "scheme": {
+                                    **_NULL_TEXT,
+                                    "description": "the scheme of every answer; null when "
+                                    "they differ or none has one",
+                                },
+                                "schemes": {"type": "array", "items": _TEXT},
                                 "count": {"type": "integer"},
                                 "answers": {"type": "array", "items": _ref("Answer")},
                             }
@@ -561,6 +597,20 @@ def _paths(max_queries: int, max_upload_mb: float) -> dict[str, Schema]:
                 "responses": {
                     "200": {"description": "The classified table.", "content": _CSV},
                     **_errors(400, 404, 413, 422, 503),
+                },
+            }
+        },
+        "/batch/scheme": {
+            "post": {
+                "summary": "The scheme to propose for an upload: the one where most rows lie",
+                "description": f"{limit} The rows are located GB-wide (postcodes, coordinates, "
+                "grid references) and counted per served region; the default scheme of the "
+                "region holding most of them is proposed (null when none lies in one).",
+                "operationId": "proposeScheme",
+                "requestBody": _PROPOSE_UPLOAD,
+                "responses": {
+                    "200": _json(_PROPOSAL, "The scheme proposed and the count behind it."),
+                    **_errors(400, 413, 422, 503),
                 },
             }
         },

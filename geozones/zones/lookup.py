@@ -8,25 +8,21 @@ scheme wired to it, which is what the CLI, the web app and
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-import shapely
 
 from geozones._cache import clearable
-from geozones._errors import InputError
 from geozones._settings import build_dir
 from geozones._spatial import UnitIndex
 from geozones._vocab import RuleKind, ZoneColumn
 from geozones.classification.classifier import Answer, Classifier
-from geozones.geocode.geocoder import Geocoder
 from geozones.regions.cache import writing_caches
-from geozones.regions.data import GPKG_FILE, REPORT_FILE, RegionData, load_region
-from geozones.regions.specs import REGIONS
+from geozones.regions.data import REPORT_FILE, RegionData, load_region
 from geozones.schemes.scheme import Scheme, get_scheme, list_schemes
 from geozones.zones.builders import district_plan, lot_plan, pcn_plan
 from geozones.zones.plan import ZonePlan
@@ -152,67 +148,6 @@ def _cached_classifier(scheme_id: str, build: Path, stamp: int, store: Path) -> 
 
     zones = CachedPlanZones(load_region(scheme.region, build), scheme, PlanStore(store, build))
     return Classifier(scheme, build, zones)
-
-
-#: What :func:`scheme_at` tells the command line to do when no scheme is in force.
-CLI_SCHEME_HINT = "name a scheme with --scheme"
-
-
-def scheme_at(
-    query: str,
-    build: Path | None = None,
-    regions: Iterable[str] | None = None,
-    hint: str = CLI_SCHEME_HINT,
-) -> Scheme:
-    """The scheme in force where ``query`` lies: its region's ``default_scheme``.
-
-    The query is geocoded GB-wide (postcodes, coordinates, grid references; a
-    place name needs a region, so it is not found here) and the point is
-    looked up in the boundary of each built region.
-
-    Parameters
-    ----------
-    query : str
-        What a person typed.
-    build : Path, optional
-        Build folder (default ``data/build`` or ``$GEOZONES_BUILD``).
-    regions : iterable of str, optional
-        Region names to look in (default every declared region); only those
-        built in ``build`` count.
-    hint : str
-        What the error tells the person to do instead, e.g. ``"give scheme="``.
-
-    Returns
-    -------
-    Scheme
-        The default scheme of the region holding the point.
-
-    Raises
-    ------
-    InputError
-        The query is not located, the point is in no built region, or its
-        region declares no default scheme; the message names the place, the
-        regions built and ``hint``.
-
-    """
-    folder = build_dir(build)
-    names = REGIONS if regions is None else regions
-    built = [name for name in names if (folder / name / GPKG_FILE).exists()]
-    place = Geocoder.for_region(None, build).geocode(query)
-    if place.easting is None or place.northing is None:
-        raise InputError(f"{query!r}: {place.message}; {hint}")
-    for name in built:
-        outline = load_region(name, build).boundary.geometry.union_all()
-        if shapely.intersects_xy(outline, place.easting, place.northing):
-            spec = REGIONS[name]
-            if spec.default_scheme is None:
-                raise InputError(
-                    f"{place.matched} lies in {spec.title}, which has no default scheme; {hint}"
-                )
-            return get_scheme(spec.default_scheme)
-    raise InputError(
-        f"{place.matched} lies in none of the regions built ({', '.join(built) or 'none'}); {hint}"
-    )
 
 
 def classify(query: str | tuple[float, float], scheme: str, build: Path | None = None) -> Answer:

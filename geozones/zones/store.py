@@ -290,6 +290,8 @@ class PlanStore:
         """The latest version of a plan, None when the store has no plan of that id or name."""
         key, value = _key(plan)
         version: int | None
+        if not self.path.exists():
+            return None  # a store never written holds no plan
         with self._connect() as db:
             # key is "name" or "id" (_key), never caller text
             (version,) = db.execute(

@@ -79,6 +79,35 @@
       .catch(function () { fail("The server could not be reached; try again."); });
   }
 
+  // choosing a file proposes the scheme of the region where most of its rows lie
+  var fileInput = document.getElementById("gz-file");
+  var schemeSelect = document.getElementById("gz-scheme");
+  var schemeNote = document.getElementById("gz-scheme-note");
+  fileInput.addEventListener("change", function () {
+    schemeNote.textContent = "";
+    if (!fileInput.files.length) { return; }
+    var data = new FormData();
+    data.append("file", fileInput.files[0]);
+    var column = document.getElementById("gz-column").value;
+    if (column) { data.append("column", column); }
+    schemeNote.textContent = "Finding where the rows lie…";
+    fetch(form.dataset.propose, { method: "POST", body: data, headers: { Accept: "application/json" } })
+      .then(function (r) { return r.json(); })
+      .then(function (body) {
+        if (body.scheme === undefined) { schemeNote.textContent = body.detail || ""; return; }
+        var offered = Array.prototype.some.call(schemeSelect.options, function (o) {
+          return o.value === body.scheme;
+        });
+        if (body.scheme && offered) {
+          schemeSelect.value = body.scheme;
+          schemeNote.textContent = "Proposed: " + body.message + ".";
+        } else {
+          schemeNote.textContent = body.message + ".";
+        }
+      })
+      .catch(function () { schemeNote.textContent = ""; });
+  });
+
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var xhr = new XMLHttpRequest();
