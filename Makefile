@@ -6,7 +6,9 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 BUILD ?= data/build
-REGIONS := norfolk herefordshire hertfordshire rutland isle-of-wight
+# Every declared region: one file each in geozones/regions/ (GEOZONES_REGION_FILES adds more).
+REGIONS ?= $(sort $(basename $(notdir $(wildcard geozones/regions/*.toml))) \
+  $(if $(GEOZONES_REGION_FILES),$(basename $(notdir $(wildcard $(GEOZONES_REGION_FILES)/*.toml)))))
 
 .PHONY: run test install dev data assets lint check-wheel test-min bench clean
 
@@ -62,7 +64,8 @@ check-wheel: assets
 	PYTHON=$(PYTHON) GEOZONES_SOURCE=$(SOURCE) WHEEL_REGIONS="$(WHEEL_REGIONS)" bash .ci/check-wheel.sh
 
 # The suite (less the browser tests) against the lowest version of every runtime dependency
-# that pyproject.toml allows (.ci/min-versions.txt), in its own venv.
+# and of the notebooks' test dependencies that pyproject.toml allows (.ci/min-versions.txt),
+# in its own venv.
 VENV_MIN := .venv-min
 $(VENV_MIN)/.installed: pyproject.toml .ci/min-versions.txt .ci/check_min_versions.py
 	$(PYTHON) .ci/check_min_versions.py
@@ -72,7 +75,7 @@ $(VENV_MIN)/.installed: pyproject.toml .ci/min-versions.txt .ci/check_min_versio
 	touch $@
 
 test-min: $(VENV_MIN)/.installed assets
-	@echo "runtime dependencies installed:"; $(VENV_MIN)/bin/pip list --format=freeze 2>/dev/null \
+	@echo "pinned dependencies installed:"; $(VENV_MIN)/bin/pip list --format=freeze 2>/dev/null \
 	  | grep -iE "^($$(sed -n 's/==.*//p' .ci/min-versions.txt | paste -sd'|'))==" | paste -sd' '
 	$(VENV_MIN)/bin/python -m pytest -m "not browser"
 

@@ -2,7 +2,9 @@
 
 ``make test-min`` installs with that file as pip constraints; this keeps the two in step:
 each ``[project] dependencies`` entry must have a ``>=`` lower bound, and the file must pin
-exactly those packages, each with ``==`` that version. Standard library only.
+exactly those packages, each with ``==`` that version. It may also pin entries of the
+``test`` extra (the notebooks' runners), each likewise to its ``>=`` lower bound; any other
+pin is an error. Standard library only.
 """
 
 from __future__ import annotations
@@ -31,18 +33,30 @@ def release(version: str) -> tuple[int, ...]:
     return tuple(parts)
 
 
-def main() -> int:
-    """Print each mismatch; return 1 if there is one."""
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+def lower_bounds(specs: list[str], problems: list[str]) -> dict[str, str]:
+    """Normalised name -> ``>=`` version of each spec; a spec without one is a problem."""
     lower: dict[str, str] = {}
-    problems: list[str] = []
-    for spec in project["dependencies"]:
+    for spec in specs:
         name = NAME.match(spec)
         bound = LOWER.search(spec)
         if not name or not bound:
             problems.append(f"pyproject.toml: {spec!r} has no >= lower bound")
             continue
         lower[norm(name.group(1))] = bound.group(1)
+    return lower
+
+
+def main() -> int:
+    """Print each mismatch; return 1 if there is one."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    problems: list[str] = []
+    lower = lower_bounds(project["dependencies"], problems)
+    extras = project.get("optional-dependencies", {})
+    test = {
+        name: bound
+        for name, bound in lower_bounds(extras.get("test", []), problems).items()
+        if name not in lower
+    }
     pins: dict[str, str] = {}
     path = ROOT / ".ci" / "min-versions.txt"
     for number, line in enumerate(path.read_text().splitlines(), 1):
@@ -57,18 +71,22 @@ def main() -> int:
     for name, bound in sorted(lower.items()):
         if name not in pins:
             problems.append(f"{path.name}: {name} is not pinned (pyproject.toml: >={bound})")
-        elif release(pins[name]) != release(bound):
+    for name, bound in sorted((lower | test).items()):
+        if name in pins and release(pins[name]) != release(bound):
             problems.append(
                 f"{path.name}: {name}=={pins[name]} but pyproject.toml allows >={bound}"
             )
     problems += [
-        f"{path.name}: {name} is not a runtime dependency"
-        for name in sorted(pins.keys() - lower.keys())
+        f"{path.name}: {name} is neither a runtime dependency nor in the test extra"
+        for name in sorted(pins.keys() - lower.keys() - test.keys())
     ]
     for problem in problems:
         print(problem, file=sys.stderr)
     if not problems:
-        print(f"{path.name}: all {len(pins)} runtime dependencies pinned to their lower bounds")
+        print(
+            f"{path.name}: all {len(lower)} runtime dependencies and {len(pins) - len(lower)} "
+            "of the test extra pinned to their lower bounds"
+        )
     return 1 if problems else 0
 
 

@@ -137,6 +137,8 @@ class RuleKind(StrEnum):
 
     DISTRICTS = "districts"
     LOTS = "lots"
+    #: Zones from PCN areas (Nottinghamshire's Care Delivery Groups).
+    PCN = "pcn"
 
 
 #: A postcode inside free text (upper-cased): the last one wins (greedy ``^.*``).

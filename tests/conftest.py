@@ -15,7 +15,7 @@ from geozones.cli.main import main
 from geozones.distance.circuity import update_circuity
 from geozones.regions.build import build_region, ensure_postcode_index
 from geozones.regions.data import RegionData
-from geozones.regions.postcodes import PostcodeIndex
+from geozones.regions.postcodes import INDEX_FILE, PostcodeIndex
 from geozones.regions.specs import REGIONS
 from geozones.zones.derived import DERIVED_LAYERS
 from geozones.zones.store import INSTANCE_ENV
@@ -116,14 +116,43 @@ def norfolk(source: Path, build_root: Path, gb_index: PostcodeIndex) -> RegionDa
 
 @pytest.fixture(scope="session")
 def herefordshire(source: Path, build_root: Path, gb_index: PostcodeIndex) -> RegionData:
-    """Herefordshire (no road extract in the sources)."""
+    """Herefordshire built without its road extract: the straight-line estimate path."""
     return _build("herefordshire", source, build_root, gb_index, roads=False)
 
 
 @pytest.fixture(scope="session")
 def hertfordshire(source: Path, build_root: Path, gb_index: PostcodeIndex) -> RegionData:
-    """Hertfordshire's ten districts (no road extract in the sources)."""
+    """Hertfordshire's ten districts, built without their road extract (estimates)."""
     return _build("hertfordshire", source, build_root, gb_index, roads=False)
+
+
+@pytest.fixture(scope="session")
+def nottinghamshire(source: Path, build_root: Path, gb_index: PostcodeIndex) -> RegionData:
+    """Nottinghamshire's seven districts with the 2021 road network (its CDGs are by road)."""
+    return _build("nottinghamshire", source, build_root, gb_index, roads=True)
+
+
+@pytest.fixture(scope="session")
+def roads_root(
+    tmp_path_factory: pytest.TempPathFactory, build_root: Path, gb_index: PostcodeIndex
+) -> Path:
+    """A second session build folder, for regions built with their road extracts."""
+    folder = tmp_path_factory.mktemp("build-roads")
+    for name in (INDEX_FILE, INDEX_FILE.replace(".npz", ".json")):
+        (folder / name).symlink_to(build_root / name)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def herefordshire_roads(source: Path, roads_root: Path, gb_index: PostcodeIndex) -> RegionData:
+    """Herefordshire with its 2021 road extract (cut at the county outline)."""
+    return _build("herefordshire", source, roads_root, gb_index, roads=True)
+
+
+@pytest.fixture(scope="session")
+def hertfordshire_roads(source: Path, roads_root: Path, gb_index: PostcodeIndex) -> RegionData:
+    """Hertfordshire with its 2021 road extract (cut at the county outline)."""
+    return _build("hertfordshire", source, roads_root, gb_index, roads=True)
 
 
 @pytest.fixture(scope="session")

@@ -92,7 +92,8 @@ def test_search_a_norwich_postcode_shows_the_band_and_a_marker(page, server):
     page.wait_for_selector("#gz-answer .gz-band")
     panel = page.inner_text("#gz-answer")
     assert page.inner_text("#gz-answer .gz-band") == "Band 1"
-    for line in ("£18.24 an hour", "0.57 miles (road)", "Norwich", "CENTRAL NORWICH PCN",
+    for line in ("£18.24 an hour", "0.57 miles (road)", "1.6 min (the quickest from any surgery)",
+                 "Norwich", "CENTRAL NORWICH PCN",
                  "St Stephens Gate Medical Partnership (D82008)"):  # fmt: skip
         assert line in panel.splitlines(), (line, panel)
     assert page.locator(".leaflet-marker-icon").count() == 1

@@ -215,8 +215,8 @@ def test_ccgs_the_region_does_not_declare_fail_the_build(source, gb_index, tmp_p
         build_region(spec, source, tmp_path / "out", gb_index)
     assert str(err.value) == (
         "region rutland: the ccg_2019 lookup puts its LSOAs in CCGs 03W "
-        "'NHS East Leicestershire and Rutland CCG', which geozones/regions/specs.py does not "
-        "declare (declared: 03W 'NHS Rutland CCG')"
+        f"'NHS East Leicestershire and Rutland CCG', which its region file {spec.path} does not "
+        "declare in [ccgs] (declared: 03W 'NHS Rutland CCG')"
     )
     assert not (tmp_path / "out" / "rutland").exists()
 

@@ -3,7 +3,11 @@ import pytest
 
 from geozones._settings import METRES_PER_MILE
 from geozones.cli.main import main
+from geozones.regions.build import build_region
+from geozones.regions.postcodes import INDEX_FILE
+from geozones.regions.specs import REGIONS
 from geozones.schemes.scheme import get_scheme
+from geozones.zones.derived import DERIVED_LAYERS
 from geozones.zones.lookup import classifier_for
 
 HEREFORD = (350897.0, 239976.0)  # OS Open Names point of Hereford (City)
@@ -14,6 +18,17 @@ RADIUS = 4 * METRES_PER_MILE
 @pytest.fixture(scope="module")
 def norfolk_bands(norfolk, build_root):
     return classifier_for("norfolk-2019", build_root)
+
+
+@pytest.fixture(scope="module")
+def hereford_roads(source, gb_index, build_root, tmp_path_factory):
+    """A build folder holding Herefordshire built with its road extract (the session's has none)."""
+    folder = tmp_path_factory.mktemp("herefordshire-roads")
+    (folder / INDEX_FILE).symlink_to(build_root / INDEX_FILE)
+    roads = source / "roads" / "herefordshire-roads-2021-08.osm.pbf"
+    build_region(REGIONS["herefordshire"], source, folder, gb_index, roads=roads,
+                 derive=DERIVED_LAYERS)  # fmt: skip
+    return folder
 
 
 @pytest.fixture(scope="module")
@@ -29,9 +44,10 @@ def test_norwich_postcode_is_banded_in_the_central_belt(norfolk_bands):
     assert answer.district == "Norwich"
     assert answer.pcn == "CENTRAL NORWICH PCN"
     assert answer.nearest_surgery == "St Stephens Gate Medical Partnership (D82008)"
-    assert answer.distance_miles == 0.57
+    assert answer.distance_miles == answer.road_miles == 0.57
+    assert answer.drive_minutes == 1.6
     assert answer.message == (
-        "Band 1: 0.57 miles (road) from St Stephens Gate Medical Partnership (D82008)"
+        "Band 1: 0.57 miles (road, 2 min) from St Stephens Gate Medical Partnership (D82008)"
     )
     assert answer.area == "Central Belt: Norwich CCG area (April 2019)"
     assert answer.caveats == ()
@@ -44,7 +60,12 @@ def test_broadland_is_in_the_central_belt_by_its_ccg_area(norfolk_bands):
     assert answer.band == "Band 3" and str(answer.rate) == "21.72"
     assert answer.distance_miles == 6.85 and answer.method == "road"
     assert answer.nearest_surgery == "Acle Medical Partnership (D82104)"
-    assert answer.message == "Band 3: 6.85 miles (road) from Acle Medical Partnership (D82104)"
+    # 11 km of Broadland's lanes and B roads: 17.4 minutes at the roads' free-flow speeds
+    assert answer.drive_minutes == 17.4 and answer.road_miles == 6.85
+    assert 20 < answer.distance_miles * 1.609344 / (answer.drive_minutes / 60) < 60  # km/h
+    assert answer.message == (
+        "Band 3: 6.85 miles (road, 17 min) from Acle Medical Partnership (D82104)"
+    )
     assert answer.area == "Central Belt: North Norfolk CCG area (April 2019)"
     assert answer.caveats == ()
 
@@ -114,6 +135,39 @@ def test_central_hereford_and_leominster_are_urban(hereford_2016):
         assert answer.message == message
         assert answer.area == "the whole of Herefordshire"
         assert answer.method == "straight line" and answer.confidence == confidence
+        # no road network here: no road distance or drive to the nearest surgery
+        assert answer.road_miles is None and answer.drive_minutes is None
+
+
+def test_the_radius_scheme_also_gives_the_drive_from_the_nearest_surgery(hereford_roads, run_cli):
+    classifier = classifier_for("herefordshire-2016", hereford_roads)
+    answer = classifier.classify("HR1 2HX")
+    # priced by the straight line from Hereford, as without roads
+    assert answer.message == "Urban: 0.21 miles in a straight line from Hereford"
+    assert answer.distance_miles == 0.21 and answer.method == "straight line"
+    # and the drive from the nearest surgery by road beside it
+    assert answer.road_miles == 0.39 and answer.drive_minutes == 1.3
+    assert answer.nearest_surgery == "Wargrave House Surgery (M81066)"
+    place = classifier.classify("Leominster")
+    assert place.message.startswith("Leominster: Urban at the centre, 0.00 miles (straight line);")
+    assert place.road_miles == 0.47 and place.drive_minutes == 1.4
+    code, out, _ = run_cli("lookup", "HR1 2HX", "--scheme", "herefordshire-2016",
+                           "--build", hereford_roads)  # fmt: skip
+    lines = out.splitlines()
+    assert code == 0 and "distance: 0.21 miles (straight line)" in lines
+    assert "by road:  0.39 miles" in lines
+    assert "drive:    1.3 min (the quickest from any surgery)" in lines
+
+
+def test_a_flat_scheme_gives_the_drive_where_the_region_has_roads(hereford_roads, herefordshire,
+                                                                  build_root):  # fmt: skip
+    answer = classifier_for("herefordshire-2017", hereford_roads).classify("HR1 2HX")
+    assert answer.distance_miles is None and answer.method is None
+    assert (answer.road_miles, answer.drive_minutes) == (0.39, 1.3)
+    without = classifier_for("herefordshire-2017", build_root).classify("HR1 2HX")
+    assert without.road_miles is None and without.drive_minutes is None
+    flat = "Fixed rate (pro rata for shorter visits): £15.80 an hour"
+    assert without.message == answer.message == flat
 
 
 def test_just_over_four_miles_from_every_centre_is_rural(hereford_2016):
@@ -155,11 +209,11 @@ def test_bulk_keeps_every_row_in_order(norfolk_bands, source):
         "Band 2": 210,
         "Band 3": 20,
     }
-    assert out["rate"].map(str).value_counts(dropna=False).to_dict() == {
+    assert out["rate"].fillna("none").value_counts().to_dict() == {
         "18.24": 1267,
         "19.68": 210,
         "21.72": 20,
-        "nan": 3,  # the three error rows
+        "none": 3,  # the three error rows
     }
     spot = out["band"] == "Spot rate (outside the Central Belt)"
     assert out.loc[spot, "area"].str.startswith("outside the Central Belt (").all()
@@ -171,10 +225,11 @@ def test_band_command_says_herefordshire_is_an_estimate(capsys, herefordshire, b
                                                         circuity_measured):  # fmt: skip
     main(["band", "HR1 2HX", "--region", "herefordshire", "--build", str(build_root)])
     out = capsys.readouterr().out
-    assert out.splitlines()[:5] == [
+    assert out.splitlines()[:6] == [
         "HR1 2HX (postcode): located by postcode HR1 2HX",
         "band:     none (herefordshire has no road-distance band scheme)",
         "distance: 0.08 miles",
+        "drive:    0.2 min (straight-line estimate)",
         "surgery:  Cantilupe Surgery (M81032), THE WBC (HEREFORD CITY) PCN",
         "method:   straight-line estimate",
     ]
@@ -200,17 +255,20 @@ def test_lookup_prints_what_a_person_reads(run_cli, norfolk, build_root):
         "query:    NR1 3QU",
         "located:  NR1 3QU (live postcode)",
         (
-            "status:   ok: Band 1: 0.57 miles (road) from St Stephens Gate Medical Partnership "
-            "(D82008)"
+            "status:   ok: Band 1: 0.57 miles (road, 2 min) from St Stephens Gate Medical "
+            "Partnership (D82008)"
         ),
         "scheme:   norfolk-2019",
         "band:     Band 1",
         "rate:     £18.24 an hour",
         "area:     Central Belt: Norwich CCG area (April 2019)",
         "distance: 0.57 miles (road)",
+        "drive:    1.6 min (the quickest from any surgery)",
         "confidence: exact",
         "surgery:  St Stephens Gate Medical Partnership (D82008)",
         "district: Norwich",
+        "RUC 2011: C1 Urban city and town",
+        "RUC 2021: UN1 Urban: Nearer to a major town or city",
         "PCN:      CENTRAL NORWICH PCN",
     ]
 

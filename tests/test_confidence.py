@@ -76,6 +76,7 @@ def test_an_unknown_postcode_answers_the_range_of_its_sector(bands):
     )
     assert answer.band_shares == "211 postcodes: Band 1 25%, Band 2 59%, Band 3 16%"
     assert answer.distance_miles is None and answer.nearest_surgery is None
+    assert answer.drive_minutes is None and answer.road_miles is None
     assert answer.distance_band is None
     assert (
         "district, zone, lot and PCN are those at the centre of postcode sector NR21 0"
@@ -154,8 +155,8 @@ def test_a_place_answers_its_centre_and_the_shares_of_its_postcodes(bands):
     assert (answer.status, answer.precision, answer.confidence) == ("ok", "place", "approximate")
     assert answer.band == "Band 1" and answer.distance_miles == 2.63
     assert answer.message == (
-        "Little Snoring: Band 1 at the centre, 2.63 miles (road); 90% of its 29 postcodes are "
-        "Band 1, 10% Band 2"
+        "Little Snoring: Band 1 at the centre, 2.63 miles (road, 5 min); 90% of its 29 postcodes "
+        "are Band 1, 10% Band 2"
     )
     assert answer.band_shares == "29 postcodes: Band 1 90%, Band 2 10%"
     assert answer.located_by == "place, at its centre"
@@ -176,8 +177,7 @@ def test_many_places_and_sectors_answer_as_one_at_a_time(bands):
     queries = ["Little Snoring", "NR21 0ZZ", "NR1 3QU", "Little Snoring", "NR21 0XX", "NR99 9ZZ"]
     frame = bands.classify_many(queries)
     many = [
-        Answer.from_row(q, NFK, row)
-        for q, row in zip(queries, frame.to_dict("records"), strict=True)
+        Answer.from_row(q, row) for q, row in zip(queries, frame.to_dict("records"), strict=True)
     ]
     assert many == [bands.classify(q) for q in queries]
     assert many[4].message.startswith("Band 1-3: NR21 0XX is not a postcode; ")

@@ -11,6 +11,7 @@ from geozones.demand.packages import (
     locate,
     modelled_demand,
     published_demand,
+    published_totals,
     read_demand,
 )
 
@@ -173,3 +174,21 @@ def test_totals_can_be_given_and_missing_ones_are_named(herefordshire):
     assert demand.clients == 10 and demand.weekly_hours == 100.0
     with pytest.raises(InputError, match="no published demand totals for norfolk"):
         published_demand("norfolk")
+
+
+def test_published_totals_are_the_scheme_files_demand_tables():
+    [notts] = published_demand("nottinghamshire")
+    assert (notts.pathway, notts.clients, notts.weekly_hours) == (None, 1800, 20137.0)
+    assert (notts.scheme, notts.rate) == ("nottinghamshire-2017", "average")
+    assert notts.source == (
+        "seed 004, paragraph 22: about 1,800 service users and 20,137 hours a week, core and "
+        "spot providers (April 2017)"
+    )
+    assert [(p.pathway, p.clients) for p in published_totals("herefordshire")] == [
+        ("O", 768),
+        ("D", 58),
+    ]
+    assert published_totals("herefordshire", "d")[0].weekly_hours == 2330.0
+    assert published_totals("nottinghamshire", "O") == ()
+    with pytest.raises(InputError, match=r"for nottinghamshire pathway O .*nottinghamshire all"):
+        published_demand("nottinghamshire", "O")

@@ -9,7 +9,7 @@ from shapely import LineString, Point
 
 from geozones._errors import InputError
 from geozones._settings import BNG, METRES_PER_MILE
-from geozones.distance.facility import NearestFacility
+from geozones.distance.facility import GAP_MINUTES_PER_METRE, GAP_SPEED_KMH, NearestFacility
 from geozones.network.graph import RoadNetwork, build_network, network_from_lines
 from geozones.schemes.bands import band_index
 from geozones.schemes.scheme import get_scheme
@@ -58,6 +58,48 @@ def test_distance_follows_one_way_streets_from_surgery_to_home(one_way_plan):
     assert out["metres"].iloc[0] == pytest.approx(300 + 2000 + 200)
 
 
+def test_minutes_time_the_drive_at_each_roads_speed(one_way_plan):
+    # residential streets at 25 km/h: 500 m is 1.2 minutes; each 10 m snap gap (surgery and
+    # home) is crossed at 15 km/h, 0.04 minutes
+    assert GAP_SPEED_KMH == 15.0
+    surgery = _points((200, 10))
+    home = _points((700, -10))
+    out = NearestFacility(one_way_plan, surgery).distance_to_nearest(home)
+    assert out["minutes"].iloc[0] == pytest.approx(1.2 + 2 * 0.04)
+
+    # against the one-way street: round the loop, 2,500 m
+    out = NearestFacility(one_way_plan, _points((700, 10))).distance_to_nearest(_points((200, 0)))
+    assert out["minutes"].iloc[0] == pytest.approx(2500 / (25_000 / 60) + 0.04)
+
+    # a surgery on the home's own edge: only the stretch between counts
+    homes = _points((500, 490), (900, 500))
+    out = NearestFacility(one_way_plan, _points((800, 510))).distance_to_nearest(homes)
+    np.testing.assert_allclose(out["minutes"], [0.72 + 0.08, 0.24 + 0.04])
+
+
+def test_minutes_are_the_quickest_drive_from_any_surgery():
+    # Home Close (100 m, residential) meets a living street with Lane Surgery 1 km up it
+    # (10 km/h: 6 minutes) and a primary road with Main Road Surgery 3 km along (65 km/h:
+    # 2.77 minutes): the nearest surgery by road is Lane Surgery, the quickest Main Road
+    lines = gpd.GeoDataFrame(
+        {"highway": ["residential", "living_street", "primary"]},
+        geometry=[
+            LineString([(X0 - 100, Y0), (X0, Y0)]),
+            LineString([(X0, Y0), (X0, Y0 + 1000)]),
+            LineString([(X0, Y0), (X0 + 3000, Y0)]),
+        ],
+        crs=BNG,
+    )
+    surgeries = _points((0, 1000), (3000, 0), code=["LANE", "MAIN"])
+    out = NearestFacility(network_from_lines(lines), surgeries).distance_to_nearest(
+        _points((-100, 5))
+    )
+    assert out["metres"].iloc[0] == pytest.approx(1100.0) and out["code"].iloc[0] == "LANE"
+    quickest = 3000 / (65_000 / 60) + 100 / (25_000 / 60) + 5 * GAP_MINUTES_PER_METRE
+    assert out["minutes"].iloc[0] == pytest.approx(quickest)
+    assert quickest < 6.0 < 1000 / (10_000 / 60) + 100 / (25_000 / 60)
+
+
 def test_same_edge_counts_only_the_stretch_between(one_way_plan):
     # both on Loop Road's top side (two-way): only the 300 m between them counts
     surgery = _points((800, 510))
@@ -76,6 +118,9 @@ def test_snap_gap_is_reported_and_counted_only_beyond_the_threshold(one_way_plan
     assert plain["metres"].iloc[0] == pytest.approx(500.0)
     assert counted["metres"].iloc[0] == pytest.approx(500.0 + 10 + 30)
     assert plain["snap_gap_m"].iloc[0] == counted["snap_gap_m"].iloc[0] == pytest.approx(50.0)
+    # minutes always cross both whole gaps at the slow gap speed, counted in metres or not
+    assert plain["minutes"].iloc[0] == counted["minutes"].iloc[0]
+    assert plain["minutes"].iloc[0] == pytest.approx(1.2 + (30 + 50) * GAP_MINUTES_PER_METRE)
 
 
 def test_unreachable_and_off_network_points():
@@ -90,6 +135,7 @@ def test_unreachable_and_off_network_points():
     out = NearestFacility(plan, surgery).distance_to_nearest(homes)
     assert out["status"].tolist() == ["ok", "unreachable", "off_network"]
     assert out["metres"].isna().tolist() == [False, True, True]
+    assert out["minutes"].isna().tolist() == [False, True, True]
     assert out["facility"].isna().tolist() == [False, True, True]
     assert out["code"].iloc[0] == "S1" and out["code"].iloc[1:].isna().all()
 
@@ -142,7 +188,7 @@ def addresses(rutland) -> gpd.GeoDataFrame:
 def test_answers_carry_the_surgery_and_its_pcn(engine, addresses, surgeries):
     out = engine.distance_to_nearest(addresses)
     assert list(out.columns) == [
-        "metres", "miles", "facility", "code", "name", "pcn_code", "pcn_name",
+        "metres", "miles", "minutes", "facility", "code", "name", "pcn_code", "pcn_name",
         "snap_gap_m", "status",
     ]  # fmt: skip
     assert out.index.equals(addresses.index)
@@ -154,6 +200,11 @@ def test_answers_carry_the_surgery_and_its_pcn(engine, addresses, surgeries):
     assert ok["pcn_name"].tolist() == picked["pcn_name"].tolist()
     assert ok["metres"].max() < 20_000  # nowhere in Rutland is 12 miles from a surgery
     assert ok["snap_gap_m"].median() < 50
+    assert out["minutes"].notna().equals(out["status"] == "ok")
+    # no drive beats the fastest road, and nowhere in Rutland is 20 minutes from a surgery
+    fastest = engine.network.edge_speed.max() * 1000 / 60
+    assert (ok["minutes"] >= ok["metres"] / fastest).all()
+    assert 2 < ok["minutes"].median() < 10 and ok["minutes"].max() < 20
 
 
 def test_surgeries_outside_the_extract_are_left_out(engine, surgeries):
@@ -165,43 +216,56 @@ def test_surgeries_outside_the_extract_are_left_out(engine, surgeries):
 
 
 def _independent_distances(
-    network: RoadNetwork, surgeries: gpd.GeoDataFrame, homes: gpd.GeoDataFrame
+    network: RoadNetwork,
+    surgeries: gpd.GeoDataFrame,
+    homes: gpd.GeoDataFrame,
+    minutes: bool = False,
 ) -> np.ndarray:
-    """Nearest-surgery road metres with networkx, independently of the engine.
+    """Nearest-surgery road metres (or quickest minutes) with networkx, independently.
 
     Snapping is brute force over the osmnx edge frame (every arc at the smallest
     distance counts). One virtual ``source`` node has an arc to the head of each
     arc a surgery sits on, costing the rest of that arc; networkx's Dijkstra from
     it gives every node its distance from the nearest surgery. A home on arc
     c->d at s metres is reached from c, or from a surgery on the same arc behind it.
+    With ``minutes``, each metre of an arc costs its ``travel_time`` share and each
+    snap gap (surgery and home) its metres at the gap speed.
     """
     graph = network.to_networkx(geometry=True)
+    for _, _, data in graph.edges(data=True):
+        data["cost"] = data["travel_time"] / 60 if minutes else data["length"]
     arcs = gpd.GeoDataFrame(
-        [(u, v, d["length"], d["geometry"]) for u, v, d in graph.edges(data=True)],
-        columns=["u", "v", "length", "geometry"],
+        [
+            (u, v, d["length"], 0.06 / d["speed_kph"] if minutes else 1.0, d["geometry"])
+            for u, v, d in graph.edges(data=True)
+        ],
+        columns=["u", "v", "length", "pace", "geometry"],
         geometry="geometry",
     )
+    gap_pace = GAP_MINUTES_PER_METRE if minutes else 0.0
 
-    def snaps(point: Point) -> tuple[list[tuple[int, int, float, float]], float]:
+    def snaps(point: Point) -> tuple[list[tuple[int, int, float, float, float]], float]:
         gap = shapely.distance(arcs.geometry.to_numpy(), point)
         near = arcs[gap <= gap.min() + 1e-6]
         along = shapely.line_locate_point(near.geometry.to_numpy(), point)
-        rows = zip(near["u"], near["v"], near["length"], along, strict=True)
+        rows = zip(near["u"], near["v"], near["length"], near["pace"], along, strict=True)
         return list(rows), gap.min()
 
-    surgery_snaps = [at for at, gap in map(snaps, surgeries.geometry) if gap <= 2000]
-    for at in surgery_snaps:
-        for _, v, length, along in at:
-            graph.add_edge("source", v, length=length - along)
-    dist = nx.single_source_dijkstra_path_length(graph, "source", weight="length")
+    surgery_snaps = [(at, gap) for at, gap in map(snaps, surgeries.geometry) if gap <= 2000]
+    for at, gap in surgery_snaps:
+        for _, v, length, pace, along in at:
+            graph.add_edge("source", v, cost=(length - along) * pace + gap * gap_pace)
+    dist = nx.single_source_dijkstra_path_length(graph, "source", weight="cost")
     best = np.full(len(homes), np.inf)
     for i, point in enumerate(homes.geometry):
-        for c, d, _, s in snaps(point)[0]:
-            best[i] = min(best[i], dist.get(c, np.inf) + s)
-            for at in surgery_snaps:
-                for a, b, _, s_surgery in at:
+        home_snaps, home_gap = snaps(point)
+        for c, d, _, pace, s in home_snaps:
+            best[i] = min(best[i], dist.get(c, np.inf) + s * pace)
+            for at, gap in surgery_snaps:
+                for a, b, _, _, s_surgery in at:
                     if (a, b) == (c, d) and s_surgery <= s:
-                        best[i] = min(best[i], s - s_surgery)
+                        best[i] = min(best[i], (s - s_surgery) * pace + gap * gap_pace)
+        best[i] += home_gap * gap_pace
     return best
 
 
@@ -225,3 +289,19 @@ def test_acceptance_matches_networkx_on_200_postcodes(name, request):
     assert np.array_equal(band_index(got[finite], scheme), expected_band)
     # The samples hold Bands 1 and 2 often enough to compare (Band 3 is rare in both).
     assert np.bincount(expected_band, minlength=3)[:2].min() >= 20
+
+
+def test_minutes_match_networkx_on_200_rutland_postcodes(rutland):
+    # Rutland's extract has speed limits on a sixth of its roads, so the quickest drive is
+    # often not along the shortest
+    surgeries = rutland.gp_practices
+    postcodes = rutland.postcodes
+    addresses = postcodes[postcodes["in_region"]].sample(200, random_state=20191)
+    expected = _independent_distances(rutland.network, surgeries, addresses, minutes=True)
+    out = NearestFacility(rutland.network, surgeries).distance_to_nearest(addresses)
+    got = out["minutes"].fillna(np.inf).to_numpy()
+    assert np.array_equal(np.isinf(got), np.isinf(expected))
+    finite = np.isfinite(expected)
+    assert np.abs(got[finite] - expected[finite]).max() < 0.01
+    by_length = out["metres"].to_numpy()[finite] / got[finite]
+    assert by_length.max() > 1.2 * by_length.min()  # speeds differ from road to road

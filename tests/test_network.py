@@ -11,12 +11,23 @@ from pyproj import Transformer
 from scipy.sparse.csgraph import dijkstra
 
 from geozones._errors import DataError, InputError
-from geozones.network.graph import HIGHWAYS, RoadNetwork, build_network, network_from_lines
+from geozones.network.graph import (
+    CACHE_FORMAT,
+    DEFAULT_SPEEDS_KMH,
+    HIGHWAYS,
+    KMH_PER_MPH,
+    MAXSPEED_SHARE,
+    RoadNetwork,
+    build_network,
+    class_speeds,
+    network_from_lines,
+    parse_maxspeed,
+)
 from geozones.sources.readers import source_path
 
-# A hand-made OSM file: A-B-C residential, C->D one-way, D-E oneway=-1 (drivable E->D),
-# a roundabout E-F-G-E, and three ways a car may not use (car park aisle, private road,
-# footway) beside one private road opened to cars by motor_vehicle=yes.
+# A hand-made OSM file: A-B-C residential, C->D one-way (a 20 mph limit), D-E oneway=-1
+# (drivable E->D), a roundabout E-F-G-E, and three ways a car may not use (car park aisle,
+# private road, footway) beside one private road opened to cars by motor_vehicle=yes.
 TINY_OSM = """<?xml version='1.0' encoding='UTF-8'?>
 <osm version="0.6" generator="geozones tests">
   <node id="1" version="1" lat="52.600" lon="-0.700"/>
@@ -33,7 +44,7 @@ TINY_OSM = """<?xml version='1.0' encoding='UTF-8'?>
   <way id="100" version="1"><nd ref="1"/><nd ref="2"/><nd ref="3"/>
     <tag k="highway" v="residential"/><tag k="name" v="Church Street"/></way>
   <way id="101" version="1"><nd ref="3"/><nd ref="4"/>
-    <tag k="highway" v="tertiary"/><tag k="oneway" v="yes"/></way>
+    <tag k="highway" v="tertiary"/><tag k="oneway" v="yes"/><tag k="maxspeed" v="20 mph"/></way>
   <way id="102" version="1"><nd ref="4"/><nd ref="5"/>
     <tag k="highway" v="unclassified"/><tag k="oneway" v="-1"/></way>
   <way id="103" version="1"><nd ref="5"/><nd ref="6"/><nd ref="7"/><nd ref="5"/>
@@ -129,6 +140,79 @@ def test_line_layers_follow_the_same_tag_rules(tiny):
     assert got.km == pytest.approx(want.km, abs=1e-9)
 
 
+@pytest.mark.parametrize(
+    ("tag", "kmh"),
+    [
+        ("30", 30 * 1.609344),  # a bare number in a British extract is a sign in mph
+        ("30 mph", 30 * 1.609344),
+        ("20mph", 20 * 1.609344),
+        (" 40 MPH ", 40 * 1.609344),
+        ("50 km/h", 50.0),
+        ("48 kph", 48.0),
+        ("national", 60 * 1.609344),
+        ("GB:nsl_single", 60 * 1.609344),
+        ("GB:nsl_dual", 70 * 1.609344),
+        ("UK:nsl_dual", 70 * 1.609344),
+        ("walk", 5.0),
+        ("none", None),
+        ("signals", None),
+        ("30 mph;40 mph", None),
+        ("0", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_maxspeed_tags_are_read_as_km_per_hour(tag, kmh):
+    got = parse_maxspeed(tag)
+    assert got == (None if kmh is None else pytest.approx(kmh))
+
+
+def test_class_speeds_are_the_defaults_with_the_given_speeds_over_them():
+    assert class_speeds() == dict(DEFAULT_SPEEDS_KMH)
+    assert list(class_speeds()) == list(HIGHWAYS)
+    assert DEFAULT_SPEEDS_KMH["motorway"] == 90 and DEFAULT_SPEEDS_KMH["residential"] == 25
+    given = class_speeds({"residential": 30, "service": 10.5})
+    assert (given["residential"], given["service"], given["primary"]) == (30.0, 10.5, 65.0)
+    with pytest.raises(InputError, match=r"unknown highway class.*'footway'"):
+        class_speeds({"footway": 5})
+    for bad in (0, -5, float("nan"), float("inf"), True, "30"):
+        with pytest.raises(InputError, match="km/h must be positive numbers"):
+            class_speeds({"service": bad})
+
+
+def test_edges_take_their_maxspeed_then_the_given_speeds_then_the_defaults():
+    rows = [
+        ("residential", None, [(0, 0), (100, 0)]),
+        ("residential", "20 mph", [(100, 0), (200, 0)]),
+        ("tertiary", "national", [(200, 0), (300, 0)]),
+        ("service", "none", [(300, 0), (400, 0)]),
+    ]
+    lines = gpd.GeoDataFrame(
+        {"highway": [r[0] for r in rows], "maxspeed": [r[1] for r in rows]},
+        geometry=[shapely.LineString([(500_000 + x, 300_000 + y) for x, y in r[2]]) for r in rows],
+        crs=27700,
+    )
+    for speeds, residential in ((None, 25.0), ({"residential": 32.0}, 32.0)):
+        net = network_from_lines(lines, speeds=speeds)
+        order = np.argsort(shapely.get_coordinates(net.geometry)[::2, 0])
+        want = [residential, 20 * KMH_PER_MPH * 0.8, 60 * KMH_PER_MPH * 0.8, 15.0]
+        np.testing.assert_allclose(net.edge_speed[order], want)
+        np.testing.assert_allclose(net.edge_minutes[order], 100 / (np.array(want) * 1000 / 60))
+        assert net.info["speeds"]["maxspeed_edges"] == 2
+        assert net.info["speeds"]["kmh_by_class"]["residential"] == residential
+    with pytest.raises(InputError, match="unknown highway class"):
+        network_from_lines(lines, speeds={"footway": 5.0})
+
+
+def test_tiny_file_edges_have_speeds(tiny):
+    speed = dict(zip(tiny.edge_way.tolist(), tiny.edge_speed.tolist(), strict=True))
+    assert speed == pytest.approx(
+        {100: 25.0, 101: 20 * KMH_PER_MPH * MAXSPEED_SHARE, 102: 25.0, 103: 25.0, 106: 15.0}
+    )
+    assert tiny.info["speeds"]["maxspeed_edges"] == 1
+    assert MAXSPEED_SHARE == 0.8  # as OSRM's car profile drives a limit
+
+
 def test_rutland_builds_a_drivable_network(rutland_net):
     info = rutland_net.info
     assert info["highway_ways_read"] == 6665
@@ -145,6 +229,33 @@ def test_rutland_builds_a_drivable_network(rutland_net):
     assert {"trunk", "primary", "residential", "service"} <= classes
     x0, y0, x1, y1 = shapely.total_bounds(rutland_net.geometry)
     assert 470_000 < x0 < x1 < 515_000 and 285_000 < y0 < y1 < 330_000  # Rutland, in BNG
+
+
+def test_rutland_edges_take_the_speed_limits_the_extract_has(rutland_net, rutland_pbf):
+    # 554 of Rutland's 6,665 highway ways have a maxspeed, all of them "N mph"
+    thirty = _tagged_ways(rutland_pbf, "maxspeed", "30 mph")
+    seventy = _tagged_ways(rutland_pbf, "maxspeed", "70 mph")
+    at_thirty = np.isin(rutland_net.edge_way, list(thirty))
+    at_seventy = np.isin(rutland_net.edge_way, list(seventy))
+    assert at_thirty.sum() > 300 and at_seventy.sum() > 20
+    np.testing.assert_allclose(rutland_net.edge_speed[at_thirty], 30 * KMH_PER_MPH * 0.8)
+    np.testing.assert_allclose(rutland_net.edge_speed[at_seventy], 70 * KMH_PER_MPH * 0.8)
+    speeds = rutland_net.info["speeds"]
+    assert speeds["maxspeed_edges"] + speeds["class_speed_edges"] == rutland_net.n_edges
+    assert 1_000 < speeds["maxspeed_edges"] < 2_500
+    untagged = ~np.isin(rutland_net.edge_way, _maxspeed_ways(rutland_pbf))
+    classes = np.asarray(HIGHWAYS)[rutland_net.edge_highway[untagged]]
+    by_class = np.array([DEFAULT_SPEEDS_KMH[c] for c in classes])
+    np.testing.assert_array_equal(rutland_net.edge_speed[untagged], by_class)
+    assert (rutland_net.edge_minutes > 0).sum() == (rutland_net.edge_length > 0).sum()
+
+
+def _maxspeed_ways(path: Path) -> list[int]:
+    """Ids of the ways with any maxspeed tag, read independently with pyosmium."""
+    ways = osmium.FileProcessor(str(path), osmium.osm.WAY).with_filter(
+        osmium.filter.KeyFilter("maxspeed")
+    )
+    return [w.id for w in ways]
 
 
 def _tagged_ways(path: Path, key: str, value: str) -> dict[int, list[int]]:
@@ -207,7 +318,8 @@ def test_isle_of_wight_lines_are_noded_into_one_network(source):
 def test_save_and_load_round_trip(rutland_net, tmp_path):
     rutland_net.save(tmp_path / "net")
     loaded = RoadNetwork.load(tmp_path / "net")
-    for name in ("node_x", "node_y", "edge_u", "edge_v", "edge_length", "edge_oneway", "names"):
+    for name in ("node_x", "node_y", "edge_u", "edge_v", "edge_length", "edge_speed",
+                 "edge_oneway", "names"):  # fmt: skip
         np.testing.assert_array_equal(getattr(loaded, name), getattr(rutland_net, name))
     assert shapely.equals_exact(loaded.geometry, rutland_net.geometry, tolerance=0).all()
     assert loaded.stats() == rutland_net.stats()
@@ -221,6 +333,11 @@ def test_load_refuses_a_missing_or_foreign_cache(rutland_net, tmp_path):
     (tmp_path / "net" / "network.json").write_text('{"format": "something-else"}')
     with pytest.raises(DataError, match="rebuild it with build_network"):
         RoadNetwork.load(tmp_path / "net")
+    # a network saved before edges had speeds is refused, saying how to rebuild it
+    (tmp_path / "net" / "network.json").write_text('{"format": "geozones-road-network/1"}')
+    with pytest.raises(DataError, match=r"geozones data build --region") as refused:
+        RoadNetwork.load(tmp_path / "net")
+    assert f"this version reads {CACHE_FORMAT!r} (edges with speeds)" in str(refused.value)
 
 
 def test_to_networkx_is_an_osmnx_graph(rutland_net):
@@ -231,6 +348,7 @@ def test_to_networkx_is_an_osmnx_graph(rutland_net):
     assert len(nodes) == rutland_net.n_nodes
     assert len(edges) == rutland_net.stats().arcs
     np.testing.assert_allclose(edges["length"], edges.geometry.length, atol=1e-6)
+    np.testing.assert_allclose(edges["travel_time"], edges["length"] / (edges["speed_kph"] / 3.6))
 
     # osmnx routing and scipy on the network's own matrix find the same shortest path
     a, b = 0, rutland_net.n_nodes // 2

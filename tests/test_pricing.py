@@ -11,6 +11,7 @@ from geozones.schemes.pricing import (
     package_cost,
     to_pounds,
     visit_price,
+    visit_rule_cost,
     zone_table,
 )
 from geozones.schemes.scheme import get_scheme
@@ -39,6 +40,11 @@ def hfd17():
 @pytest.fixture(scope="module")
 def norfolk():
     return get_scheme("norfolk-2019")
+
+
+@pytest.fixture(scope="module")
+def notts():
+    return get_scheme("nottinghamshire-2017")
 
 
 @pytest.mark.parametrize(
@@ -261,3 +267,56 @@ def test_capacity_incentive_input_errors(norfolk, herts):
         capacity_incentive(norfolk, 1, -1)
     with pytest.raises(InputError, match="schemes with one: norfolk-2019"):
         capacity_incentive(herts, 1, 5)
+
+
+@pytest.mark.parametrize(
+    ("minutes", "price"),
+    [
+        (15, "7.78"),  # paid as 30 minutes at £15.56
+        ("0:01", "7.78"),
+        (30, "7.78"),
+        ("30:01", "7.78"),  # then by the minute: 30 min 1 s is £7.7843
+        (31, "8.04"),
+        (45, "11.67"),
+        (60, "15.56"),
+        (90, "23.34"),
+    ],
+)
+def test_nottinghamshire_pays_at_least_30_minutes_then_by_the_minute(notts, minutes, price):
+    assert visit_price(notts, minutes) == Decimal(price)
+
+
+def test_a_visit_rule_is_costed_over_the_rule_it_replaces(notts):
+    # 7 visits of 15 minutes and 3 of 20 are paid as 30 minutes; 14 of 45 do not change
+    cost = visit_rule_cost(notts, [7, 14, 3], [15, 45, 20])
+    assert (cost.visits, cost.hours, cost.changed_visits) == (24, 13.25, 10)
+    short = 7 * Decimal("15.56") * 15 / 60 + 3 * Decimal("15.56") * 10 / 60
+    assert cost.extra == to_pounds(short * 52) == Decimal("1820.52")
+    assert cost.before == Decimal("10720.84")  # 13.25 hours a week x £15.56 x 52, pro rata
+    assert cost.after == cost.before + cost.extra
+    # the council's £700,000 a year is 3,461 15-minute visits a week paid 30 minutes
+    assert cost.implied_visits == pytest.approx(700_000 / 52 / 3.89)
+    lines = cost.describe("three packages")
+    assert lines[0].startswith("three packages: 24 visits and 13.2 hours a week; 10 visits")
+    assert "extra: £1,820.52 a year" in lines[3]
+    assert "council's estimate of £700,000 a year (seed 004, paragraph 41)" in lines[4]
+
+
+def test_a_pro_rata_scheme_costs_nothing_over_pro_rata(hfd17):
+    cost = visit_rule_cost(hfd17, np.array([7.0, 14.0]), np.array([15.0, 45.0]))
+    assert cost.extra == 0 and cost.changed_visits == 0
+    assert (cost.estimate, cost.implied_visits) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("visits", "minutes", "match"),
+    [
+        ([1, 2], [15], "two equal lists"),
+        ([-1], [15], "0 or more"),
+        ([1], [0], "more than 0 minutes"),
+        ([1], [float("nan")], "more than 0 minutes"),
+    ],
+)
+def test_visit_rule_cost_input_errors(notts, visits, minutes, match):
+    with pytest.raises(InputError, match=match):
+        visit_rule_cost(notts, visits, minutes)

@@ -25,7 +25,8 @@ README_OUT = "/tmp/geozones-build"  # noqa: S108
 NOT_RUN = {
     "make": "runs the app or the suite itself",
     ".venv/bin/gunicorn": "a server that runs until stopped",
-    ".venv/bin/python": "benchmarks and notebooks, run by make bench and test_notebooks",
+    ".venv/bin/python": "benchmarks, run by make bench",
+    ".venv/bin/jupyter": "notebooks, run by test_notebooks",
 }
 
 

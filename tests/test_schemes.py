@@ -16,6 +16,7 @@ SHIPPED = [
     "herefordshire-2017",
     "hertfordshire-2022",
     "norfolk-2019",
+    "nottinghamshire-2017",
     "rutland-demo",
 ]
 
@@ -132,6 +133,68 @@ def test_herefordshire_2017_and_hertfordshire_zone_layers():
     assert [t.percent for t in herts.visits.tiers] == [40, 60, 80, 100]
     with pytest.raises(NotFoundError, match="district-areas, lot-areas"):
         herts.zone_layer("wards")
+
+
+def test_nottinghamshire_2017_pays_30_minutes_at_least_and_publishes_its_demand():
+    scheme = get_scheme("nottinghamshire-2017")
+    assert (scheme.method, scheme.region, scheme.default_rate) == (
+        "flat",
+        "nottinghamshire",
+        "average",
+    )
+    assert scheme.priced("average").rate == Decimal("15.56")
+    assert [(t.from_s, t.to_s, t.percent) for t in scheme.visits.tiers] == [(0, 1800, 50)]
+    estimate = scheme.visits.estimate
+    assert (estimate.replaces.rule, estimate.annual_cost, estimate.visit_minutes) == (
+        "pro-rata",
+        Decimal(700000),
+        15,
+    )
+    [demand] = scheme.demand
+    assert (demand.clients, demand.weekly_hours, demand.rate, demand.pathway) == (
+        1800,
+        20137,
+        "average",
+        None,
+    )
+    assert demand.as_at == "April 2017"
+    assert [(z.id, z.kind) for z in scheme.zone_layers] == [
+        ("care-delivery-groups", "zone"),
+        ("lot-areas", "lot"),
+        ("core-areas", "zone"),
+    ]
+    assert scheme.zone_layer("lot-areas").names == ()  # built from data by the rule file
+    assert len(scheme.zone_layer("core-areas").names) == 4
+    assert scheme.viability is None  # the report gives no lot viability figure
+    assert get_scheme("herefordshire-2017").demand[0].pathway == "O"
+
+
+def notts_text() -> str:
+    return (SCHEME_DIR / "nottinghamshire-2017.toml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key"),
+    [
+        ("clients = 1800", "clients = 1800.5", r"demand\[0\]\.clients: expected a whole number"),
+        ("weekly_hours = 20137", "weekly_hours = 0", r"demand\[0\]\.weekly_hours"),
+        ('rate = "average"\nas_at', 'rate = "spot"\nas_at', r"demand\[0\]\.rate: expected the id"),
+        (
+            'replaces = "pro-rata"',
+            'replaces = "tiers"',
+            r"visits\.estimate\.replaces: expected one",
+        ),
+        ('annual_cost = "700000"', 'annual_cost = "£700k"', r"visits\.estimate\.annual_cost"),
+        ("visit_minutes = 15", "visit_minutes = 0", r"visits\.estimate\.visit_minutes"),
+    ],
+)
+def test_invalid_demand_and_estimates_name_their_key(tmp_path, old, new, key):
+    text = notts_text()
+    assert old in text
+    path = write(tmp_path, text.replace(old, new, 1))
+    with pytest.raises(DataError, match=key) as err:
+        load_scheme(path)
+    assert str(path) in str(err.value)
 
 
 def test_money_is_read_as_decimal_from_text_or_number(tmp_path):
@@ -383,6 +446,7 @@ def test_every_declared_default_scheme_is_a_scheme_of_its_region():
         "hertfordshire": "hertfordshire-2022",
         "rutland": "rutland-demo",
         "isle-of-wight": None,
+        "nottinghamshire": "nottinghamshire-2017",
     }
     for name, scheme_id in defaults.items():
         if scheme_id is not None:

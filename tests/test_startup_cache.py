@@ -199,6 +199,11 @@ def test_a_restored_search_answers_as_a_fresh_one(region, reachable_only):
             np.testing.assert_array_equal(a, b)
         pd.testing.assert_frame_equal(got.distance_to_nearest(xy), want.distance_to_nearest(xy))
         pd.testing.assert_frame_equal(got.facility_snap, want.facility_snap)
+    # the drive minutes too: the entry holds each node's quickest minutes
+    minutes = restored.nearest(xy).minutes
+    np.testing.assert_array_equal(minutes, want.nearest(xy).minutes)
+    np.testing.assert_array_equal(restored.node_minutes, want.node_minutes)
+    assert np.isfinite(minutes).sum() > len(xy) / 2
     touch(region.path / "network" / "network.npz")
     assert type(solved_facility(fresh(region), practices, reachable_only=reachable_only)) is (
         NearestFacility

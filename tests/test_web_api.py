@@ -9,6 +9,8 @@ import pytest
 from openapi_schema_validator import OAS31Validator
 from openapi_spec_validator import validate
 
+from geozones.classification.classifier import CLASSIFY_COLUMNS
+from geozones.classification.package import PACKAGE_COLUMNS
 from geozones.web import create_app
 from geozones.web.api import MAX_QUERIES
 from geozones.zones.builders import district_plan
@@ -102,6 +104,7 @@ def test_lookup_a_norwich_postcode(client, doc):
     assert answer["pcn"] == "CENTRAL NORWICH PCN" and answer["query"] == "NR1 3QU"
     assert answer["nearest_surgery"] == "St Stephens Gate Medical Partnership (D82008)"
     assert answer["distance_miles"] == 0.57 and answer["caveats"] == []
+    assert answer["drive_minutes"] == 1.6 and answer["road_miles"] == 0.57
     assert answer["area"] == "Central Belt: Norwich CCG area (April 2019)"
     again = client.get("/api/v1/lookup", query_string={"q": "NR1 3QU", "scheme": "norfolk-2019"})
     assert again.get_json() == answer
@@ -163,7 +166,7 @@ def test_lookup_without_a_scheme_answers_under_the_scheme_in_force_there(client,
 GIVE_Q = "give q (an address, postcode, place, grid reference or 'lat, lon'), or lat and lon"
 KNOWN_SCHEMES = (
     "known schemes: herefordshire-2016, herefordshire-2017, hertfordshire-2022, norfolk-2019, "
-    "rutland-demo"
+    "nottinghamshire-2017, rutland-demo"
 )
 
 
@@ -283,7 +286,8 @@ def test_schemes(client, doc):
     )
     atlantis = check_error(doc, client.get("/api/v1/schemes?region=atlantis"), "/schemes", "get",
                            404)  # fmt: skip
-    assert atlantis["detail"].startswith("unknown region 'atlantis'; known regions: norfolk, ")
+    known = "unknown region 'atlantis'; known regions: herefordshire, "
+    assert atlantis["detail"].startswith(known)
 
 
 def test_plans_list_and_geojson(client, doc, saved_plan):
@@ -365,89 +369,36 @@ def test_batch_upload_comes_back_as_csv_with_every_row(client, doc):
     )
     rows = csv_rows(check(doc, response, "/batch", "post"))
     assert "packages-norfolk-2019.csv" in response.headers["Content-Disposition"]
-    assert rows[0][:6] == ["package_id", "Address", "weekly_hours", "note", "lat", "lon"]
-    assert len(rows) == 4
-    assert rows[1] == [
-        "'=HYPERLINK(1)",
-        "NR1 3QU",
-        "10",
-        "'@SUM(A1)",
-        "52.623357",
-        "1.289686",
-        "622760",
-        "307925",
-        "postcode",
-        "NR1 3QU",
-        "Band 1",
-        "18.24",
-        "Central Belt: Norwich CCG area (April 2019)",
-        "Band 1",
-        "0.57",
-        "road",
-        "exact",
-        "live postcode",
-        "",
-        "Norwich",
-        "",
-        "",
-        "CENTRAL NORWICH PCN",
-        "St Stephens Gate Medical Partnership (D82008)",
-        "ok",
-        "Band 1: 0.57 miles (road) from St Stephens Gate Medical Partnership (D82008)",
-        "",
-        "Band 1",
-        "",
-        "182.40",
-        "9484.80",
-        "",
-        (
-            "Norfolk: 10 hours a week x £18.24 (Band 1) = £182.40 a week; x 52 weeks = £9,484.80 a "
-            "year"
-        ),
-    ]
-    assert rows[2] == [
-        "P2",
-        "NR21 0AA",
-        "5.5",
-        "'-3",
-        "52.884537",
-        "0.94568",
-        "598292",
-        "335961",
-        "postcode",
-        "NR21 0AA",
-        "Band 3",
-        "21.72",
-        "Central Belt: North Norfolk CCG area (April 2019)",
-        "Band 3",
-        "6.18",
-        "road",
-        "exact",
-        "live postcode",
-        "",
-        "North Norfolk",
-        "",
-        "",
-        "WEST NORFOLK COASTAL PCN",
-        "Fakenham Medical Practice (D82054)",
-        "ok",
-        "Band 3: 6.18 miles (road) from Fakenham Medical Practice (D82054)",
-        "",
-        "Band 3",
-        "",
-        "119.46",
-        "6211.92",
-        "",
-        (
-            "Norfolk: 5.5 hours a week x £21.72 (Band 3) = £119.46 a week; "
-            "x 52 weeks = £6,211.92 a year"
-        ),
-    ]
-    assert rows[3] == [
-        "P3", "nowhere at all", "2", "'+44", *[""] * 20, "error",
-        ("no place named 'nowhere at all' in or near Norfolk, and no postcode, coordinates or "
-        "grid reference"),
-        *[""] * 7,
+    header, body = rows[0], [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+    assert header[:6] == ["package_id", "Address", "weekly_hours", "note", "lat", "lon"]
+    assert header[4:] == [*CLASSIFY_COLUMNS, *PACKAGE_COLUMNS]
+    assert len(body) == 3
+    shown = ["package_id", "Address", "note", "easting", "scheme", "band", "rate", "area",
+             "distance_miles", "method", "confidence", "district", "ruc11", "pcn",
+             "nearest_surgery", "status", "message", "weekly_cost", "annual_cost",
+             "price_rule"]  # fmt: skip
+    assert [[row[c] for c in shown] for row in body] == [
+        ["'=HYPERLINK(1)", "NR1 3QU", "'@SUM(A1)", "622760", "norfolk-2019", "Band 1", "18.24",
+         "Central Belt: Norwich CCG area (April 2019)", "0.57", "road", "exact", "Norwich",
+         "C1 Urban city and town", "CENTRAL NORWICH PCN",
+         "St Stephens Gate Medical Partnership (D82008)", "ok",
+         "Band 1: 0.57 miles (road, 2 min) from St Stephens Gate Medical Partnership (D82008)",
+         "182.40", "9484.80",
+         ("Norfolk: 10 hours a week x £18.24 (Band 1) = £182.40 a week; x 52 weeks = £9,484.80 "
+          "a year")],
+        ["P2", "NR21 0AA", "'-3", "598292", "norfolk-2019", "Band 3", "21.72",
+         "Central Belt: North Norfolk CCG area (April 2019)", "6.18", "road", "exact",
+         "North Norfolk", "E2 Rural village and dispersed in a sparse setting",
+         "WEST NORFOLK COASTAL PCN", "Fakenham Medical Practice (D82054)", "ok",
+         "Band 3: 6.18 miles (road, 11 min) from Fakenham Medical Practice (D82054)",
+         "119.46", "6211.92",
+         ("Norfolk: 5.5 hours a week x £21.72 (Band 3) = £119.46 a week; x 52 weeks = £6,211.92 "
+          "a year")],
+        ["P3", "nowhere at all", "'+44", "", "norfolk-2019", "", "", "", "", "", "", "", "", "",
+         "", "error",
+         ("no place named 'nowhere at all' in or near Norfolk, and no postcode, coordinates or "
+          "grid reference"),
+         "", "", ""],
     ]  # fmt: skip
 
 
@@ -468,9 +419,9 @@ def test_batch_reads_xlsx(client, doc, tmp_path):
     )
     rows = csv_rows(check(doc, response, "/batch", "post"))
     assert len(rows) == 3 and rows[0][:4] == ["postcode", "hours", "lat", "lon"]
-    assert [row[8:10] for row in rows[1:]] == [
-        ["Band 1", "18.24"],
-        ["Band 3", "21.72"],
+    assert [row[8:11] for row in rows[1:]] == [
+        ["norfolk-2019", "Band 1", "18.24"],
+        ["norfolk-2019", "Band 3", "21.72"],
     ]
 
 

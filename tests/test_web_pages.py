@@ -242,3 +242,19 @@ def test_the_map_draws_the_central_belt_as_its_own_layer(norfolk, build_root, tm
     outline = layers.scheme_area(norfolk, 1, get_scheme("norfolk-2019"))
     assert [f["properties"]["name"] for f in outline["features"]] == ["Central Belt"]
     assert layers.scheme_area(norfolk, 1, get_scheme("herefordshire-2017")) is None
+
+
+def test_the_nottinghamshire_map_shows_its_lots_hard_to_cover_areas_and_cdgs(
+    nottinghamshire, build_root, tmp_path
+):
+    app = site(build_root, tmp_path, ["nottinghamshire"])
+    response = app.test_client().get("/?region=nottinghamshire&scheme=nottinghamshire-2017")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert '"Zones: nottinghamshire-care-delivery-groups (from rules)"' in page
+    assert '"Lots: nottinghamshire-lot-areas (from rules)"' in page
+    # the lot areas hold the four core areas (what is left of them) and the hard-to-cover areas
+    for zone in ("Bassetlaw", "South Nottinghamshire", "Mansfield rural", "Rushcliffe rural 3",
+                 "MANSFIELD NORTH CDG"):  # fmt: skip
+        assert f'"zone": "{zone}"' in page
+    assert "£15.56 an hour" in page

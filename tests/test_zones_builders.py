@@ -16,7 +16,9 @@ from geozones.zones.builders import (
     lot_plan,
     pcn_members,
     pcn_plan,
+    pcn_zone_plan,
 )
+from geozones.zones.rules import rules_for
 from geozones.zones.units import load_units
 
 HERTS = "hertfordshire-2022"
@@ -121,6 +123,93 @@ def test_straight_line_pcn_plan_uses_the_nearest_member(norfolk):
     tree = cKDTree(shapely.get_coordinates(members.geometry.to_numpy()))
     nearest = members["pcn_name"].to_numpy()[tree.query(layer.points)[1]]
     assert (plan.assignment.reindex(layer.codes).to_numpy() == nearest).all()
+
+
+NOTTS = "nottinghamshire-2017"
+#: Nottinghamshire's hard-to-cover areas by the rule file: LSOAs and residents aged 65+.
+HARD_TO_COVER = {
+    "Bassetlaw rural 1": (14, 5693),
+    "Bassetlaw rural 2": (14, 6016),
+    "Gedling rural": (13, 6032),
+    "Mansfield rural": (8, 2492),
+    "Newark and Sherwood rural 1": (11, 4479),
+    "Newark and Sherwood rural 2": (9, 4296),
+    "Newark and Sherwood rural 3": (11, 4238),
+    "Newark and Sherwood rural 4": (9, 4030),
+    "Rushcliffe rural 1": (12, 5195),
+    "Rushcliffe rural 2": (12, 5123),
+    "Rushcliffe rural 3": (14, 6304),
+}
+CORE = ("Bassetlaw", "Mansfield & Ashfield", "Newark & Sherwood", "South Nottinghamshire")
+
+
+@pytest.fixture(scope="module")
+def notts_lots(nottinghamshire):
+    return lot_plan(nottinghamshire, get_scheme(NOTTS))
+
+
+def test_nottinghamshire_core_areas_are_four_contiguous_district_groups(nottinghamshire):
+    plan = district_plan(nottinghamshire, get_scheme(NOTTS))
+    assert plan.name == "nottinghamshire-core-areas" and plan.zones == CORE
+    assert plan.check().ok and plan.check().contiguous
+    summary = plan.summary(total=False).set_index("zone")
+    assert summary["units"].to_dict() == {
+        "Bassetlaw": 70,
+        "Mansfield & Ashfield": 141,
+        "Newark & Sherwood": 70,
+        "South Nottinghamshire": 216,
+    }
+
+
+def test_hard_to_cover_areas_are_the_rural_groups_with_enough_people_65_plus(
+    notts_lots, nottinghamshire
+):
+    assert notts_lots.zones == CORE + tuple(HARD_TO_COVER)
+    assert notts_lots.check().ok
+    summary = notts_lots.summary(total=False).set_index("zone")
+    areas = list(HARD_TO_COVER)
+    found = summary.loc[areas, ["units", "age65"]].astype(int)
+    assert dict(zip(areas, map(tuple, found.to_numpy()), strict=True)) == HARD_TO_COVER
+    assert summary.loc[areas, "units"].sum() == 127 and summary.loc[areas, "age65"].sum() == 53898
+    # every unit split out is rural (RUC 2011 class D or E) and stays in its core area's districts
+    units = nottinghamshire.units.set_index("code")
+    lot = notts_lots.assignment.reindex(units.index)
+    split = lot.isin(areas)
+    assert units.loc[split, "ruc11"].str[0].isin(["D", "E"]).all()
+    assert units.loc[split, "rural11"].all()
+    # of the 129 rural LSOAs, the two alone (under 1,000 people 65+) stay in their core areas
+    left = units.index[units["rural11"].astype(bool) & ~split]
+    assert sorted(left) == ["E01028056", "E01028254"]  # Bassetlaw 009B (264), Mansfield 012A (351)
+    assert lot[left].tolist() == ["Bassetlaw", "Mansfield & Ashfield"]
+    warsop = ["E01028223", "E01028224", "E01028225", "E01028226",
+              "E01028257", "E01028258", "E01028259", "E01028260"]  # fmt: skip
+    assert sorted(lot.index[lot == "Mansfield rural"]) == warsop
+    # no area is over the maximum, each is one piece, each lies in one core area
+    assert (summary.loc[areas, "age65"] <= 7000).all()
+    assert not set(notts_lots.check().islands["zone"]) & set(areas)
+    core = units["district"].map(rules_for(NOTTS, "districts").districts)
+    assert len(set(zip(lot[split], core[split], strict=True))) == len(areas)
+    assert "hard-to-cover: contiguous rural11 units" in notts_lots.method
+
+
+def test_care_delivery_groups_are_the_pcn_areas_of_the_countys_practices(nottinghamshire):
+    plan = pcn_zone_plan(nottinghamshire, get_scheme(NOTTS))
+    pcns = pcn_plan(nottinghamshire, in_region=True)
+    assert plan.name == "nottinghamshire-care-delivery-groups"
+    assert plan.zones == tuple(z.removesuffix(" PCN") + " CDG" for z in pcns.zones)
+    assert (plan.assignment.str.removesuffix(" CDG") + " PCN").equals(pcns.assignment)
+    assert len(plan.zones) == 15 and "MANSFIELD NORTH CDG" in plan.zones
+    assert plan.check().ok
+    assert "80 practices in the region with a PCN" in plan.method and "by road" in plan.method
+    in_county = set(pcn_members(nottinghamshire, in_region=True)["pcn_name"])
+    assert set(pcns.zones) <= in_county  # no Nottingham City PCN
+
+
+def test_rules_of_a_kind_are_needed_for_a_pcn_zone_plan(herefordshire):
+    with pytest.raises(NotFoundError, match="no zone rules of kind 'pcn' for scheme hereford"):
+        pcn_zone_plan(herefordshire, get_scheme("herefordshire-2017"))
+    with pytest.raises(InputError, match="is for region nottinghamshire, not herefordshire"):
+        pcn_zone_plan(herefordshire, get_scheme(NOTTS))
 
 
 def _straight_line_labels(region):

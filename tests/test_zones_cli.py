@@ -54,3 +54,21 @@ def test_errors_are_one_line(run_cli, where):
     code, _, err = run_cli("zones", "build", "bands", "--region", "hertfordshire", *where)
     assert code == 3 and "no scheme of region hertfordshire has road-distance bands" in err
     assert err.count("\n") == 1
+
+
+def test_nottinghamshire_builds_its_core_areas_lots_and_cdgs(
+    run_cli, tmp_path, build_root, nottinghamshire
+):
+    where = ["--region", "nottinghamshire", "--build", str(build_root),
+             "--store", str(tmp_path / "zones.sqlite")]  # fmt: skip
+    code, out, err = run_cli("zones", "build", "districts", *where)
+    assert (code, err) == (0, "") and "saved nottinghamshire-core-areas version 1" in out
+    assert "South Nottinghamshire" in out and "every zone contiguous" in out
+    code, out, _ = run_cli("zones", "build", "lots", *where)
+    assert code == 0 and "saved nottinghamshire-lot-areas version 1" in out
+    assert "Mansfield rural" in out and "11 piece(s) with at least 1,000 became zones" in out
+    code, out, _ = run_cli("zones", "build", "pcn", "--scheme", "nottinghamshire-2017", *where)
+    assert code == 0 and "saved nottinghamshire-care-delivery-groups version 1" in out
+    assert "MANSFIELD NORTH CDG" in out
+    code, out, _ = run_cli("zones", "build", "pcn", *where)  # without a scheme: the PCN areas
+    assert code == 0 and "saved nottinghamshire-pcn-areas version 1" in out

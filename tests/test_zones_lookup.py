@@ -70,3 +70,42 @@ def test_a_lookup_after_a_save_leaves_the_instance_folder_as_it_was(
     assert rows["zone"].tolist()[:2] == ["Zone A", "Zone A"] and pd.isna(rows["zone"].iloc[2])
     assert files(empty_instance) == saved  # no -wal or -shm file left behind, no size changed
     assert files(build_root) == build_before
+
+
+@pytest.mark.parametrize(
+    ("query", "district", "lot", "cdg", "pcn"),
+    [
+        ("NG18 1AE", "Mansfield", "Mansfield & Ashfield", "ROSEWOOD CDG", "ROSEWOOD PCN"),
+        ("S80 2DY", "Bassetlaw", "Bassetlaw", "LARWOOD & BAWTRY CDG", "LARWOOD & BAWTRY PCN"),
+        # Misterton, a Bassetlaw village: by its postcode and by its name
+        ("DN10 4AA", "Bassetlaw", "Bassetlaw rural 2", "RETFORD AND VILLAGES CDG",
+         "RETFORD AND VILLAGES PCN"),
+        ("Misterton", "Bassetlaw", "Bassetlaw rural 2", "RETFORD AND VILLAGES CDG",
+         "RETFORD AND VILLAGES PCN"),
+    ],
+)  # fmt: skip
+def test_nottinghamshire_answers_area_cdg_pcn_and_rate(
+    nottinghamshire, build_root, empty_instance, query, district, lot, cdg, pcn
+):
+    answer = geozones.classify(query, "nottinghamshire-2017", build_root)
+    assert (answer.status, answer.district, answer.rate) == ("ok", district, Decimal("15.56"))
+    assert (answer.lot, answer.zone, answer.pcn) == (lot, cdg, pcn)
+
+
+@pytest.mark.parametrize(
+    ("minutes", "price", "rule"),
+    [
+        ("15", "£7.78", "15-minute call, 50% of £15.56 = £7.78"),  # paid as 30 minutes
+        ("45", "£11.67", "45-minute call, pro rata 45 of 60 minutes x £15.56 = £11.67"),
+    ],
+)
+def test_a_nottinghamshire_lookup_prices_the_30_minute_minimum(
+    nottinghamshire, build_root, empty_instance, run_cli, minutes, price, rule
+):
+    code, out, err = run_cli(
+        "lookup", "NG18 1AE", "--visit-minutes", minutes, "--build", build_root
+    )
+    assert (code, err) == (0, ""), err
+    assert "scheme:   nottinghamshire-2017" in out  # the scheme in force there
+    assert f"per visit: {price}" in out
+    assert rule in out

@@ -6,10 +6,11 @@ import pytest
 import shapely
 
 from geozones._errors import InputError
+from geozones.distance.surgeries import NearestSurgery
 from geozones.schemes.pricing import zone_table
 from geozones.schemes.scheme import get_scheme
 from geozones.zones.builders import district_plan
-from geozones.zones.plan import TOTAL, ZonePlan
+from geozones.zones.plan import DRIVE_COLUMNS, TOTAL, ZonePlan
 from geozones.zones.units import load_units
 
 
@@ -88,6 +89,34 @@ def test_summary_adds_up_units_people_and_65s(herts_districts, hertfordshire):
         hertfordshire.units["district_name"].isin(["Three Rivers", "Watford"])
     ]
     assert merged["units"] == len(lads) and merged["population"] == lads["population"].sum()
+    # no road network in Hertfordshire's build here: no drive minutes
+    assert not set(DRIVE_COLUMNS) & set(summary.columns)
+
+
+def test_summary_gives_each_zones_drive_minutes_where_there_are_roads(norfolk, build_root):
+    summary = district_plan(norfolk).summary()
+    assert list(summary.columns) == [
+        "zone", "colour", "units", "population", "age65", "area_km2", *DRIVE_COLUMNS,
+    ]  # fmt: skip
+    summary = summary.set_index("zone")
+    zones = summary.drop(TOTAL)
+    assert (zones["drive_minutes_mean"] < zones["drive_minutes_p90"]).all()
+    # the city is quicker to reach from its nearest surgery than rural North Norfolk
+    p90 = zones["drive_minutes_p90"]
+    assert p90["Norwich"] < 5 < p90["North Norfolk"]
+    # the total is over every live postcode, measured as a lookup measures it
+    postcodes = norfolk.postcodes[norfolk.postcodes["in_region"].astype(bool)]
+    xy = np.column_stack([postcodes.geometry.x, postcodes.geometry.y])
+    minutes = NearestSurgery(norfolk, build_root).measure(xy).minutes
+    minutes = minutes[np.isfinite(minutes)]
+    total = summary.loc[TOTAL]
+    assert total["drive_minutes_mean"] == pytest.approx(minutes.mean(), abs=0.06)
+    assert total["drive_minutes_p90"] == pytest.approx(np.percentile(minutes, 90), abs=0.06)
+    # with demand, the drive minutes stay beside the people, before clients and hours
+    demand = _demand(district_plan(norfolk))
+    priced = district_plan(norfolk).summary(demand, get_scheme("norfolk-2019"), rate="Band 1")
+    assert list(priced.columns[6:9]) == [*DRIVE_COLUMNS, "clients"]
+    assert priced["drive_minutes_p90"].tolist() == summary["drive_minutes_p90"].tolist()
 
 
 def _demand(plan: ZonePlan) -> pd.DataFrame:

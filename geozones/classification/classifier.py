@@ -26,6 +26,14 @@ region's build, in three steps, each with a typed result:
    Every answer's ``area`` says which area applied
    (:func:`~geozones.schemes.bands.area_text`).
 
+   Every answer also carries the drive to the nearest surgery where it is
+   measured: ``drive_minutes`` (the quickest drive from any surgery, see
+   :mod:`geozones.distance.facility`) and ``road_miles``. Under a road-distance
+   scheme they are the distance priced by (``road_miles`` is ``distance_miles``,
+   an estimate where ``method`` says so); under the other schemes they are
+   measured by road wherever the region has a road network, and left empty
+   where it has none.
+
 Every answer's ``confidence`` follows from how it was located
 (:data:`LOCATION_CONFIDENCE`, the one rule) joined to the measurement's
 (:func:`answer_confidence`). An answer located only to a postcode sector or
@@ -43,7 +51,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
@@ -88,10 +96,24 @@ MEMO_CODE: tuple[str, ...] = (
 
 #: Columns :meth:`Classifier.classify_many` adds, in order.
 CLASSIFY_COLUMNS = [
-    "lat", "lon", "easting", "northing", "precision", "matched", "band", "rate", "area",
-    "distance_band", "distance_miles", "method", "confidence", "located_by", "band_shares",
-    "district", "zone", "lot", "pcn", "nearest_surgery", "status", "message", "caveats",
+    "lat", "lon", "easting", "northing", "precision", "matched", "scheme", "band", "rate", "area",
+    "distance_band", "distance_miles", "drive_minutes", "road_miles", "method", "confidence",
+    "located_by", "band_shares",
+    "district", "ruc11", "ruc21", "zone", "lot", "pcn", "nearest_surgery", "status", "message",
+    "caveats",
 ]  # fmt: skip
+#: The units' ONS Rural-Urban Classification columns an answer carries, as "<code> <name>".
+RUC_ANSWERS: dict[str, tuple[str, str]] = {
+    "ruc11": ("ruc11", "ruc11_name"),
+    "ruc21": ("ruc21", "ruc21_name"),
+}
+
+#: Columns of :data:`CLASSIFY_COLUMNS` that ``classify_many`` gives as floats.
+_NUMBER_COLUMNS = ("lat", "lon", "easting", "northing", "distance_miles", "drive_minutes",
+                   "road_miles")  # fmt: skip
+#: Columns that hold what was measured at one point: empty in a range answer.
+_POINT_COLUMNS = ("distance_band", "distance_miles", "drive_minutes", "road_miles",
+                  "nearest_surgery")  # fmt: skip
 
 #: Geocoder result fields the classifier carries into its answers.
 _GEOCODE_COLUMNS = ("lat", "lon", "easting", "northing", "precision", "matched", "status",
@@ -126,6 +148,8 @@ _LOCATED_BY = {
 }
 #: The label of a place's or sector's postcodes that have no band (no road to a surgery).
 NO_BAND = "no band"
+#: Up to this many rows, a column's values are looked up one by one (quicker than factorizing).
+_FEW_ROWS = 64
 # Each confidence's rank, surest first (the order of Confidence), and back.
 _SURENESS = {c: i for i, c in enumerate(Confidence)}
 _BY_SURENESS = np.array(list(Confidence), dtype=object)
@@ -149,6 +173,11 @@ class Answer:
     Norwich CCG area (April 2019)"); ``distance_band`` is the band the distance alone gives under
     a road-distance scheme, wherever banding applies; ``distance_miles`` is the
     distance behind them (None for flat schemes) and ``method`` how it was measured.
+    ``drive_minutes`` is the quickest drive to the point from any surgery
+    (rounded to 0.1 minute; at the estimate's average speed where ``method``
+    is an estimate) and ``road_miles`` the road distance from the nearest
+    surgery: under a road-distance scheme ``distance_miles`` itself, under the
+    others measured only where the region has a road network (None elsewhere).
 
     ``scheme`` is None only for a query answered without one because it lies
     in no region whose scheme is in force (``POST /api/v1/lookup`` without a scheme).
@@ -177,11 +206,15 @@ class Answer:
     area: str | None = None
     distance_band: str | None = None
     distance_miles: float | None = None
+    drive_minutes: float | None = None
+    road_miles: float | None = None
     method: DistanceMethod | None = None
     confidence: Confidence | None = None
     located_by: str | None = None
     band_shares: str | None = None
     district: str | None = None
+    ruc11: str | None = None
+    ruc21: str | None = None
     zone: str | None = None
     lot: str | None = None
     pcn: str | None = None
@@ -197,12 +230,12 @@ class Answer:
             object.__setattr__(self, "confidence", Confidence(self.confidence))
 
     @classmethod
-    def from_row(cls, query: str, scheme: str, row: Mapping[Any, object]) -> Answer:
+    def from_row(cls, query: str, row: Mapping[Any, object]) -> Answer:
         """The answer of one row of :data:`CLASSIFY_COLUMNS` (as ``classify_many`` gives them)."""
         values: dict[str, Any] = {c: _scalar(row[c]) for c in CLASSIFY_COLUMNS}
         values["rate"] = None if values["rate"] is None else Decimal(values["rate"])
         values["caveats"] = tuple(c for c in (values["caveats"] or "").split("; ") if c)
-        return cls(query=query, scheme=scheme, **values)
+        return cls(query=query, **values)
 
     def to_dict(self) -> dict[str, Any]:
         """The answer as JSON-ready values (rate as a string of pounds, e.g. ``"18.24"``)."""
@@ -268,6 +301,9 @@ class Measured:
         Nearest surgery and, under a road-distance scheme, its distance.
     zones : dict of ZoneColumn to ndarray of object
         Zone, lot and PCN area from the classifier's zone lookup.
+    rurality : dict of str to ndarray of object
+        The unit's ONS Rural-Urban Classification (:data:`RUC_ANSWERS`), e.g.
+        ``ruc11`` "E1 Rural village and dispersed"; None outside every unit.
 
     """
 
@@ -277,15 +313,18 @@ class Measured:
     where: Where
     surgery: SurgeryDistances
     zones: Mapping[ZoneColumn, Objects]
+    rurality: Mapping[str, Objects]
 
 
 @dataclass(frozen=True)
 class Priced:
     """Step 3: band, rate and the words behind them, per measured point.
 
-    ``rate`` is text in pounds (``"19.68"``); ``distance_miles`` is rounded to 2
-    decimals; ``caveats`` are joined by ``"; "``. Optional fields are None for
-    schemes they do not apply to (a flat scheme has no distance).
+    ``rate`` is text in pounds (``"19.68"``); ``distance_miles`` and
+    ``road_miles`` are rounded to 2 decimals, ``drive_minutes`` to 1; ``caveats``
+    are joined by ``"; "``. Optional fields are None for schemes they do not
+    apply to (a flat scheme has no distance), and ``drive_minutes`` and
+    ``road_miles`` where the nearest surgery's distance is not measured.
     """
 
     band: Objects
@@ -295,6 +334,8 @@ class Priced:
     area: Objects | None = None
     distance_band: Objects | None = None
     distance_miles: Objects | None = None
+    drive_minutes: Objects | None = None
+    road_miles: Objects | None = None
     method: Objects | None = None
     confidence: Objects | None = None
 
@@ -366,15 +407,44 @@ class Classifier:
         where = Where.in_units(self._unit_table, values["unit"], pts)
         surgery = self.surgeries.labelled(values)
         zones = {} if self.zones is None else dict(self.zones.zones_at(pts))
-        return Measured(rows, pts, where.district, where, surgery, zones)
+        unit = np.asarray(values["unit"], dtype=np.int64)
+        rurality = {
+            column: np.where(unit >= 0, text[np.maximum(unit, 0)], _NONE).astype(object)
+            for column, text in self._rurality.items()
+        }
+        return Measured(rows, pts, where.district, where, surgery, zones, rurality)
+
+    @cached_property
+    def _rurality(self) -> dict[str, Objects]:
+        """Each unit's RUC 2011 and 2021 as "<code> <name>" (:data:`RUC_ANSWERS`)."""
+        units = self.region.units
+        missing = [c for pair in RUC_ANSWERS.values() for c in pair if c not in units]
+        if missing:
+            raise DataError(
+                f"the region's units have no {missing[0]} column (built before the rural-urban "
+                f"classification); rebuild it with: geozones data build --region {self.region.name}"
+            )
+        return {
+            answer: (units[code].astype(str) + " " + units[name].astype(str))
+            .where(units[code].notna())
+            .to_numpy(dtype=object)
+            for answer, (code, name) in RUC_ANSWERS.items()
+        }
 
     @property
-    def _by_road(self) -> bool:
-        return self.scheme.method == SchemeMethod.ROAD_DISTANCE_BANDS
+    def _with_distance(self) -> bool:
+        """Whether step 2 measures the nearest surgery's distance and drive minutes.
+
+        Always under a road-distance scheme (by road, or estimated without a
+        network); under the other schemes only by road, where the region has
+        a road network.
+        """
+        by_distance = self.scheme.method == SchemeMethod.ROAD_DISTANCE_BANDS
+        return by_distance or self.surgeries.method == DistanceMethod.ROAD
 
     def _point_values(self, pts: Floats) -> dict[str, npt.NDArray[Any]]:
         """What step 2 finds from the point alone: its unit and nearest surgery, as plain arrays."""
-        return {"unit": self._units.positions(pts), **self.surgeries.raw(pts, self._by_road)}
+        return {"unit": self._units.positions(pts), **self.surgeries.raw(pts, self._with_distance)}
 
     @cached_property
     def _memo(self) -> PointMemo | None:
@@ -391,7 +461,7 @@ class Classifier:
             pts, _ = unique_points(located.xy[located.ok])
             return {"xy": pts, **self._point_values(pts)}
 
-        extra = {"kind": "measured-postcodes", "by_road": self._by_road}
+        extra = {"kind": "measured-postcodes", "with_distance": self._with_distance}
         name = f"measured-{value_digest(extra)}.npz"
         arrays = arrays_if_made(region.path, name, make, extra, MEMO_CODE)
         if arrays is None:
@@ -406,19 +476,34 @@ class Classifier:
         if scheme.demonstration:
             caveats[:] = f"{scheme.title}: a demonstration of the method, not a council's rates"
         area = area_text(measured.where, scheme)
+        minutes, road_miles = _drive(measured.surgery)
         if scheme.method == SchemeMethod.FLAT:
             rate = hourly_rate(scheme)
             label = scheme.priced(scheme.default_rate).label if scheme.default_rate else "Flat"
-            return Priced(
+            priced = Priced(
                 band=np.full(n, label, dtype=object),
                 rate=np.full(n, str(rate), dtype=object),
                 message=np.full(n, f"{label}: £{rate} an hour", dtype=object),
                 caveats=caveats,
                 area=area,
             )
-        if scheme.method == SchemeMethod.STRAIGHT_LINE_RADIUS:
-            return self._radius(measured.where, caveats, area)
-        return self._bands(measured.where, measured.surgery, caveats, area)
+        elif scheme.method == SchemeMethod.STRAIGHT_LINE_RADIUS:
+            priced = self._radius(measured.where, caveats, area)
+        else:
+            priced = self._bands(measured.where, measured.surgery, caveats, area)
+        # a nearer surgery beyond the road extract's cut edge: said wherever a road distance is
+        beyond = self.surgeries.beyond_text(measured.surgery, measured.xy)
+        confidence = priced.confidence
+        if confidence is not None and scheme.method == SchemeMethod.ROAD_DISTANCE_BANDS:
+            unsure = np.where(beyond != "", Confidence.APPROXIMATE, _NONE)
+            confidence = answer_confidence(confidence, unsure)
+        return replace(
+            priced,
+            caveats=_join(priced.caveats, beyond),
+            confidence=confidence,
+            drive_minutes=minutes,
+            road_miles=road_miles,
+        )
 
     # -- answers -----------------------------------------------------------------------------
 
@@ -433,9 +518,7 @@ class Classifier:
         geocoded["warnings"] = np.array(["; ".join(found.warnings)], dtype=object)
         xy = np.array([[found.easting, found.northing]], dtype=float)
         cols = self._columns(Located(xy, geocoded["status"] == Status.OK, geocoded))
-        return Answer.from_row(
-            str(query), self.scheme.id, {c: cols[c][0] for c in CLASSIFY_COLUMNS}
-        )
+        return Answer.from_row(str(query), {c: cols[c][0] for c in CLASSIFY_COLUMNS})
 
     def classify_many(self, values: Sequence[object] | pd.Series) -> pd.DataFrame:
         """Geocode and classify many inputs; one row per input, in order.
@@ -444,12 +527,14 @@ class Classifier:
         -------
         DataFrame
             :data:`CLASSIFY_COLUMNS`; ``rate`` as text in pounds (e.g. ``"19.68"``),
-            ``distance_miles`` rounded to 2 decimals, ``caveats`` joined by ``"; "``.
+            ``distance_miles`` and ``road_miles`` rounded to 2 decimals,
+            ``drive_minutes`` to 1, ``caveats`` joined by ``"; "``.
 
         """
         index = values.index if isinstance(values, pd.Series) else None
-        out = pd.DataFrame(self._columns(self.locate(values)), index=index)
-        numbers = ["lat", "lon", "easting", "northing", "distance_miles"]
+        # object columns as made: inferring pandas' text dtype would copy every one
+        out = pd.DataFrame(self._columns(self.locate(values)), index=index, dtype=object)
+        numbers = list(_NUMBER_COLUMNS)
         out[numbers] = out[numbers].astype(float)
         return out[CLASSIFY_COLUMNS]
 
@@ -463,6 +548,7 @@ class Classifier:
         """The three steps over ``located``, as :data:`CLASSIFY_COLUMNS` object arrays."""
         n = len(located.xy)
         cols = {c: np.full(n, None, dtype=object) for c in CLASSIFY_COLUMNS}
+        cols["scheme"] = np.full(n, self.scheme.id, dtype=object)
         geo = located.geocoded
         for c in ("lat", "lon", "easting", "northing", "precision", "matched"):
             cols[c] = geo[c]
@@ -479,6 +565,8 @@ class Classifier:
             names = self._district_names
             district = np.array([names.get(d) for d in measured.district], dtype=object)
             cols["district"][rows] = district[of]
+            for column, texts in measured.rurality.items():
+                cols[column][rows] = texts[of]
             cols["nearest_surgery"][rows] = measured.surgery.label[of]
             for column, labels in measured.zones.items():
                 cols[str(column)][rows] = labels[of]
@@ -596,7 +684,7 @@ class Classifier:
         )
         cols["confidence"][rows] = Confidence.RANGE
         cols["band_shares"][rows] = spread.shares
-        for c in ("distance_band", "distance_miles", "nearest_surgery"):
+        for c in _POINT_COLUMNS:
             cols[c][rows] = None
         if not spread.labels:
             cols["band"][rows] = cols["rate"][rows] = cols["confidence"][rows] = None
@@ -639,7 +727,10 @@ class Classifier:
         head = f"{cols['matched'][first]}: {cols['band'][first]} at the centre"
         miles = cols["distance_miles"][first]
         if not pd.isna(miles):
-            head += f", {miles:.2f} miles ({cols['method'][first]})"
+            # the drive is that of the distance only when the distance is the surgery's
+            by_surgery = self.scheme.method == SchemeMethod.ROAD_DISTANCE_BANDS
+            minutes = cols["drive_minutes"][first] if by_surgery else np.nan
+            head += f", {miles:.2f} miles ({_how(cols['method'][first], [minutes])[0]})"
         cols["message"][rows] = f"{head}; {spread.sentence}"
         cols["band_shares"][rows] = spread.shares
 
@@ -707,6 +798,7 @@ class Classifier:
             caveats = _join(caveats, np.where(applies, "", area_caveat(scheme)))
         miles = metres / METRES_PER_MILE
         unreached = ~np.isfinite(metres)
+        how = _how(method, np.round(surgery.minutes, 1))
         message = np.where(
             unreached,
             np.where(
@@ -717,7 +809,9 @@ class Classifier:
             labels.astype(str)
             + ": "
             + _miles_text(miles)
-            + f" miles ({method}) from "
+            + " miles ("
+            + how
+            + ") from "
             + surgery.label.astype(str),
         ).astype(object)
         return Priced(
@@ -760,7 +854,10 @@ def _lookup(
 ) -> npt.NDArray[Any]:
     """``table[v]`` of each value as ``dtype`` (``missing`` for None, NaN or a value not in it)."""
     flat = np.asarray(values, dtype=object).reshape(-1)
-    return np.array([table.get(v, missing) for v in flat], dtype=dtype)
+    if len(flat) <= _FEW_ROWS:
+        return np.array([table.get(v, missing) for v in flat], dtype=dtype)
+    codes, uniques = pd.factorize(flat)  # a long column of few values: each looked up once
+    return np.array([*(table.get(u, missing) for u in uniques), missing], dtype=dtype)[codes]
 
 
 @dataclass(frozen=True)
@@ -865,6 +962,28 @@ def _band_range(labels: Sequence[str]) -> str:
         words if not ns else f"{words}{min(ns)}" + (f"-{max(ns)}" if len(ns) > 1 else "")
         for words, ns in parts
     )
+
+
+def _drive(surgery: SurgeryDistances) -> tuple[Objects, Objects]:
+    """Each point's drive minutes (1 decimal) and road miles (2 decimals); None where unmeasured."""
+    measured = np.isfinite(surgery.metres) & np.isfinite(surgery.minutes)
+    minutes = np.where(measured, np.round(surgery.minutes, 1), _NONE).astype(object)
+    miles = np.round(surgery.metres / METRES_PER_MILE, 2)
+    return minutes, np.where(measured, miles, _NONE).astype(object)
+
+
+def _how(method: object, minutes: npt.ArrayLike) -> Objects:
+    """How each distance was measured, with its drive minutes: ``"road, 12 min"``.
+
+    ``minutes`` (float, or None) are said in whole minutes, halves rounded up,
+    and ``"<1 min"`` under half a minute; where there are none (None or NaN)
+    only the method is said.
+    """
+    values = np.asarray(minutes, dtype=float)
+    known = np.isfinite(values)
+    whole = np.char.mod("%d", np.floor(np.where(known, values, 0.0) + 0.5).astype(np.int64))
+    said = np.where(values < 0.5, "<1", whole).astype(object)
+    return np.where(known, f"{method}, " + said + " min", str(method)).astype(object)
 
 
 def _miles_text(miles: Floats) -> Objects:

@@ -574,7 +574,7 @@ def price_table(
         answered = package.given and band_text is not None
         found.append(bad + (price.problems if answered else ()))
     distinct = np.array(answers, dtype=object).reshape(len(answers), len(PACKAGE_COLUMNS))
-    priced = pd.DataFrame(distinct[of], columns=PACKAGE_COLUMNS)
+    priced = pd.DataFrame(distinct[of], columns=PACKAGE_COLUMNS, dtype=object)
     problems = np.empty(len(found), dtype=object)
     problems[:] = found
     return priced, list(problems[of])

@@ -66,14 +66,10 @@ def _pricing(
     region: str, pathway: str | None, given: Scheme | None, rate: str | None
 ) -> tuple[Scheme | None, str | None]:
     """The scheme and rate to price lots at: as given, else those of the published totals."""
-    from geozones.demand.packages import PUBLISHED_DEMAND
+    from geozones.demand.packages import published_totals
     from geozones.schemes.scheme import get_scheme, list_schemes
 
-    published = [
-        p
-        for p in PUBLISHED_DEMAND
-        if p.region == region and (pathway is None or p.pathway.upper() == pathway.upper())
-    ]
+    published = published_totals(region, pathway)
     scheme: Scheme | None
     if given is not None:
         scheme = given

@@ -22,6 +22,8 @@ from geozones._settings import METRES_PER_MILE
 from geozones.cli.balance import balance
 from geozones.cli.errors import EXIT_HELP, EXIT_INTERRUPTED, exit_code
 from geozones.cli.options import BUILD_HELP, PATH, build_option, scheme_option
+from geozones.cli.rurality import rurality
+from geozones.cli.visits import visits
 from geozones.cli.zones import zones
 
 if TYPE_CHECKING:
@@ -72,6 +74,30 @@ def data_sources(source: Path | None) -> None:
         )
 
 
+@data.command("regions")
+@click.option("--source", type=PATH, help=_SOURCE_HELP)
+@build_option
+def data_regions(source: Path | None, build: Path | None) -> None:
+    """List the declared regions (one file each) and what the source folder has for each."""
+    from geozones._settings import source_dir
+    from geozones.regions.build import region_status
+
+    click.echo(f"source folder: {source_dir(source)}")
+    for status in region_status(source, build):
+        spec = status.spec
+        click.echo(f"{spec.name:<16} {spec.title} ({spec.path})")
+        districts = len(spec.districts)
+        if spec.roads is None:
+            roads = "no road extract declared"
+        else:
+            roads = f"roads {spec.roads} {'present' if status.roads_present else 'ABSENT'}"
+        scheme = spec.default_scheme or "none"
+        click.echo(
+            f"{'':<16} {districts} district(s), wards for {status.wards} of {districts}; {roads}; "
+            f"default scheme {scheme}; {'built' if status.built else 'not built'}"
+        )
+
+
 @data.command("build")
 @click.option(
     "--region", "regions", multiple=True, help="Region to build (repeatable; default: all)."
@@ -81,9 +107,8 @@ def data_sources(source: Path | None) -> None:
 @click.option(
     "--buffer-km",
     type=click.FloatRange(min=0),
-    default=10.0,
-    show_default=True,
-    help="Keep practices, postcodes and places this far beyond the region.",
+    help="Keep practices, postcodes and places this far beyond the region "
+    "(default: the region file's buffer_km, 10 km unless it says otherwise).",
 )
 @click.option(
     "--roads", type=PATH, help="Road extract (.osm.pbf) to use instead of the region's own."
@@ -92,7 +117,7 @@ def data_build(
     regions: tuple[str, ...],
     source: Path | None,
     out: Path | None,
-    buffer_km: float,
+    buffer_km: float | None,
     roads: Path | None,
 ) -> None:
     """Build region data (GeoPackage per region, EPSG:27700) from the source folder."""
@@ -106,7 +131,8 @@ def data_build(
     names = expand_region_names(regions)
     if roads is not None and len(names) != 1:
         raise InputError("--roads needs exactly one --region (the extract covers one region)")
-    results = build_regions(names, source, out, buffer_km * 1000.0, roads, DERIVED_LAYERS)
+    buffer_m = None if buffer_km is None else buffer_km * 1000.0
+    results = build_regions(names, source, out, buffer_m, roads, DERIVED_LAYERS)
     for result in results:
         _print_checks(result.region, result.path, result.checks)
         click.echo(f"{result.region}: built in {result.seconds:.1f} s")
@@ -301,6 +327,7 @@ def band(query: tuple[str, ...], region: str, build: Path | None) -> None:
     click.echo(f"{place.matched} ({place.precision}): {place.message}")
     click.echo(f"band:     none ({region} has no road-distance band scheme)")
     click.echo(f"distance: {got.metres[0] / METRES_PER_MILE:.2f} miles")
+    click.echo(f"drive:    {got.minutes[0]:.1f} min ({surgeries.method})")
     click.echo(f"surgery:  {got.label[0]}, {got.pcn_name[0]}")
     click.echo(f"method:   {surgeries.method}")
     if surgeries.method != "road":
@@ -345,6 +372,8 @@ def classify_command(
 
 def _print_answer(answer: Any) -> None:
     miles = "" if answer.distance_miles is None else f"{answer.distance_miles:.2f} miles"
+    drive = answer.drive_minutes
+    road = answer.road_miles
     rows = [
         ("query", answer.query),
         ("located", f"{answer.matched} ({answer.located_by})" if answer.matched else None),
@@ -355,10 +384,14 @@ def _print_answer(answer: Any) -> None:
         ("rate", f"£{answer.rate} an hour" if answer.rate is not None else None),
         ("area", answer.area),
         ("distance", f"{miles} ({answer.method})" if miles else None),
+        ("by road", None if road in (None, answer.distance_miles) else f"{road:.2f} miles"),
+        ("drive", None if drive is None else f"{drive:.1f} min (the quickest from any surgery)"),
         ("confidence", answer.confidence),
         ("shares", answer.band_shares),
         ("surgery", answer.nearest_surgery),
         ("district", answer.district),
+        ("RUC 2011", answer.ruc11),
+        ("RUC 2021", answer.ruc21),
         ("zone", answer.zone),
         ("lot", answer.lot),
         ("PCN", answer.pcn),
@@ -372,6 +405,8 @@ def _print_answer(answer: Any) -> None:
 
 cli.add_command(zones)
 cli.add_command(balance)
+cli.add_command(visits)
+cli.add_command(rurality)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -164,7 +164,11 @@ def build_cmd(
     author: str,
     distance: str,
 ) -> None:
-    """Build a plan of KIND for a region, save it as a new version and print its summary."""
+    """Build a plan of KIND for a region, save it as a new version and print its summary.
+
+    pcn with --scheme builds the scheme's zones made from PCN areas by its rule
+    file (Nottinghamshire's Care Delivery Groups); without, the PCN areas.
+    """
     from geozones.regions.data import load_region
     from geozones.zones import builders
 
@@ -175,6 +179,8 @@ def build_cmd(
         )
     elif kind == "lots":
         plan = builders.lot_plan(data, _scheme(region, kind, scheme), name=name, author=author)
+    elif kind == "pcn" and scheme is not None:
+        plan = builders.pcn_zone_plan(data, scheme, method=distance, name=name, author=author)
     elif kind == "pcn":
         plan = builders.pcn_plan(data, method=distance, name=name, author=author)
     else:

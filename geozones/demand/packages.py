@@ -13,7 +13,8 @@ Two sources, one result (:class:`Demand`):
 * **Modelled demand** (:func:`modelled_demand`), when there is no list: a
   reproducible synthetic package list drawn from the Census 2021 population
   aged 65+ of each LSOA and the region's Code-Point Open postcodes, scaled to
-  a council's published totals (:data:`PUBLISHED_DEMAND`). It is marked
+  a council's published totals (the ``[[demand]]`` tables of its scheme
+  files, :func:`published_totals`). It is marked
   ``modelled=True`` in every row, in the per-unit totals and in their
   ``attrs``, so plans, summaries and exports built on it say so.
 
@@ -38,6 +39,7 @@ from geozones._spatial import UNIT_SNAP_M
 from geozones._vocab import Status
 from geozones.geocode.geocoder import Geocoder
 from geozones.regions.data import RegionData
+from geozones.schemes.scheme import list_schemes
 from geozones.tables.files import detect_column, read_table
 from geozones.zones.units import UnitLayer, load_units
 
@@ -47,7 +49,6 @@ __all__ = [
     "PACKAGE_HOURS",
     "PATHWAY_HEADERS",
     "PRECISE",
-    "PUBLISHED_DEMAND",
     "ROW_COLUMNS",
     "STATUSES",
     "UNIT_COLUMNS",
@@ -62,6 +63,7 @@ __all__ = [
     "package_columns",
     "package_hours",
     "published_demand",
+    "published_totals",
     "read_demand",
     "read_package_list",
 ]
@@ -97,14 +99,15 @@ _COARSE = {"sector": "postcode sector", "district": "postcode district", "place"
 
 @dataclass(frozen=True)
 class PublishedDemand:
-    """A council's published client and hours totals for one care pathway.
+    """A council's published client and hours totals for one care pathway (or all of them).
 
     Attributes
     ----------
     region : str
         Region name (e.g. ``herefordshire``).
-    pathway : str
-        Pathway code as in package lists (``O`` ordinary, ``D`` complex care).
+    pathway : str or None
+        Pathway code as in package lists (``O`` ordinary, ``D`` complex care);
+        None where the totals count every pathway (Nottinghamshire).
     clients : int
         Clients at one time.
     weekly_hours : float
@@ -117,28 +120,12 @@ class PublishedDemand:
     """
 
     region: str
-    pathway: str
+    pathway: str | None
     clients: int
     weekly_hours: float
     scheme: str
     rate: str
     source: str
-
-
-#: The published totals modelled demand is scaled to: the one declared place for them.
-#: Herefordshire: seed 002_b92738a5e0e8ce4d.txt, Herefordshire Council, "Help to Live at
-#: Home: Vision and Delivery Document" (Cabinet Report Appendix 1), section 12, with the
-#: current level of service provision of August 2016.
-PUBLISHED_DEMAND: tuple[PublishedDemand, ...] = (
-    PublishedDemand(
-        "herefordshire", "O", 768, 9199.0, "herefordshire-2017", "standard",
-        "seed 002, Table 12.2 'Data for O Pathway Zones'",
-    ),
-    PublishedDemand(
-        "herefordshire", "D", 58, 2330.0, "herefordshire-2017", "d-pathway",
-        "seed 002, Table 12.1 'Data for D Pathway Zones'",
-    ),
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -589,6 +576,40 @@ def read_demand(
     return _finish(rows, hours, position, units, pathway_values, pathway, False, label, id_col)
 
 
+def published_totals(
+    region: str | None = None, pathway: str | None = None
+) -> tuple[PublishedDemand, ...]:
+    """The published totals of the shipped council schemes: the one declared place for them.
+
+    Each ``[[demand]]`` table of a scheme file that is not a demonstration
+    (Herefordshire: seed 002, section 12, August 2016; Nottinghamshire: seed
+    004, paragraph 22, April 2017), in scheme file order.
+
+    Parameters
+    ----------
+    region : str, optional
+        Only this region's.
+    pathway : str, optional
+        Only this pathway's (case-insensitive); totals of every pathway match none.
+
+    """
+    return tuple(
+        PublishedDemand(
+            scheme.region,
+            total.pathway,
+            total.clients,
+            float(total.weekly_hours),
+            scheme.id,
+            total.rate,
+            f"{total.source} ({total.as_at})",
+        )
+        for scheme in list_schemes()
+        if not scheme.demonstration and region in (None, scheme.region)
+        for total in scheme.demand
+        if pathway is None or (total.pathway or "").upper() == pathway.upper()
+    )
+
+
 def published_demand(region: str, pathway: str | None = None) -> tuple[PublishedDemand, ...]:
     """The published totals of a region, of one pathway or all of them.
 
@@ -598,13 +619,9 @@ def published_demand(region: str, pathway: str | None = None) -> tuple[Published
         The region (or pathway) has no published totals; the message lists those there are.
 
     """
-    found = tuple(
-        p
-        for p in PUBLISHED_DEMAND
-        if p.region == region and (pathway is None or p.pathway.upper() == pathway.upper())
-    )
+    found = published_totals(region, pathway)
     if not found:
-        have = ", ".join(f"{p.region} {p.pathway}" for p in PUBLISHED_DEMAND)
+        have = ", ".join(f"{p.region} {p.pathway or 'all'}" for p in published_totals())
         what = f"{region} pathway {pathway}" if pathway else region
         raise InputError(
             f"no published demand totals for {what} to model demand from (there are: {have}); "
@@ -676,7 +693,7 @@ def modelled_packages(
         spare = total.weekly_hours - total.clients * shape.minimum
         if total.clients < 1 or spare <= 0:
             raise InputError(
-                f"{total.region} pathway {total.pathway}: {total.clients} clients and "
+                f"{total.region} pathway {total.pathway or 'all'}: {total.clients} clients and "
                 f"{total.weekly_hours} hours a week cannot be modelled (at least one client, "
                 f"more than {shape.minimum} hours each)"
             )
@@ -686,13 +703,15 @@ def modelled_packages(
         parts.append(
             pd.DataFrame(
                 {
-                    "package_id": [f"M{total.pathway}{i:05d}" for i in range(1, total.clients + 1)],
+                    "package_id": [
+                        f"M{total.pathway or ''}{i:05d}" for i in range(1, total.clients + 1)
+                    ],
                     "postcode": codes[drawn],
                     "easting": xy[drawn, 0],
                     "northing": xy[drawn, 1],
                     "unit": lsoas.codes.to_numpy()[position[drawn]],
                     "weekly_hours": _half_hours(hours, total.weekly_hours),
-                    "pathway": total.pathway,
+                    "pathway": total.pathway or "",
                     "modelled": True,
                 }
             )
@@ -722,7 +741,7 @@ def modelled_demand(
         Random seed (same seed, same demand).
     totals : sequence of PublishedDemand, optional
         Totals to scale to; default the region's published ones
-        (:data:`PUBLISHED_DEMAND`). Pass your own for a region without them.
+        (:func:`published_totals`). Pass your own for a region without them.
 
     Returns
     -------
@@ -751,7 +770,8 @@ def modelled_demand(
         message=np.where(placed, message, [f"{m}, in no {_KIND[layer]}" for m in message]),
     )
     figures = "; ".join(
-        f"{t.pathway} {t.clients:,} clients, {t.weekly_hours:,.0f} h/week ({t.source})"
+        f"{t.pathway or 'all pathways'} {t.clients:,} clients, {t.weekly_hours:,.0f} h/week "
+        f"({t.source})"
         for t in totals
     )
     source = (

@@ -4,11 +4,12 @@ Two things every lookup needs before its first answer cost far more than the
 answer:
 
 * :func:`solved_facility`: the one multi-source Dijkstra of
-  :class:`~geozones.distance.facility.NearestFacility` (and the snapping of
-  every facility to the network, and the graph it runs on). Its result, the
-  road metres and facility of every network node plus each facility's snap,
-  is cached beside the region (:mod:`geozones.regions.cache`); a later process
-  restores a solved ``NearestFacility`` from it without building the graph.
+  :class:`~geozones.distance.facility.NearestFacility` (and its second one, by
+  minutes, and the snapping of every facility to the network, and the graphs
+  they run on). Its result, the road metres, facility and quickest drive
+  minutes of every network node plus each facility's snap, is cached beside
+  the region (:mod:`geozones.regions.cache`); a later process
+  restores a solved ``NearestFacility`` from it without building the graphs.
 * :class:`NearestPoint`: which of a few points (the surgeries) is nearest to
   each of many, as ``scipy.spatial.cKDTree(xy).query(pts)`` answers it, by
   brute force over the few points, so a lookup needs no scipy at all.
@@ -27,9 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
-from geozones.distance.facility import MAX_GAP_M, OFF_NETWORK, OK, NearestFacility, points_xy
+from geozones.distance.facility import MAX_GAP_M, NearestFacility, points_xy
 from geozones.regions.cache import (
     array_digest,
     cached_arrays,
@@ -50,7 +50,11 @@ Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
 
 #: Arrays a solved-search entry holds: each facility's snap, then each node's answer.
-SOLVED_ARRAYS: tuple[str, ...] = ("edge", "along_m", "snap_gap_m", "node_metres", "node_facility")
+SOLVED_ARRAYS: tuple[str, ...] = (
+    "edge", "along_m", "snap_gap_m", "node_metres", "node_facility", "node_minutes",
+)  # fmt: skip
+#: The arrays of a solved-search entry with one value per network node.
+_PER_NODE: tuple[str, ...] = ("node_metres", "node_facility", "node_minutes")
 #: Rows of query points compared with all the places at once (bounds memory: rows x places).
 CHUNK_ROWS = 8192
 #: From this many query points on, cKDTree itself answers: loading scipy costs less than
@@ -69,10 +73,10 @@ class _SolvedFacility(NearestFacility):
     """A :class:`NearestFacility` restored from a cached search: already solved.
 
     ``NearestFacility.__init__`` is not run: what it and :meth:`solve` compute
-    (the facilities' snap, the usable ones, the gap costs, the node distances
-    and the reached edges) comes from the entry or is derived from it by the
-    class's own methods; only the search graph, needed by nothing once solved,
-    is never built.
+    (the facilities' snap, the usable ones, the gap costs, the node distances,
+    facilities and minutes, and the reached edges) comes from the entry or is
+    derived from it by the class's own methods; only the search graphs, needed
+    by nothing once solved, are never built.
     """
 
     def __init__(
@@ -90,28 +94,21 @@ class _SolvedFacility(NearestFacility):
         self.max_gap_m = max_gap_m
         self.count_gap_beyond_m = count_gap_beyond_m
         self.reachable_only = reachable_only
-        gap = np.array(state["snap_gap_m"], dtype=np.float64)
-        usable = gap <= max_gap_m
-        self.facility_snap = pd.DataFrame(
-            {
-                "edge": np.array(state["edge"], dtype=np.int64),
-                "along_m": np.array(state["along_m"], dtype=np.float64),
-                "snap_gap_m": gap,
-                "status": np.where(usable, OK, OFF_NETWORK),
-            },
-            index=facilities.index,
+        self._take_snap(
+            np.array(state["edge"], dtype=np.int64),
+            np.array(state["along_m"], dtype=np.float64),
+            np.array(state["snap_gap_m"], dtype=np.float64),
         )
-        self._usable = np.flatnonzero(usable)
-        self._extra = self._gap_cost(gap)
         self._solved = (
             np.array(state["node_metres"], dtype=np.float64),
             np.array(state["node_facility"], dtype=np.int64),
+            np.array(state["node_minutes"], dtype=np.float64),
         )
-        self.node_metres, self.node_facility = self._solved
+        self.node_metres, self.node_facility, self.node_minutes = self._solved
         self._reachable = self._reached_edges(self.node_metres) if reachable_only else None
 
-    def _solve(self) -> tuple[Floats, Ints]:
-        """Already solved: the restored node distances and facilities."""
+    def _solve(self) -> tuple[Floats, Ints, Floats]:
+        """Already solved: the restored node distances, facilities and minutes."""
         return self._solved
 
 
@@ -167,7 +164,7 @@ def solved_facility(
     if state is not None and _fits(state, network, len(xy)):
         return _SolvedFacility(network, facilities, state, **options)
     solved = NearestFacility(network, facilities, **options)
-    node_metres, node_facility = solved._solve()  # what solve() does, with its arrays
+    node_metres, node_facility, node_minutes = solved._solve()  # solve(), with its arrays
     snap = solved.facility_snap
     arrays = {
         "edge": snap["edge"].to_numpy(dtype=np.int64),
@@ -175,6 +172,7 @@ def solved_facility(
         "snap_gap_m": snap["snap_gap_m"].to_numpy(dtype=np.float64),
         "node_metres": node_metres,
         "node_facility": node_facility,
+        "node_minutes": node_minutes,
     }
     write_arrays(region.path, name, arrays, extra, SOLVED_CODE)
     return solved
@@ -185,7 +183,7 @@ def _fits(state: dict[str, npt.NDArray[Any]], network: RoadNetwork, n_facilities
     if not all(k in state for k in SOLVED_ARRAYS):
         return False
     per_facility = all(len(state[k]) == n_facilities for k in ("edge", "along_m", "snap_gap_m"))
-    per_node = all(len(state[k]) == network.n_nodes for k in ("node_metres", "node_facility"))
+    per_node = all(len(state[k]) == network.n_nodes for k in _PER_NODE)
     return per_facility and per_node
 
 

@@ -1,7 +1,8 @@
 """Road distance from every address to its nearest facility (GP surgery).
 
 :class:`NearestFacility` answers "how far by road is the nearest surgery, and
-which one?" for any number of points with one Dijkstra run:
+which one?" for any number of points with one Dijkstra run (and "how many
+minutes is the quickest drive?" with a second, see "Drive minutes"):
 
 1. **Snapping.** Every facility and every address snaps to the nearest road
    *edge* (not node), at its position along it (``shapely`` STRtree and
@@ -22,6 +23,19 @@ which one?" for any number of points with one Dijkstra run:
 
 Direction: the carer drives **from** the surgery **to** the home, so arcs are
 followed the way one-way streets allow in that direction.
+
+Drive minutes
+-------------
+A second multi-source Dijkstra, on the same arcs weighted by minutes (each
+edge's length at its speed, :attr:`~geozones.network.graph.RoadNetwork.edge_speed`),
+gives every node the **quickest** drive from any facility. That is the
+quickest drive to the point from any surgery, which need not come from the
+surgery nearest by road (a longer road can be faster), so it is never longer
+than the quickest drive from that surgery. A point's part of its edge is
+timed at that edge's speed, and the snap gaps, at the point and at the
+facility, at :data:`GAP_SPEED_KMH` (whether or not ``count_gap_beyond_m``
+counts them in the metres): the gap is the drive, yard or lane between the
+mapped road and the door, driven slowly.
 
 Snap gap rule
 -------------
@@ -50,7 +64,7 @@ every address within ``max_gap_m`` of such a road gets a distance.
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import geopandas as gpd
 import numpy as np
@@ -68,6 +82,11 @@ from geozones.network.graph import RoadNetwork, arcs_to_csr, snap_to_edges
 
 #: A snap gap over this (metres) marks a point as off the network.
 MAX_GAP_M = 2000.0
+#: Speed at which snap gaps are timed, km/h: OSRM's car-profile speed for a service road
+#: (a drive, yard or car park), the slowest class a carer drives up to a door.
+GAP_SPEED_KMH = 15.0
+#: Minutes to cross one metre of snap gap (at :data:`GAP_SPEED_KMH`).
+GAP_MINUTES_PER_METRE = 60 / 1000 / GAP_SPEED_KMH
 #: Facility columns copied next to each answer when the facilities frame has them.
 FACILITY_COLUMNS: tuple[str, ...] = ("code", "name", "pcn_code", "pcn_name")
 #: Values of the ``status`` column.
@@ -126,12 +145,39 @@ def points_xy(
     return xy
 
 
+class Nearest(NamedTuple):
+    """What :meth:`NearestFacility.nearest` finds for n points.
+
+    Attributes
+    ----------
+    metres : ndarray of float64
+        Road distance from the nearest facility (NaN unless status is ok).
+    facility : ndarray of int64
+        Position of that facility in the facilities frame (-1 unless status is ok).
+    snap_gap_m : ndarray of float64
+        Metres from the point to the road.
+    status : ndarray of str
+        ``ok``, ``unreachable`` or ``off_network``.
+    minutes : ndarray of float64
+        The quickest drive from any facility, minutes (NaN unless status is ok;
+        see "Drive minutes" in the module docstring).
+
+    """
+
+    metres: npt.NDArray[np.float64]
+    facility: npt.NDArray[np.int64]
+    snap_gap_m: npt.NDArray[np.float64]
+    status: npt.NDArray[np.str_]
+    minutes: npt.NDArray[np.float64]
+
+
 class NearestFacility:
-    """Road distance from any point to the nearest of a set of facilities.
+    """Road distance and drive minutes from any point to the nearest of a set of facilities.
 
     Construct with the network and the facilities, call :meth:`solve` once (or
     let the first query do it), then ask :meth:`distance_to_nearest` for as
-    many points as needed.
+    many points as needed. The distance is from the facility nearest by road;
+    the minutes are the quickest drive from any facility (module docstring).
 
     Parameters
     ----------
@@ -163,6 +209,9 @@ class NearestFacility:
     node_facility : ndarray of int64
         After :meth:`solve`: position of that facility in ``facilities``, -1
         where none.
+    node_minutes : ndarray of float64
+        After :meth:`solve`: minutes of the quickest drive from any facility to
+        each network node (inf where none can reach it).
 
     Raises
     ------
@@ -190,12 +239,27 @@ class NearestFacility:
         if len(xy) == 0:
             raise InputError("facilities: the frame is empty; give at least one facility point")
         edge, along, gap = network.snap(xy)
-        usable = gap <= max_gap_m
-        if not usable.any():
+        if not (gap <= max_gap_m).any():
             raise InputError(
                 f"facilities: none of the {len(xy)} points lies within {max_gap_m:,.0f} m of a "
                 "road in this network; are they in EPSG:27700 and inside the road extract?"
             )
+        self._take_snap(edge, along, gap)
+        self.node_metres: npt.NDArray[np.float64] | None = None
+        self.node_facility: npt.NDArray[np.int64] | None = None
+        self.node_minutes: npt.NDArray[np.float64] | None = None
+        self._reachable: (
+            tuple[npt.NDArray[np.int64], npt.NDArray[np.object_], shapely.STRtree] | None
+        ) = None
+
+    def _take_snap(
+        self,
+        edge: npt.NDArray[np.int64],
+        along: npt.NDArray[np.float64],
+        gap: npt.NDArray[np.float64],
+    ) -> None:
+        """Keep the facilities' snap (edge, metres along it, gap) and what follows from it."""
+        usable = gap <= self.max_gap_m
         self.facility_snap = pd.DataFrame(
             {
                 "edge": edge,
@@ -203,16 +267,16 @@ class NearestFacility:
                 "snap_gap_m": gap,
                 "status": np.where(usable, OK, OFF_NETWORK),
             },
-            index=facilities.index,
+            index=self.facilities.index,
         )
         self._usable = np.flatnonzero(usable)
         self._extra = self._gap_cost(gap)
-        self._matrix = self._graph(edge, along)
-        self.node_metres: npt.NDArray[np.float64] | None = None
-        self.node_facility: npt.NDArray[np.int64] | None = None
-        self._reachable: (
-            tuple[npt.NDArray[np.int64], npt.NDArray[np.object_], shapely.STRtree] | None
-        ) = None
+        self._extra_minutes = gap * GAP_MINUTES_PER_METRE
+
+    @property
+    def usable(self) -> npt.NDArray[np.int64]:
+        """Positions of the facilities the searches start from: those within reach of a road."""
+        return self._usable
 
     @cached_property
     def _facility_values(self) -> dict[str, npt.NDArray[np.object_]]:
@@ -230,21 +294,27 @@ class NearestFacility:
         return np.maximum(gap - self.count_gap_beyond_m, 0.0)
 
     def _graph(
-        self, edge: npt.NDArray[np.int64], along: npt.NDArray[np.float64]
+        self, scale: npt.NDArray[np.float64], extra: npt.NDArray[np.float64]
     ) -> sparse.csr_array:
-        """The network's arcs plus one virtual node per facility with arcs onto its edge."""
+        """The network's arcs plus one virtual node per facility with arcs onto its edge.
+
+        Each arc costs its edge's metres times ``scale`` (per edge: 1 for
+        metres, the edge's pace for minutes), and each facility's arcs the
+        part of its edge they drive, scaled alike, plus ``extra`` (per facility).
+        """
         net = self.network
         tail, head, arc_edge, _ = net.arcs()
         f = self._usable
-        fe = edge[f]
+        fe = self.facility_snap["edge"].to_numpy()[f]
+        along = self.facility_snap["along_m"].to_numpy()[f]
         two_way = ~net.edge_oneway[fe]
         virtual = net.n_nodes + f
         tails: list[npt.NDArray[np.integer]] = [tail, virtual, virtual[two_way]]
         heads: list[npt.NDArray[np.integer]] = [head, net.edge_v[fe], net.edge_u[fe][two_way]]
         weights = [
-            net.edge_length[arc_edge],
-            net.edge_length[fe] - along[f] + self._extra[f],
-            along[f][two_way] + self._extra[f][two_way],
+            net.edge_length[arc_edge] * scale[arc_edge],
+            (net.edge_length[fe] - along) * scale[fe] + extra[f],
+            (along * scale[fe] + extra[f])[two_way],
         ]
         return arcs_to_csr(
             np.concatenate(tails),
@@ -254,29 +324,46 @@ class NearestFacility:
         )
 
     def solve(self) -> NearestFacility:
-        """Run the one multi-source Dijkstra from all usable facilities; return self."""
+        """Run the two multi-source Dijkstras (metres, minutes) from all usable facilities."""
         self._solve()
         return self
 
-    def _solve(self) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
-        """Road metres from the nearest facility to each node, and its position (-1 for none)."""
+    def _solve(
+        self,
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+        """Per node: metres from the nearest facility, its position, the quickest minutes.
+
+        Road metres from the facility nearest by road (inf where none reaches),
+        that facility's position (-1 for none), and the minutes of the quickest
+        drive from any facility (inf where none reaches).
+        """
         from scipy.sparse.csgraph import dijkstra  # scipy loads only when a search runs
 
-        n = self.network.n_nodes
+        net = self.network
+        n = net.n_nodes
+        sources = n + self._usable
         # return_predecessors=True is what makes scipy return `sources`
-        dist, _, sources = dijkstra(
-            self._matrix,
+        dist, _, nearest = dijkstra(
+            self._graph(np.ones(net.n_edges), self._extra),
             directed=True,
-            indices=n + self._usable,
+            indices=sources,
             min_only=True,
             return_predecessors=True,
         )
+        quickest = dijkstra(
+            self._graph(net.edge_pace, self._extra_minutes),
+            directed=True,
+            indices=sources,
+            min_only=True,
+        )
         node_metres = dist[:n]
-        node_facility = np.where(sources[:n] >= 0, sources[:n] - n, -1).astype(np.int64)
+        node_facility = np.where(nearest[:n] >= 0, nearest[:n] - n, -1).astype(np.int64)
+        node_minutes = quickest[:n]
         self.node_metres, self.node_facility = node_metres, node_facility
+        self.node_minutes = node_minutes
         if self.reachable_only:
             self._reachable = self._reached_edges(node_metres)
-        return node_metres, node_facility
+        return node_metres, node_facility, node_minutes
 
     def _reached_edges(
         self, node_metres: npt.NDArray[np.float64]
@@ -318,7 +405,8 @@ class NearestFacility:
         DataFrame
             One row per point (the points' index when they are a GeoSeries or
             GeoDataFrame): ``metres`` and ``miles`` (road distance, NaN unless
-            status is ok), ``facility`` (position in the facilities frame,
+            status is ok), ``minutes`` (the quickest drive from any facility,
+            NaN unless status is ok), ``facility`` (position in the facilities frame,
             <NA> when none), the facility's ``code``, ``name``, ``pcn_code``
             and ``pcn_name`` when the frame has them, ``snap_gap_m`` (metres
             from the point to the road, not included in ``metres`` unless
@@ -327,12 +415,13 @@ class NearestFacility:
             snaps to) or ``off_network`` (snap gap over ``max_gap_m``).
 
         """
-        metres, facility, gap, status = self.nearest(points_xy(points, "points"))
+        metres, facility, gap, status, minutes = self.nearest(points_xy(points, "points"))
         reached = status == OK
         out = pd.DataFrame(
             {
                 "metres": metres,
                 "miles": metres / METRES_PER_MILE,
+                "minutes": minutes,
                 "facility": pd.arrays.IntegerArray(np.where(reached, facility, 0), ~reached),
             },
             index=points.index if isinstance(points, pd.Series | pd.DataFrame) else None,
@@ -345,14 +434,7 @@ class NearestFacility:
         out["status"] = status
         return out
 
-    def nearest(
-        self, xy: npt.NDArray[np.float64]
-    ) -> tuple[
-        npt.NDArray[np.float64],
-        npt.NDArray[np.int64],
-        npt.NDArray[np.float64],
-        npt.NDArray[np.str_],
-    ]:
+    def nearest(self, xy: npt.NDArray[np.float64]) -> Nearest:
         """:meth:`distance_to_nearest` as bare arrays, for callers on a hot path.
 
         Parameters
@@ -362,48 +444,74 @@ class NearestFacility:
 
         Returns
         -------
-        metres : ndarray of float64
-            Road distance (NaN unless status is ok).
-        facility : ndarray of int64
-            Position of the nearest facility (-1 unless status is ok).
-        snap_gap_m : ndarray of float64
-            Metres from the point to the road.
-        status : ndarray of str
-            ``ok``, ``unreachable`` or ``off_network``.
+        Nearest
+            Road metres from the nearest facility and its position, the snap
+            gap, the status and the minutes of the quickest drive from any
+            facility.
 
         """
         node_metres, node_facility = self.node_metres, self.node_facility
-        if node_metres is None or node_facility is None:
-            node_metres, node_facility = self._solve()
+        node_minutes = self.node_minutes
+        if node_metres is None or node_facility is None or node_minutes is None:
+            node_metres, node_facility, node_minutes = self._solve()
         net = self.network
         edge, along, gap = self._snap(xy)
-        length = net.edge_length[edge]
-        via_u = node_metres[net.edge_u[edge]] + along
-        via_v = np.where(
-            net.edge_oneway[edge], np.inf, node_metres[net.edge_v[edge]] + length - along
-        )
+        ones = np.ones(len(edge))
+        via_u, via_v = self._via_ends(node_metres, edge, along, ones)
         metres = np.minimum(via_u, via_v)
         facility = np.where(
             via_u <= via_v,
             node_facility[net.edge_u[edge]],
             node_facility[net.edge_v[edge]],
         )
-        self._same_edge(edge, along, metres, facility)
+        self._same_edge(edge, along, ones, self._extra, metres, facility)
+        pace = net.edge_pace[edge]
+        minutes = np.minimum(*self._via_ends(node_minutes, edge, along, pace))
+        self._same_edge(edge, along, pace, self._extra_minutes, minutes)
 
         off = gap > self.max_gap_m
         reached = np.isfinite(metres) & ~off
         status = np.where(off, OFF_NETWORK, np.where(reached, OK, UNREACHABLE))
         metres = np.where(reached, metres + self._gap_cost(gap), np.nan)
-        return metres, np.where(reached, facility, -1), gap, status
+        minutes = np.where(reached, minutes + gap * GAP_MINUTES_PER_METRE, np.nan)
+        return Nearest(metres, np.where(reached, facility, -1), gap, status, minutes)
+
+    def _via_ends(
+        self,
+        node_cost: npt.NDArray[np.float64],
+        edge: npt.NDArray[np.int64],
+        along: npt.NDArray[np.float64],
+        scale: npt.NDArray[np.float64],
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """Cost of reaching each point from its edge's ``u`` end and (two-way only) ``v`` end.
+
+        ``node_cost`` is the search's cost of each node, and ``scale`` per point
+        turns metres along the edge into that cost (1 for metres, the edge's
+        pace for minutes).
+        """
+        net = self.network
+        via_u = node_cost[net.edge_u[edge]] + along * scale
+        via_v = np.where(
+            net.edge_oneway[edge],
+            np.inf,
+            node_cost[net.edge_v[edge]] + net.edge_length[edge] * scale - along * scale,
+        )
+        return via_u, via_v
 
     def _same_edge(
         self,
         edge: npt.NDArray[np.int64],
         along: npt.NDArray[np.float64],
-        metres: npt.NDArray[np.float64],
-        facility: npt.NDArray[np.int64],
+        scale: npt.NDArray[np.float64],
+        extra: npt.NDArray[np.float64],
+        cost: npt.NDArray[np.float64],
+        facility: npt.NDArray[np.int64] | None = None,
     ) -> None:
-        """Lower ``metres``/``facility`` where a facility on the point's own edge is nearer."""
+        """Lower ``cost`` (and ``facility``) where a facility on the point's own edge is nearer.
+
+        The stretch between them costs its metres times ``scale`` (per point),
+        plus the facility's ``extra``.
+        """
         f = self._usable
         f_edge = self.facility_snap["edge"].to_numpy()[f]
         order = np.argsort(f_edge, kind="stable")
@@ -417,11 +525,12 @@ class NearestFacility:
         fac = f[order[np.repeat(lo, n_pairs) + rank]]
         ahead = along[point] - self.facility_snap["along_m"].to_numpy()[fac]
         allowed = (ahead >= 0) | ~self.network.edge_oneway[edge[point]]
-        cost = np.where(allowed, np.abs(ahead) + self._extra[fac], np.inf)
-        best = np.lexsort((cost, point))
+        here = np.where(allowed, np.abs(ahead) * scale[point] + extra[fac], np.inf)
+        best = np.lexsort((here, point))
         first = np.ones(len(best), dtype=bool)
         first[1:] = point[best][1:] != point[best][:-1]
-        point, fac, cost = point[best][first], fac[best][first], cost[best][first]
-        better = cost < metres[point]
-        metres[point[better]] = cost[better]
-        facility[point[better]] = fac[better]
+        point, fac, here = point[best][first], fac[best][first], here[best][first]
+        better = here < cost[point]
+        cost[point[better]] = here[better]
+        if facility is not None:
+            facility[point[better]] = fac[better]

@@ -1,7 +1,8 @@
-"""Distance from any point to the nearest GP surgery of a region, by road or estimated.
+"""Distance and drive time from any point to the nearest GP surgery of a region.
 
-One place answers "how far is the nearest surgery, and which is it?" for the
-classifier, the band areas and the ``band`` command, so they always agree.
+One place answers "how far is the nearest surgery, which is it, and how long
+is the drive?" for the classifier, the band areas, the zone summaries and the
+``band`` command, so they always agree.
 """
 
 from __future__ import annotations
@@ -22,9 +23,17 @@ from geozones.distance.circuity import load_circuity
 from geozones.distance.facility import NearestFacility
 from geozones.regions.data import RegionData
 
+Objects = npt.NDArray[np.object_]
+
 #: A priced distance closer than this to a band edge or radius gets a caveat (metres):
 #: a postcode's point is the centroid of its addresses, so a door can be this far off.
 EDGE_CAVEAT_M = 0.1 * METRES_PER_MILE
+#: Average speed (km/h) that turns an estimated road distance into estimated drive minutes
+#: where a region has no road network: about the median, over the live postcodes of Norfolk
+#: (36.5 km/h), Rutland (36.8) and Nottinghamshire (35.8), of road metres from the nearest
+#: surgery over the quickest drive's minutes, measured on their own networks at
+#: :mod:`geozones.network.graph`'s speeds.
+ESTIMATE_SPEED_KMH = 36.0
 
 
 @dataclass(frozen=True)
@@ -35,6 +44,10 @@ class SurgeryDistances:
     ----------
     metres : ndarray of float64
         Road distance, or estimated road distance, in metres; NaN when there is none.
+    minutes : ndarray of float64
+        Drive minutes: by road, the quickest drive from any surgery (see
+        :mod:`geozones.distance.facility`); estimated, ``metres`` at
+        :data:`ESTIMATE_SPEED_KMH`; NaN where ``metres`` is.
     spread_m : ndarray of float64
         Its uncertainty in metres: :data:`EDGE_CAVEAT_M` by road, the circuity
         spread for an estimate, NaN when no distance was asked for.
@@ -46,25 +59,34 @@ class SurgeryDistances:
         The surgery as "name (code)".
     pcn_name : ndarray of object
         The surgery's PCN.
+    beyond : ndarray of int64
+        Row of a surgery nearer in a straight line than the one by road that the
+        road network cannot reach (it lies beyond the extract's cut edge, such
+        as a county outline), -1 where there is none: the road distance is then
+        to the nearest surgery the network reaches, and the true drive may be
+        shorter (:meth:`NearestSurgery.beyond_text` says so).
 
     """
 
     metres: npt.NDArray[np.float64]
+    minutes: npt.NDArray[np.float64]
     spread_m: npt.NDArray[np.float64]
     status: npt.NDArray[np.object_]
     index: npt.NDArray[np.int64]
     label: npt.NDArray[np.object_]
     pcn_name: npt.NDArray[np.object_]
+    beyond: npt.NDArray[np.int64]
 
 
 class NearestSurgery:
-    """Distance from points to the nearest GP surgery of a region, and which surgery.
+    """Distance and drive minutes from points to the nearest GP surgery of a region.
 
     By road (:class:`~geozones.distance.facility.NearestFacility`, addresses on detached
     road pieces snapped to the nearest road a surgery reaches) where the region
     has a network, method ``road``; otherwise the straight-line distance to the
     nearest surgery times the measured circuity (:mod:`geozones.distance.circuity`),
-    method ``straight-line estimate``, with the spread of that factor.
+    method ``straight-line estimate``, with the spread of that factor, and its
+    minutes at :data:`ESTIMATE_SPEED_KMH`.
 
     Parameters
     ----------
@@ -104,7 +126,7 @@ class NearestSurgery:
         """Nearest surgery of each point (EPSG:27700 metres, shape (n, 2)).
 
         With ``with_distance=False`` only the straight-line nearest surgery is
-        found (for its name and PCN) and ``metres`` is NaN.
+        found (for its name and PCN) and ``metres`` and ``minutes`` are NaN.
 
         Returns
         -------
@@ -116,28 +138,37 @@ class NearestSurgery:
     def raw(
         self, pts: npt.NDArray[np.float64], with_distance: bool = True
     ) -> dict[str, npt.NDArray[Any]]:
-        """:meth:`measure` as plain arrays: ``metres``, ``spread_m``, ``status`` (str), ``index``.
+        """:meth:`measure` as plain arrays.
 
-        Plain so that they can be kept for points that recur
+        ``metres``, ``minutes``, ``spread_m``, ``status`` (str) and ``index``:
+        plain so that they can be kept for points that recur
         (:class:`geozones._spatial.PointMemo`) and given to :meth:`labelled`.
         """
         straight, index = self._tree.query(pts)
+        beyond = np.full(len(pts), -1, dtype=np.int64)
         if not with_distance:
-            metres = spread = np.full(len(pts), np.nan)
+            metres = minutes = spread = np.full(len(pts), np.nan)
             status = np.full(len(pts), "ok")
         elif (road := self._road) is not None:
-            metres, facility, _, status = road.nearest(pts)
-            index = np.where(facility >= 0, facility, index)
+            found = road.nearest(pts)
+            metres, minutes, status = found.metres, found.minutes, found.status
+            reached = np.zeros(len(self.practices), dtype=bool)
+            reached[road.usable] = True
+            beyond = np.where(~reached[index] & (found.facility != index), index, -1)
+            index = np.where(found.facility >= 0, found.facility, index)
             spread = np.full(len(pts), EDGE_CAVEAT_M)
         else:
             metres, low, high = load_circuity(self.build).estimate(straight)
+            minutes = np.asarray(metres, dtype=float) / (ESTIMATE_SPEED_KMH * 1000 / 60)
             spread = np.maximum(metres - low, high - metres)
             status = np.full(len(pts), "ok")
         return {
             "metres": np.asarray(metres, dtype=float),
+            "minutes": np.asarray(minutes, dtype=float),
             "spread_m": np.asarray(spread, dtype=float),
             "status": np.asarray(status, dtype=str),
             "index": np.asarray(index, dtype=np.int64),
+            "beyond": beyond,
         }
 
     def labelled(self, raw: Mapping[str, npt.NDArray[Any]]) -> SurgeryDistances:
@@ -146,12 +177,38 @@ class NearestSurgery:
         index = raw["index"]
         return SurgeryDistances(
             metres=raw["metres"],
+            minutes=raw["minutes"],
             spread_m=raw["spread_m"],
             status=raw["status"].astype(object),
             index=index,
             label=label[index],
             pcn_name=pcn[index],
+            beyond=raw["beyond"],
         )
+
+    def beyond_text(self, got: SurgeryDistances, xy: npt.NDArray[np.float64]) -> Objects:
+        """The caveat of each point with a surgery beyond the network's edge (``""`` elsewhere).
+
+        E.g. "Tenbury Surgery (M81042), 1.93 miles away in a straight line, lies beyond
+        the edge of the road extract (cut at the county outline): the road distance is
+        to the nearest surgery the roads reach, and the drive to Tenbury Surgery
+        (M81042) may be shorter".
+        """
+        out = np.full(len(got.beyond), "", dtype=object)
+        rows = np.flatnonzero(got.beyond >= 0)
+        if not len(rows):
+            return out
+        label = self._labels[0][got.beyond[rows]]
+        p = self.practices.geometry
+        gap = np.hypot(p.x.to_numpy()[got.beyond[rows]] - xy[rows, 0],
+                       p.y.to_numpy()[got.beyond[rows]] - xy[rows, 1])  # fmt: skip
+        miles = np.char.mod("%.2f", gap / METRES_PER_MILE).astype(object)
+        out[rows] = (
+            label + ", " + miles + " miles away in a straight line, lies beyond the edge of the "
+            "road extract (cut at the county outline): the road distance is to the nearest "
+            "surgery the roads reach, and the drive to " + label + " may be shorter"
+        )
+        return out
 
     @cached_property
     def _labels(self) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.object_]]:

@@ -62,7 +62,7 @@ from geozones.regions.postcodes import (
     sector_key,
     sorted_lookup,
 )
-from geozones.sources.readers import source_info
+from geozones.sources.manifest import source_info
 
 #: How a point was found, finest first.
 PRECISIONS = (

@@ -8,6 +8,7 @@ metres, highway class, one-way flag, name and LineString geometry (EPSG:27700,
 digitised from ``u`` to ``v``). ``RoadNetwork.save``/``load`` cache it as one
 ``.npz`` of arrays plus a JSON report, so a county loads in about a second, and
 ``RoadNetwork.to_networkx`` hands osmnx a ``MultiDiGraph`` in its own model.
+Every edge also has a speed in km/h, so a drive can be timed as well as measured.
 
 Which roads are kept
 --------------------
@@ -40,6 +41,16 @@ one-way against it (the way is reversed on reading, so every one-way edge runs
 ``highway=motorway`` are one-way unless tagged ``oneway=no``. Everything else
 can be driven both ways.
 
+Speeds
+------
+Each edge is driven at the speed of its highway class, from
+:data:`DEFAULT_SPEEDS_KMH` (the free-flow speeds of OSRM's car profile) or from
+the ``speeds`` a caller passes (km/h per class, e.g. from a region's file),
+unless its way is tagged ``maxspeed``: a limit that :func:`parse_maxspeed`
+reads is driven at :data:`MAXSPEED_SHARE` of it, as OSRM's car profile drives
+limits. So the order is: the way's own ``maxspeed``, then ``speeds``, then the
+defaults. Directional limits (``maxspeed:forward``/``:backward``) are not read.
+
 Noding
 ------
 OpenStreetMap ways share nodes where roads meet, so a node used by two ways
@@ -54,11 +65,15 @@ of the road they meet. Crossings without a shared vertex (bridges) stay apart.
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from numbers import Real
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, cast
 
 import geopandas as gpd
@@ -76,7 +91,7 @@ if TYPE_CHECKING:
 
 from geozones._cache import clearable
 from geozones._errors import DataError, InputError
-from geozones._settings import BNG, WGS84
+from geozones._settings import BNG, METRES_PER_MILE, WGS84
 from geozones._validate import to_bng
 
 #: Highway classes a car can use, in the order of their codes in ``edge_highway``.
@@ -108,8 +123,52 @@ SNAP_TOLERANCE_M = 1.5
 #: File names of a saved network inside its folder.
 ARRAYS_FILE = "network.npz"
 REPORT_FILE = "network.json"
-#: Format written by :meth:`RoadNetwork.save`; ``load`` refuses any other.
-CACHE_FORMAT = "geozones-road-network/1"
+#: Format written by :meth:`RoadNetwork.save`; ``load`` refuses any other
+#: (format 2 added the edges' speeds).
+CACHE_FORMAT = "geozones-road-network/2"
+#: Speed of each highway class when its way has no ``maxspeed``, km/h: the free-flow speeds
+#: of OSRM's car profile (Project-OSRM/osrm-backend, ``profiles/car.lua``, ``speeds.highway``).
+#: OSRM gives none for ``road`` (a road whose class is not known yet), which takes
+#: ``unclassified``'s.
+DEFAULT_SPEEDS_KMH: Mapping[str, float] = MappingProxyType(
+    {
+        "motorway": 90.0,
+        "motorway_link": 45.0,
+        "trunk": 85.0,
+        "trunk_link": 40.0,
+        "primary": 65.0,
+        "primary_link": 30.0,
+        "secondary": 55.0,
+        "secondary_link": 25.0,
+        "tertiary": 40.0,
+        "tertiary_link": 20.0,
+        "unclassified": 25.0,
+        "residential": 25.0,
+        "living_street": 10.0,
+        "road": 25.0,
+        "service": 15.0,
+    }
+)
+#: Share of a tagged ``maxspeed`` a car is taken to keep, as OSRM's car profile takes it
+#: (``speed_reduction``): a limit is a ceiling, not the speed of a whole road piece.
+MAXSPEED_SHARE = 0.8
+#: Kilometres an hour in a mile an hour.
+KMH_PER_MPH = METRES_PER_MILE / 1000
+#: ``maxspeed`` words and the limits they stand for, km/h. ``national`` is the national
+#: speed limit of a single carriageway (60 mph), as ``GB:nsl_single``; dual carriageways
+#: are tagged ``GB:nsl_dual`` (70 mph). ``walk`` is walking pace, 5 km/h.
+MAXSPEED_WORDS: Mapping[str, float] = MappingProxyType(
+    {
+        "national": 60 * KMH_PER_MPH,
+        "gb:nsl_single": 60 * KMH_PER_MPH,
+        "gb:nsl_dual": 70 * KMH_PER_MPH,
+        "gb:motorway": 70 * KMH_PER_MPH,
+        "uk:nsl_single": 60 * KMH_PER_MPH,
+        "uk:nsl_dual": 70 * KMH_PER_MPH,
+        "uk:motorway": 70 * KMH_PER_MPH,
+        "walk": 5.0,
+    }
+)
 
 _HIGHWAY_CODE = {name: code for code, name in enumerate(HIGHWAYS)}
 _ONEWAY_FORWARD = frozenset({"yes", "true", "1"})
@@ -117,6 +176,8 @@ _ONEWAY_BACKWARD = frozenset({"-1", "reverse"})
 _ONEWAY_JUNCTIONS = frozenset({"roundabout", "circular"})
 _OSM_SUFFIXES = (".osm.pbf", ".pbf", ".osm")
 _COORD_SCALE = 1e-7  # osmium stores locations as integer 1e-7 degrees
+_MAXSPEED = re.compile(r"(\d+(?:\.\d+)?)\s*(mph|km/h|kmh|kph)?")
+_MINUTES_PER_METRE_KMH = 60 / 1000  # minutes to drive a metre at 1 km/h
 _ARRAYS = (
     "node_x",
     "node_y",
@@ -124,6 +185,7 @@ _ARRAYS = (
     "edge_v",
     "edge_length",
     "edge_highway",
+    "edge_speed",
     "edge_oneway",
     "edge_way",
     "edge_name",
@@ -193,6 +255,8 @@ class RoadNetwork:
         Length along the geometry, metres.
     edge_highway : ndarray of uint8, shape (m,)
         Position of the highway class in :data:`HIGHWAYS`.
+    edge_speed : ndarray of float64, shape (m,)
+        Speed the edge is driven at, km/h (see "Speeds" in the module docstring).
     edge_oneway : ndarray of bool, shape (m,)
         True when the edge may only be driven from u to v.
     edge_way : ndarray of int64, shape (m,)
@@ -204,7 +268,9 @@ class RoadNetwork:
     geometry : ndarray of shapely LineString, shape (m,)
         Edge geometries in EPSG:27700, digitised from u to v.
     info : dict
-        How the network was built: source file, ways read, kept and dropped.
+        How the network was built: source file, ways read, kept and dropped,
+        and ``speeds``: the km/h of each highway class and how many edges took
+        a ``maxspeed`` instead.
 
     """
 
@@ -214,6 +280,7 @@ class RoadNetwork:
     edge_v: npt.NDArray[np.int32]
     edge_length: npt.NDArray[np.float64]
     edge_highway: npt.NDArray[np.uint8]
+    edge_speed: npt.NDArray[np.float64]
     edge_oneway: npt.NDArray[np.bool_]
     edge_way: npt.NDArray[np.int64]
     edge_name: npt.NDArray[np.int32]
@@ -230,6 +297,16 @@ class RoadNetwork:
     def n_edges(self) -> int:
         """Number of edges (road pieces, each stored once)."""
         return len(self.edge_u)
+
+    @property
+    def edge_pace(self) -> npt.NDArray[np.float64]:
+        """Minutes to drive one metre of each edge (at its ``edge_speed``)."""
+        return _MINUTES_PER_METRE_KMH / self.edge_speed
+
+    @property
+    def edge_minutes(self) -> npt.NDArray[np.float64]:
+        """Minutes to drive each whole edge at its ``edge_speed``."""
+        return self.edge_length * self.edge_pace
 
     @cached_property
     def tree(self) -> shapely.STRtree:
@@ -309,7 +386,9 @@ class RoadNetwork:
         (EPSG:27700 metres) and ``street_count`` (road ends meeting there,
         as osmnx counts them). Every arc is an edge with ``osmid`` (source way),
         ``length`` (metres), ``highway``, ``oneway``, ``reversed``, ``name``
-        (when named) and, with ``geometry=True``, a LineString drawn in the
+        (when named), ``speed_kph`` (km/h) and ``travel_time`` (seconds), as
+        ``osmnx.routing.add_edge_speeds``/``add_edge_travel_times`` name them,
+        and, with ``geometry=True``, a LineString drawn in the
         arc's direction. The graph has ``crs="EPSG:27700"`` and
         ``simplified=True`` (edges already run junction to junction).
 
@@ -344,6 +423,8 @@ class RoadNetwork:
                 "oneway": self.edge_oneway[edge],
                 "reversed": rev,
                 "name": self.names[self.edge_name[edge]],
+                "speed_kph": self.edge_speed[edge],
+                "travel_time": self.edge_minutes[edge] * 60,
             }
         )
         if geometry:
@@ -372,21 +453,24 @@ class RoadNetwork:
     def load(cls, folder: Path) -> RoadNetwork:
         """Read a network written by :meth:`save`; raise DataError if it is missing or stale."""
         folder = Path(folder)
+        rebuild = (
+            "rebuild it with build_network(<roads file>).save(folder), or the region's "
+            "build with: geozones data build --region <region>"
+        )
         try:
             report = json.loads((folder / REPORT_FILE).read_text(encoding="utf-8"))
+            if report.get("format") != CACHE_FORMAT:
+                raise DataError(
+                    f"{folder / REPORT_FILE} holds format {report.get('format')!r}, this version "
+                    f"reads {CACHE_FORMAT!r} (edges with speeds); {rebuild}"
+                )
             with np.load(folder / ARRAYS_FILE, allow_pickle=False) as data:
                 arrays = {name: data[name] for name in _ARRAYS}
                 coords, offsets = data["geom_coords"], data["geom_offsets"]
         except (OSError, KeyError, ValueError) as exc:
             raise DataError(
-                f"no readable road network in {folder} ({type(exc).__name__}: {exc}); "
-                "rebuild it with build_network(<roads file>).save(folder)"
+                f"no readable road network in {folder} ({type(exc).__name__}: {exc}); {rebuild}"
             ) from exc
-        if report.get("format") != CACHE_FORMAT:
-            raise DataError(
-                f"{folder / REPORT_FILE} holds format {report.get('format')!r}, this version "
-                f"reads {CACHE_FORMAT!r}; rebuild it with build_network(<roads file>).save(folder)"
-            )
         geometry = shapely.from_ragged_array(shapely.GeometryType.LINESTRING, coords, (offsets,))
         return cls(geometry=geometry, info=report["info"], **arrays)
 
@@ -448,7 +532,95 @@ def arcs_to_csr(
     return sparse.csr_array((weight, head.astype(np.int32), indptr), shape=(n, n))
 
 
-def build_network(path: Path, snap_m: float = SNAP_TOLERANCE_M) -> RoadNetwork:
+def parse_maxspeed(value: str | None) -> float | None:
+    """The speed limit a ``maxspeed`` tag gives, km/h; None when it gives none that can be used.
+
+    Read: a number with ``mph``, ``km/h``, ``kmh`` or ``kph`` (``"30 mph"``,
+    ``"50 km/h"``); a bare number, as miles an hour (every British limit is
+    signed in mph, so a bare ``"30"`` in a British extract is a 30 mph sign
+    tagged without its unit, although OpenStreetMap reads bare numbers as
+    km/h elsewhere); and the words of :data:`MAXSPEED_WORDS` (``national``,
+    ``GB:nsl_single``, ``GB:nsl_dual``, ``walk``), in any case. Anything else
+    (``none``, ``signals``, ``variable``, several values, 0) gives None, and
+    the road keeps its class's speed.
+
+    Parameters
+    ----------
+    value : str or None
+        The tag's value.
+
+    Returns
+    -------
+    float or None
+        The limit in km/h.
+
+    """
+    if value is None:
+        return None
+    text = value.strip().lower()
+    if text in MAXSPEED_WORDS:
+        return MAXSPEED_WORDS[text]
+    found = _MAXSPEED.fullmatch(text)
+    if found is None or (number := float(found[1])) <= 0:
+        return None
+    return number * KMH_PER_MPH if found[2] in (None, "mph") else number
+
+
+def class_speeds(speeds: Mapping[str, float] | None = None) -> dict[str, float]:
+    """The km/h of every highway class: :data:`DEFAULT_SPEEDS_KMH` with ``speeds`` over them.
+
+    Parameters
+    ----------
+    speeds : mapping of str to float, optional
+        km/h of some highway classes (keys of :data:`HIGHWAYS`), e.g. from a
+        region's file.
+
+    Returns
+    -------
+    dict of str to float
+        km/h of each class of :data:`HIGHWAYS`, in that order.
+
+    Raises
+    ------
+    InputError
+        A class that is not one of :data:`HIGHWAYS`, or a speed that is not
+        a positive finite number.
+
+    """
+    given = dict(speeds or {})
+    unknown = sorted(set(given) - set(HIGHWAYS))
+    if unknown:
+        raise InputError(
+            f"speeds: unknown highway class(es) {', '.join(map(repr, unknown))}; "
+            f"give km/h for any of {', '.join(HIGHWAYS)}"
+        )
+    bad = {k: v for k, v in given.items() if not _positive_number(v)}
+    if bad:
+        raise InputError(f"speeds: km/h must be positive numbers; got {bad}")
+    return {name: float(given.get(name, DEFAULT_SPEEDS_KMH[name])) for name in HIGHWAYS}
+
+
+def _positive_number(value: object) -> bool:
+    """True for a finite number above 0 (not a bool)."""
+    if isinstance(value, bool) or not isinstance(value, Real):
+        return False
+    return math.isfinite(float(value)) and float(value) > 0
+
+
+def _maxspeeds(values: Iterable[str | None]) -> npt.NDArray[np.float64]:
+    """:func:`parse_maxspeed` of each value as km/h, NaN for none (each distinct value once)."""
+    codes, uniques = pd.factorize(pd.Series(list(values), dtype=object))
+    parsed = [parse_maxspeed(str(u)) for u in uniques]
+    table = np.array([np.nan if v is None else v for v in parsed] + [np.nan], dtype=np.float64)
+    return table[codes]
+
+
+def build_network(
+    path: Path,
+    snap_m: float = SNAP_TOLERANCE_M,
+    *,
+    speeds: Mapping[str, float] | None = None,
+) -> RoadNetwork:
     """Read a road file into a drivable :class:`RoadNetwork` in EPSG:27700.
 
     Parameters
@@ -460,6 +632,9 @@ def build_network(path: Path, snap_m: float = SNAP_TOLERANCE_M) -> RoadNetwork:
     snap_m : float
         GeoPackage only: dead ends closer than this to a vertex of another line
         are joined to it, metres.
+    speeds : mapping of str to float, optional
+        km/h of highway classes, over :data:`DEFAULT_SPEEDS_KMH` (a way's own
+        ``maxspeed`` still comes first; see :func:`class_speeds`).
 
     Returns
     -------
@@ -468,11 +643,13 @@ def build_network(path: Path, snap_m: float = SNAP_TOLERANCE_M) -> RoadNetwork:
     Raises
     ------
     InputError
-        The file does not exist or is not one of the accepted kinds.
+        The file does not exist or is not one of the accepted kinds, or
+        ``speeds`` cannot be used.
     DataError
         The file cannot be read or holds no drivable road.
 
     """
+    kmh = class_speeds(speeds)
     path = Path(path)
     name = path.name.lower()
     if not name.endswith((*_OSM_SUFFIXES, ".gpkg")):
@@ -490,9 +667,9 @@ def build_network(path: Path, snap_m: float = SNAP_TOLERANCE_M) -> RoadNetwork:
                 f"cannot read layer 'network' of {path} as road LineStrings: "
                 f"{type(exc).__name__}: {exc}"
             ) from exc
-        network = network_from_lines(lines, snap_m=snap_m)
+        network = network_from_lines(lines, snap_m=snap_m, speeds=kmh)
     else:
-        network = _assemble(*_read_osm(path))
+        network = _assemble(*_read_osm(path), kmh)
     network.info["source"] = str(path)
     return network
 
@@ -543,6 +720,7 @@ class _Ways:
     oneway: npt.NDArray[np.int8]
     way: npt.NDArray[np.int64]
     name: npt.NDArray[np.object_]
+    maxspeed: npt.NDArray[np.float64]  # the way's limit, km/h; NaN where it has none
 
 
 def _read_osm(path: Path) -> tuple[_Ways, dict[str, Any]]:
@@ -557,6 +735,7 @@ def _read_osm(path: Path) -> tuple[_Ways, dict[str, Any]]:
     oneway: list[int] = []
     way_ids: list[int] = []
     names: list[str] = []
+    maxspeeds: list[str | None] = []
     dropped: Counter[str] = Counter()
     read = 0
     try:
@@ -583,6 +762,7 @@ def _read_osm(path: Path) -> tuple[_Ways, dict[str, Any]]:
             oneway.append(_oneway(get))
             way_ids.append(way.id)
             names.append(get("name") or "")
+            maxspeeds.append(get("maxspeed"))
     except (RuntimeError, ValueError) as exc:
         raise DataError(
             f"cannot read {path} as OpenStreetMap data: {exc}; "
@@ -608,6 +788,7 @@ def _read_osm(path: Path) -> tuple[_Ways, dict[str, Any]]:
         oneway=np.asarray(oneway, dtype=np.int8)[kept],
         way=np.asarray(way_ids, dtype=np.int64)[kept],
         name=np.asarray(names, dtype=object)[kept],
+        maxspeed=_maxspeeds(maxspeeds)[kept],
     )
     info = {"format": "osm", "highway_ways_read": read, "ways_kept": int(kept.sum())}
     info["ways_dropped"] = dict(sorted(dropped.items()))
@@ -647,7 +828,12 @@ def _frame_rules(lines: pd.DataFrame) -> tuple[pd.Series, npt.NDArray[np.int64]]
     return reason, oneway
 
 
-def network_from_lines(lines: gpd.GeoDataFrame, snap_m: float = SNAP_TOLERANCE_M) -> RoadNetwork:
+def network_from_lines(
+    lines: gpd.GeoDataFrame,
+    snap_m: float = SNAP_TOLERANCE_M,
+    *,
+    speeds: Mapping[str, float] | None = None,
+) -> RoadNetwork:
     """Node a layer of road LineStrings into a :class:`RoadNetwork`.
 
     Parameters
@@ -655,11 +841,15 @@ def network_from_lines(lines: gpd.GeoDataFrame, snap_m: float = SNAP_TOLERANCE_M
     lines : GeoDataFrame
         (Multi)LineStrings with a CRS and a ``highway`` column; optional OSM tag
         columns ``name``, ``oneway``, ``junction``, ``service``, ``area``,
-        ``access``, ``vehicle``, ``motor_vehicle``, ``motorcar`` and ``osm_id``
-        follow the same rules as OpenStreetMap ways (module docstring).
+        ``access``, ``vehicle``, ``motor_vehicle``, ``motorcar``, ``maxspeed``
+        and ``osm_id`` follow the same rules as OpenStreetMap ways (module
+        docstring).
     snap_m : float
         Dead ends closer than this to a vertex of another line are joined to
         it, metres.
+    speeds : mapping of str to float, optional
+        km/h of highway classes, over :data:`DEFAULT_SPEEDS_KMH` (a line's own
+        ``maxspeed`` still comes first; see :func:`class_speeds`).
 
     Returns
     -------
@@ -670,11 +860,13 @@ def network_from_lines(lines: gpd.GeoDataFrame, snap_m: float = SNAP_TOLERANCE_M
     Raises
     ------
     InputError
-        No CRS, no ``highway`` column, or geometries that are not lines.
+        No CRS, no ``highway`` column, geometries that are not lines, or
+        ``speeds`` that cannot be used.
     DataError
         No drivable road among the lines.
 
     """
+    kmh = class_speeds(speeds)
     lines = to_bng(lines, "the road lines")
     if "highway" not in lines:
         raise InputError(
@@ -709,6 +901,7 @@ def network_from_lines(lines: gpd.GeoDataFrame, snap_m: float = SNAP_TOLERANCE_M
         oneway=oneway[keep].astype(np.int8),
         way=np.asarray(way, dtype=np.int64),
         name=_column(kept, "name").fillna("").to_numpy(object),
+        maxspeed=_maxspeeds(_column(kept, "maxspeed")),
     )
     info = {
         "format": "lines",
@@ -720,7 +913,7 @@ def network_from_lines(lines: gpd.GeoDataFrame, snap_m: float = SNAP_TOLERANCE_M
         "snap_m": snap_m,
         "ends_joined": joined,
     }
-    return _assemble(ways, info)
+    return _assemble(ways, info, kmh)
 
 
 def _node_vertices(
@@ -773,8 +966,12 @@ def _node_vertices(
     return ids.astype(np.int64), coords[where[ids]], int(has.sum()), line_piece
 
 
-def _assemble(ways: _Ways, info: dict[str, Any]) -> RoadNetwork:
-    """Split ways at junctions into edges and number the junctions as nodes."""
+def _assemble(ways: _Ways, info: dict[str, Any], kmh: Mapping[str, float]) -> RoadNetwork:
+    """Split ways at junctions into edges and number the junctions as nodes.
+
+    ``kmh`` is the speed of each highway class (:func:`class_speeds`); an edge
+    whose way has a ``maxspeed`` is driven at :data:`MAXSPEED_SHARE` of it.
+    """
     n_ways = len(ways.counts)
     start = np.cumsum(ways.counts) - ways.counts
     way_of = np.repeat(np.arange(n_ways), ways.counts)
@@ -815,6 +1012,15 @@ def _assemble(ways: _Ways, info: dict[str, Any]) -> RoadNetwork:
 
     names, name_code = np.unique(np.concatenate([[""], ways.name.astype(str)]), return_inverse=True)
     edge_way = way_of[a]
+    limit = ways.maxspeed[edge_way]
+    tagged = np.isfinite(limit)
+    by_class = np.array([kmh[name] for name in HIGHWAYS], dtype=np.float64)
+    info["speeds"] = {
+        "kmh_by_class": dict(kmh),
+        "maxspeed_share": MAXSPEED_SHARE,
+        "maxspeed_edges": int(tagged.sum()),
+        "class_speed_edges": int((~tagged).sum()),
+    }
     return RoadNetwork(
         node_x=node_x,
         node_y=node_y,
@@ -822,6 +1028,7 @@ def _assemble(ways: _Ways, info: dict[str, Any]) -> RoadNetwork:
         edge_v=node[len(a) :].astype(np.int32),
         edge_length=shapely.length(geometry),
         edge_highway=ways.highway[edge_way],
+        edge_speed=np.where(tagged, limit * MAXSPEED_SHARE, by_class[ways.highway[edge_way]]),
         edge_oneway=ways.oneway[edge_way] != 0,
         edge_way=ways.way[edge_way],
         edge_name=name_code[1:][edge_way].astype(np.int32),

@@ -51,7 +51,8 @@ from geozones.regions.postcodes import (
     build_postcode_index,
     normalise,
 )
-from geozones.regions.specs import RegionSpec, get_region_spec
+from geozones.regions.specs import REGIONS, RegionSpec, get_region_spec
+from geozones.sources.manifest import source_info
 from geozones.sources.readers import (
     read_ccg_2019,
     read_census_2021_age,
@@ -61,8 +62,9 @@ from geozones.sources.readers import (
     read_open_names,
     read_pcn_membership,
     read_population_2017,
+    read_ruc_2011,
+    read_ruc_2021,
     read_wards,
-    source_info,
     source_path,
 )
 
@@ -71,8 +73,6 @@ log = logging.getLogger(__name__)
 #: A later stage's layers made from a freshly written region (see ``build_region``).
 Derivation = Callable[[RegionData], dict[str, gpd.GeoDataFrame]]
 
-#: Default buffer around a region for practices, postcodes and places (metres).
-DEFAULT_BUFFER_M = 10_000.0
 #: GeoNames places closer than this to an OS Open Names place of the same name are duplicates.
 GEONAMES_DUPLICATE_M = 5_000.0
 
@@ -114,11 +114,41 @@ def _file_stamp(path: Path) -> list[int]:
     return [st.st_size, int(st.st_mtime)]
 
 
+@dataclass(frozen=True)
+class RegionStatus:
+    """What the source folder has for one declared region, and whether it is built."""
+
+    spec: RegionSpec
+    wards: int
+    roads_file: Path | None
+    roads_present: bool
+    built: bool
+
+
+def region_status(source: Path | None = None, out: Path | None = None) -> list[RegionStatus]:
+    """Each declared region: its wards and road extract in ``source``, its build in ``out``."""
+    source, out = source_dir(source), build_dir(out)
+    wards = source_info("wards").path(source)
+    status = []
+    for spec in REGIONS.values():
+        road = source_info(spec.roads).path(source) if spec.roads else None
+        status.append(
+            RegionStatus(
+                spec=spec,
+                wards=sum((wards / f"{code}.geojson").exists() for code in spec.districts),
+                roads_file=road,
+                roads_present=road is not None and road.exists(),
+                built=(out / spec.name / GPKG_FILE).exists(),
+            )
+        )
+    return status
+
+
 def build_regions(
     names: list[str],
     source: Path | None = None,
     out: Path | None = None,
-    buffer_m: float = DEFAULT_BUFFER_M,
+    buffer_m: float | None = None,
     roads: Path | None = None,
     derive: Sequence[Derivation] = (),
 ) -> list[BuildResult]:
@@ -138,7 +168,7 @@ def build_region(
     source: Path,
     out: Path,
     index: PostcodeIndex,
-    buffer_m: float = DEFAULT_BUFFER_M,
+    buffer_m: float | None = None,
     roads: Path | None = None,
     derive: Sequence[Derivation] = (),
 ) -> BuildResult:
@@ -152,9 +182,10 @@ def build_region(
         Source folder and build folder.
     index : PostcodeIndex
         The GB postcode index (locates practices and selects postcodes).
-    buffer_m : float
+    buffer_m : float, optional
         Metres around the region within which practices, postcodes and places
-        are kept (flagged ``in_region`` False).
+        are kept (flagged ``in_region`` False); default the region file's
+        ``buffer_km``.
     roads : Path, optional
         A road extract (``.osm.pbf`` or line ``.gpkg``) overriding the region's own.
     derive : sequence of callables
@@ -165,6 +196,7 @@ def build_region(
 
     """
     started = time.perf_counter()
+    buffer_m = spec.buffer_m if buffer_m is None else buffer_m
     codes = list(spec.districts)
     districts = read_districts(source, codes)
     districts["name"] = districts["code"].map(spec.districts)
@@ -192,7 +224,7 @@ def build_region(
         "places": places,
     }
     road_path = roads or _region_roads(spec, source)
-    network = build_network(road_path) if road_path is not None else None
+    network = build_network(road_path, speeds=spec.speeds) if road_path is not None else None
     if network is not None:
         layers["roads"] = _roads_layer(network)
     repaired = {
@@ -273,11 +305,14 @@ def _units(
         dict(zip(districts["code"], districts["name"], strict=True))
     )
     units["ccg"] = units["code"].map(ccg.set_index("lsoa11cd")["ccg"])
-    age = _age65(units[["code", "name", "population"]], read_census_2021_age(source))
+    census = read_census_2021_age(source)
+    age = _age65(units[["code", "name", "population"]], census)
     units = units.merge(age, on="code", how="left")
+    ruc = _ruc(units[["code", "name"]], read_ruc_2011(source), read_ruc_2021(source), census)
+    units = units.merge(ruc, on="code", how="left")
     units["area_km2"] = units.geometry.area / 1e6
     cols = ["code", "name", "district", "district_name", "ccg", "population", "age65",
-            "age65_method", "area_km2", "geometry"]  # fmt: skip
+            "age65_method", *RUC_COLUMNS, "area_km2", "geometry"]  # fmt: skip
     out = units[cols].sort_values("code").reset_index(drop=True)
     out.attrs["repaired"] = units.attrs.get("repaired", 0)
     return out
@@ -298,8 +333,8 @@ def _check_declared_ccgs(spec: RegionSpec, ccg_areas: gpd.GeoDataFrame) -> None:
         declared = ", ".join(f"{c} {n!r}" for c, n in spec.ccgs.items()) or "none"
         raise DataError(
             f"region {spec.name}: the ccg_2019 lookup puts its LSOAs in CCGs "
-            f"{', '.join(wrong)}, which geozones/regions/specs.py does not declare "
-            f"(declared: {declared})"
+            f"{', '.join(wrong)}, which its region file {spec.path or '(none)'} does not "
+            f"declare in [ccgs] (declared: {declared})"
         )
 
 
@@ -376,6 +411,65 @@ def _age65(units: pd.DataFrame, census: pd.DataFrame) -> pd.DataFrame:
         )
     out["age65"] = out["age65"].astype("int64")
     return out
+
+
+#: The units' rural-urban columns (ONS RUC 2011 by LSOA 2011, RUC 2021 by LSOA 2021).
+RUC_COLUMNS: tuple[str, ...] = (
+    "ruc11", "ruc11_name", "rural11", "ruc21", "ruc21_name", "rural21", "ruc21_method",
+)  # fmt: skip
+#: RUC 2011 classes that are rural at LSOA level: D (rural town and fringe), E (village, dispersed).
+RURAL_2011 = ("D", "E")
+
+
+def _ruc(
+    units: pd.DataFrame, ruc11: pd.DataFrame, ruc21: pd.DataFrame, census: pd.DataFrame
+) -> pd.DataFrame:
+    """The ONS Rural-Urban Classifications of each LSOA 2011 unit (:data:`RUC_COLUMNS`).
+
+    RUC 2011 is by LSOA 2011, the units' own geography: each unit takes its
+    class, and is rural in classes D and E. RUC 2021 is by LSOA 2021; with no
+    LSOA11-LSOA21 lookup in the sources (the same policy as the 65+ counts):
+
+    - ``same-code``: a unit whose code is unchanged in 2021 takes its class;
+    - ``msoa-majority``: a unit split, merged or redrawn in 2021 takes the class
+      most of the new 2021 LSOAs of its MSOA (the name without its letter, e.g.
+      "Norwich 001") have, the first in code order on a tie;
+    - none (empty ``ruc21_method``) where the MSOA itself was renumbered.
+
+    ``rural21`` is the ONS urban/rural flag of that class.
+    """
+    out = units[["code"]].merge(ruc11, left_on="code", right_on="lsoa11cd", how="left")
+    out = out.drop(columns="lsoa11cd")
+    out["rural11"] = out["ruc11"].str[:1].isin(RURAL_2011) & out["ruc11"].notna()
+    named = ruc21.merge(
+        census[["lsoa21_code", "lsoa21_name"]], left_on="lsoa21cd", right_on="lsoa21_code"
+    )
+    direct = out[["code"]].merge(named, left_on="code", right_on="lsoa21cd", how="left")
+    method = np.where(direct["ruc21"].notna(), "same-code", "").astype(object)
+    changed = direct["ruc21"].isna().to_numpy()
+    if changed.any():
+        msoa = units["name"].str[:-1].str.strip()
+        new21 = named[~named["lsoa21cd"].isin(units["code"])].sort_values("lsoa21cd")
+        new21 = new21.assign(msoa=new21["lsoa21_name"].str[:-1].str.strip())
+        majority = (
+            new21.groupby(["msoa", "ruc21"], sort=False)
+            .size()
+            .rename("n")
+            .reset_index()
+            .sort_values("n", ascending=False, kind="stable")
+            .drop_duplicates("msoa")
+            .merge(new21.drop_duplicates("ruc21")[["ruc21", "ruc21_name", "rural21"]], on="ruc21")
+            .set_index("msoa")
+        )
+        found = majority.reindex(msoa[changed].to_numpy())
+        for column in ("ruc21", "ruc21_name", "rural21"):
+            direct.loc[changed, column] = found[column].to_numpy()
+        method[changed] = np.where(found["ruc21"].notna(), "msoa-majority", "")
+    out["ruc21"] = direct["ruc21"].to_numpy()
+    out["ruc21_name"] = direct["ruc21_name"].to_numpy()
+    out["rural21"] = direct["rural21"].astype("boolean").to_numpy()
+    out["ruc21_method"] = method
+    return out[["code", *RUC_COLUMNS]]
 
 
 def _in_polygon(xy: npt.NDArray[np.float64], polygon: BaseGeometry) -> npt.NDArray[np.bool_]:

@@ -1,5 +1,9 @@
 """Money from a scheme: hourly rates, visit and package prices, per-zone cost tables.
 
+And what a scheme's visit rule costs over the rule it replaces on a mix of
+visits (:func:`visit_rule_cost`: Nottinghamshire's 30-minute minimum against
+payment by the minute).
+
 Amounts are :class:`~decimal.Decimal` pounds, never floats. Intermediate
 amounts keep full precision; each returned amount is rounded half-up to the
 penny once, at the end (so a weekly cost is not the sum of rounded visit
@@ -12,7 +16,7 @@ import math
 import re
 from bisect import bisect_right
 from collections.abc import Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import numpy as np
@@ -20,16 +24,25 @@ import numpy.typing as npt
 import pandas as pd
 
 from geozones._errors import InputError
-from geozones.schemes.scheme import Blend, DurationTier, Scheme, list_schemes
+from geozones.schemes.scheme import (
+    Blend,
+    DurationTier,
+    Scheme,
+    VisitEstimate,
+    VisitRule,
+    list_schemes,
+)
 
 __all__ = [
     "WEEKS_PER_YEAR",
     "PackageCost",
+    "VisitRuleCost",
     "capacity_incentive",
     "hourly_rate",
     "package_cost",
     "to_pounds",
     "visit_price",
+    "visit_rule_cost",
     "visit_tier",
     "zone_table",
 ]
@@ -243,6 +256,146 @@ def package_cost(
         annual_hours=hours * weeks,
         weekly=to_pounds(weekly),
         annual=to_pounds(weekly * weeks),
+    )
+
+
+@dataclass(frozen=True)
+class VisitRuleCost:
+    """What a scheme's visit rule costs a year over the rule it replaces, on a mix of visits.
+
+    Attributes
+    ----------
+    scheme : str
+        The scheme id.
+    hourly_rate : Decimal
+        Pounds per hour the visits were priced at.
+    visits, hours : float
+        Visits and hours of care a week in the mix.
+    changed_visits : float
+        Visits a week the two rules pay differently (a minimum: the shorter ones).
+    before, after : Decimal
+        Pounds a year under the replaced rule and under the scheme's, each
+        rounded half-up to the penny once.
+    estimate : VisitEstimate or None
+        The council's own estimate of the extra cost, where it published one.
+    implied_visits : float or None
+        Visits a week of the estimate's length whose change of rule costs the
+        council's estimate (None without one).
+
+    """
+
+    scheme: str
+    hourly_rate: Decimal
+    visits: float
+    hours: float
+    changed_visits: float
+    before: Decimal
+    after: Decimal
+    estimate: VisitEstimate | None
+    implied_visits: float | None
+
+    @property
+    def extra(self) -> Decimal:
+        """Pounds a year more under the scheme's rule (negative when it pays less)."""
+        return self.after - self.before
+
+    def describe(self, label: str) -> list[str]:
+        """Lines of text: the mix (``label`` names it), both costs, the extra and the estimate."""
+        mix = f"{self.visits:,.0f} visits and {self.hours:,.1f} hours a week"
+        lines = [
+            f"{label}: {mix}; {self.changed_visits:,.0f} visits a week paid differently",
+            f"  before (pro rata at £{self.hourly_rate} an hour): £{self.before:,.2f} a year",
+            f"  {self.scheme}: £{self.after:,.2f} a year",
+            f"  extra: £{self.extra:,.2f} a year",
+        ]
+        if self.estimate is not None and self.implied_visits is not None:
+            lines.append(
+                f"  beside the council's estimate of £{self.estimate.annual_cost:,.0f} a year "
+                f"({self.estimate.source}): the cost of {self.implied_visits:,.0f} "
+                f"{self.estimate.visit_minutes:g}-minute visits a week paid by this rule "
+                "instead of pro rata"
+            )
+        return lines
+
+
+def visit_rule_cost(
+    scheme: Scheme,
+    visits_per_week: npt.ArrayLike,
+    visit_minutes: npt.ArrayLike,
+    *,
+    rate: str | None = None,
+    weeks: int = WEEKS_PER_YEAR,
+) -> VisitRuleCost:
+    """Cost a year of a mix of visits under the scheme's visit rule and under the one it replaces.
+
+    Parameters
+    ----------
+    scheme : Scheme
+        Its ``[visits]`` rule (e.g. Nottinghamshire's 30-minute minimum) is
+        priced against the rule its ``[visits.estimate]`` says it replaces (pro
+        rata: paid by the minute); a scheme without an estimate against pro rata.
+    visits_per_week : array_like of float
+        Visits a week of each package (or group of packages), 0 or more.
+    visit_minutes : array_like of float
+        Minutes of each of those visits, more than 0.
+    rate : str, optional
+        Band, rate or blend to price at (default the scheme's).
+    weeks : int
+        Weeks in a year (52).
+
+    Returns
+    -------
+    VisitRuleCost
+        Each distinct visit length is priced once by both rules (unrounded),
+        times its visits a week and ``weeks``; the totals are rounded once.
+        With the council's estimate, how many visits of its length a week that
+        estimate stands for.
+
+    Raises
+    ------
+    InputError
+        The arrays differ in length, or hold a negative number of visits or a
+        visit of 0 minutes or less.
+
+    """
+    visits = np.asarray(visits_per_week, dtype=float)
+    minutes = np.asarray(visit_minutes, dtype=float)
+    if visits.shape != minutes.shape or visits.ndim != 1:
+        raise InputError("give one number of visits a week per visit length (two equal lists)")
+    if not (np.isfinite(visits) & (visits >= 0)).all():
+        raise InputError("visits a week must be numbers, 0 or more")
+    if not (np.isfinite(minutes) & (minutes > 0)).all():
+        raise InputError("every visit must last more than 0 minutes")
+    hourly = hourly_rate(scheme, rate)
+    estimate = scheme.visits.estimate
+    before_scheme = replace(
+        scheme, visits=estimate.replaces if estimate is not None else VisitRule(rule="pro-rata")
+    )
+    lengths, of = np.unique(np.round(minutes * 60, 6), return_inverse=True)
+    per_length = np.bincount(of, weights=visits, minlength=len(lengths))
+    before = after = Decimal(0)
+    changed = 0.0
+    for seconds, count in zip(lengths, per_length, strict=True):
+        length, n = Decimal(repr(float(seconds))), Decimal(repr(float(count)))
+        old = _visit_amount(before_scheme, length, hourly)
+        new = _visit_amount(scheme, length, hourly)
+        before, after = before + n * old, after + n * new
+        changed += float(count) if new != old else 0.0
+    implied = None
+    if estimate is not None:
+        length = estimate.visit_minutes * 60
+        step = _visit_amount(scheme, length, hourly) - _visit_amount(before_scheme, length, hourly)
+        implied = float(estimate.annual_cost / weeks / step) if step else None
+    return VisitRuleCost(
+        scheme=scheme.id,
+        hourly_rate=hourly,
+        visits=float(visits.sum()),
+        hours=float((visits * minutes).sum() / 60),
+        changed_visits=changed,
+        before=to_pounds(before * weeks),
+        after=to_pounds(after * weeks),
+        estimate=estimate,
+        implied_visits=implied,
     )
 
 

@@ -72,12 +72,24 @@ entry>, percent = <number>}`` whose percents add up to 100, and ``pathway``
 ``[visits]``: ``rule`` = ``pro-rata`` (minutes / 60 x hourly rate) or ``tiers``
 with ``[[visits.tiers]]`` of ``from`` and ``to`` ("mm:ss", inclusive, each
 ``from`` one second after the previous ``to``, the first "0:00") and
-``percent`` of the hourly rate; longer than the last ``to`` is pro rata.
+``percent`` of the hourly rate; longer than the last ``to`` is pro rata (so a
+single tier from "0:00" to "30:00" at 50% pays at least 30 minutes a visit,
+then by the minute). ``[visits.estimate]`` (optional): what the council
+estimated this rule costs a year over the rule it replaces: ``replaces``
+(``pro-rata``), ``annual_cost`` (pounds), ``visit_minutes`` (the length of the
+visits it costed) and ``source``.
+
+``[[demand]]`` (optional): the council's published demand, which modelled
+demand is scaled to (:mod:`geozones.demand.packages`): ``clients`` (a whole
+number), ``weekly_hours``, ``rate`` (id of the band, rate or blend the hours
+are priced at), ``pathway`` (optional, ``O`` or ``D``; none: every pathway),
+``as_at`` (text: when) and ``source``.
 
 ``[[zone_layers]]``: ``id``, ``title``, ``kind`` (``zone`` or ``lot``: which
 answer the layer fills), ``names`` (zone or lot names as the council wrote
-them), ``rate`` (optional id of the rate the council's table used for that
-layer).
+them; optional for a layer its rule file builds from data, which then takes
+the names the rules make), ``rate`` (optional id of the rate the council's
+table used for that layer).
 
 ``[capacity_incentive]``: ``title``, ``period``, ``[[capacity_incentive.tiers]]``
 of ``within_hours``, ``single_worker`` and ``double_worker`` amounts in pounds,
@@ -92,12 +104,9 @@ float) with at most two decimal places; miles are converted to metres on load.
 from __future__ import annotations
 
 import re
-import tomllib
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
-from decimal import Decimal, InvalidOperation
-from difflib import get_close_matches
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TypedDict, TypeVar
 
@@ -107,8 +116,18 @@ import numpy.typing as npt
 from geozones._cache import clearable
 from geozones._errors import DataError, InputError, NotFoundError
 from geozones._settings import METRES_PER_MILE
+from geozones._toml import (
+    Table,
+    each,
+    load_toml,
+    not_negative,
+    optional,
+    positive,
+    read_each,
+    sub,
+)
 from geozones._vocab import AreaKind, CareType, Pathway, Referral, SchemeMethod, ZoneColumn
-from geozones.regions.specs import CCG_VINTAGE, REGIONS, get_region_spec
+from geozones.regions.specs import CCG_VINTAGE, REGIONS, Viability, get_region_spec, read_viability
 
 if TYPE_CHECKING:
     from shapely.geometry.base import BaseGeometry
@@ -121,6 +140,7 @@ __all__ = [
     "BlendPart",
     "CapacityIncentive",
     "Centres",
+    "DemandTotal",
     "DurationTier",
     "IncentivePeriod",
     "IncentiveTier",
@@ -128,6 +148,7 @@ __all__ = [
     "Scheme",
     "Source",
     "Viability",
+    "VisitEstimate",
     "VisitRule",
     "ZoneLayer",
     "get_scheme",
@@ -145,9 +166,7 @@ _CENTRE_KIND = {
     SchemeMethod.STRAIGHT_LINE_RADIUS: "named-places",
 }
 _MILE = Decimal(str(METRES_PER_MILE))
-_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
 _COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
-_DURATION = re.compile(r"(\d+):([0-5]\d)")
 _LSOA = re.compile(r"[EW]01\d{6}")
 #: The ``[applies]`` key of each way of declaring the area.
 _AREA_KEYS: dict[str, AreaKind] = {
@@ -156,9 +175,7 @@ _AREA_KEYS: dict[str, AreaKind] = {
     "lsoas": AreaKind.LSOA,
     "polygon": AreaKind.POLYGON,
 }
-_MONEY = "a decimal amount in pounds like 18.24 (at most two decimal places, not negative)"
 
-T = TypeVar("T")
 S = TypeVar("S", bound=str)
 
 
@@ -247,14 +264,66 @@ class DurationTier:
 
 
 @dataclass(frozen=True)
+class VisitEstimate:
+    """A council's estimate of what its visit rule costs a year over the rule it replaces.
+
+    Attributes
+    ----------
+    replaces : VisitRule
+        The rule before (pro rata).
+    annual_cost : Decimal
+        Pounds a year more, as the council estimated it.
+    visit_minutes : Decimal
+        The length of the visits the council costed (minutes).
+    source : str
+        Where the estimate was published.
+
+    """
+
+    replaces: VisitRule
+    annual_cost: Decimal
+    visit_minutes: Decimal
+    source: str
+
+
+@dataclass(frozen=True)
 class VisitRule:
     """How one visit is priced: ``pro-rata`` by minutes, or by duration ``tiers``.
 
     Past the last tier's ``to_s`` a tiered visit is priced pro rata.
+    ``estimate`` is the council's estimate of the rule's cost, where it published one.
     """
 
     rule: Literal["pro-rata", "tiers"]
     tiers: tuple[DurationTier, ...] = ()
+    estimate: VisitEstimate | None = None
+
+
+@dataclass(frozen=True)
+class DemandTotal:
+    """A council's published demand: clients at one time and hours a week.
+
+    Attributes
+    ----------
+    clients : int
+        Clients (service users) at one time.
+    weekly_hours : Decimal
+        Hours of care a week.
+    rate : str
+        Id of the band, rate or blend these hours are priced at.
+    as_at, source : str
+        When the figures held, and where they were published.
+    pathway : Pathway | None
+        The pathway counted; None: every pathway.
+
+    """
+
+    clients: int
+    weekly_hours: Decimal
+    rate: str
+    as_at: str
+    source: str
+    pathway: Pathway | None = None
 
 
 @dataclass(frozen=True)
@@ -326,29 +395,6 @@ class BandingArea:
 
 
 @dataclass(frozen=True)
-class Viability:
-    """Hours a week that make a lot commercially viable, as a council published them.
-
-    Attributes
-    ----------
-    min_hours : float | None
-        A lot with fewer hours a week is under the minimum; None: none published.
-    max_hours : float | None
-        A lot with more is over the maximum; None: no ceiling published.
-    provider_min_hours : float | None
-        Hours a week each provider must deliver (a framework condition).
-    source : str
-        Who published the figures, and where.
-
-    """
-
-    min_hours: float | None = None
-    max_hours: float | None = None
-    provider_min_hours: float | None = None
-    source: str = ""
-
-
-@dataclass(frozen=True)
 class IncentiveTier:
     """Payment in pounds when care starts within ``within_hours`` of the request."""
 
@@ -406,6 +452,8 @@ class Scheme:
     elsewhere_rate : str | None
         Id of the rate paid in the rest of the region.
     bands, rates, blends, zone_layers : tuple
+    demand : tuple of DemandTotal
+        The council's published demand (none where it published none).
     visits : VisitRule
     capacity_incentive : CapacityIncentive | None
     viability : Viability | None
@@ -433,6 +481,7 @@ class Scheme:
     rates: tuple[Rate, ...] = ()
     blends: tuple[Blend, ...] = ()
     zone_layers: tuple[ZoneLayer, ...] = ()
+    demand: tuple[DemandTotal, ...] = ()
     capacity_incentive: CapacityIncentive | None = None
     viability: Viability | None = None
 
@@ -479,152 +528,7 @@ class Scheme:
         raise NotFoundError(f"scheme {self.id} has no zone layer {layer_id!r}; layers: {known}")
 
 
-def _shown(value: object) -> str:
-    return str(value) if isinstance(value, Decimal) else repr(value)
-
-
-class _Table:
-    """One TOML table being read; the keys asked for are the known ones, the rest are errors."""
-
-    def __init__(self, file: Path, key: str, raw: object) -> None:
-        if not isinstance(raw, dict):
-            raise DataError(f"{file}: {key or 'the file'}: expected a table, got {_shown(raw)}")
-        self.file = file
-        self.path = key
-        self.raw: dict[str, object] = raw
-        self.known: list[str] = []
-
-    def key(self, name: str) -> str:
-        return f"{self.path}.{name}" if self.path else name
-
-    def fail(self, name: str, expected: str, value: object) -> DataError:
-        return DataError(f"{self.file}: {self.key(name)}: expected {expected}, got {_shown(value)}")
-
-    def has(self, name: str) -> bool:
-        self.known.append(name)
-        return name in self.raw
-
-    def value(self, name: str) -> object:
-        if not self.has(name):
-            others = [k for k in self.raw if k not in self.known]
-            close = get_close_matches(name, others, n=1)
-            hint = f" (found {self.key(close[0])}: is it misspelt?)" if close else ""
-            raise DataError(f"{self.file}: missing key {self.key(name)}{hint}")
-        return self.raw[name]
-
-    def text(self, name: str) -> str:
-        value = self.value(name)
-        if not isinstance(value, str) or not value.strip():
-            raise self.fail(name, "non-empty text", value)
-        return value.strip()
-
-    def ident(self, name: str) -> str:
-        value = self.text(name)
-        if not _ID.fullmatch(value):
-            raise self.fail(name, "an id of lower-case letters, digits and '-'", value)
-        return value
-
-    def choice(self, name: str, options: tuple[S, ...]) -> S:
-        value = self.value(name)
-        for option in options:
-            if value == option:
-                return option
-        raise self.fail(name, "one of " + ", ".join(options), value)
-
-    def flag(self, name: str) -> bool:
-        value = self.value(name)
-        if not isinstance(value, bool):
-            raise self.fail(name, "true or false", value)
-        return value
-
-    def day(self, name: str) -> date:
-        value = self.value(name)
-        if not isinstance(value, date):
-            raise self.fail(name, "a TOML date like 2019-04-08 (no quotes)", value)
-        return value
-
-    def texts(self, name: str) -> tuple[str, ...]:
-        value = self.value(name)
-        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-            raise self.fail(name, "a list of non-empty texts", value)
-        if not value:
-            raise self.fail(name, "at least one text", value)
-        return tuple(v.strip() for v in value)
-
-    def number(self, name: str, expected: str, check: Callable[[Decimal], bool]) -> Decimal:
-        value = self.value(name)
-        number = _decimal(value)
-        if number is None or not check(number):
-            raise self.fail(name, expected, value)
-        return number
-
-    def money(self, name: str) -> Decimal:
-        return self.number(name, _MONEY, _is_money)
-
-    def seconds(self, name: str) -> int:
-        value = self.value(name)
-        match = _DURATION.fullmatch(value) if isinstance(value, str) else None
-        if match is None:
-            raise self.fail(name, "a duration as text 'mm:ss' like \"20:59\"", value)
-        return int(match[1]) * 60 + int(match[2])
-
-    def table(self, name: str) -> _Table:
-        return _Table(self.file, self.key(name), self.value(name))
-
-    def tables(self, name: str) -> list[_Table]:
-        value = self.value(name)
-        if not isinstance(value, list) or not value:
-            raise self.fail(name, f"one or more [[{self.key(name)}]] tables", value)
-        return [_Table(self.file, f"{self.key(name)}[{i}]", v) for i, v in enumerate(value)]
-
-    def finish(self) -> None:
-        unknown = sorted(set(self.raw) - set(self.known))
-        if unknown:
-            allowed = ", ".join(dict.fromkeys(self.known))
-            raise DataError(
-                f"{self.file}: unknown key {self.key(unknown[0])}; "
-                f"expected only these keys here: {allowed}"
-            )
-
-
-def _decimal(value: object) -> Decimal | None:
-    """Read a TOML number or numeric text as Decimal; None for anything else."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | Decimal):
-        number = Decimal(value)
-    elif isinstance(value, str):
-        try:
-            number = Decimal(value.strip())
-        except InvalidOperation:
-            return None
-    else:
-        return None
-    return number if number.is_finite() else None
-
-
-def _is_money(amount: Decimal) -> bool:
-    exponent = amount.as_tuple().exponent
-    return amount >= 0 and isinstance(exponent, int) and exponent >= -2
-
-
-def _positive(number: Decimal) -> bool:
-    return number > 0
-
-
-def _not_negative(number: Decimal) -> bool:
-    return number >= 0
-
-
-def _read_each(tables: list[_Table], read: Callable[[_Table], T]) -> tuple[T, ...]:
-    out = []
-    for table in tables:
-        out.append(read(table))
-        table.finish()
-    return tuple(out)
-
-
-def _read_source(t: _Table) -> Source:
+def _read_source(t: Table) -> Source:
     return Source(
         seed=t.text("seed"),
         title=t.text("title"),
@@ -632,7 +536,7 @@ def _read_source(t: _Table) -> Source:
     )
 
 
-def _read_band(t: _Table, method: SchemeMethod) -> Band:
+def _read_band(t: Table, method: SchemeMethod) -> Band:
     band = Band(
         id=t.ident("id"), label=t.text("label"), rate=t.money("rate"), colour=t.text("colour")
     )
@@ -640,11 +544,11 @@ def _read_band(t: _Table, method: SchemeMethod) -> Band:
         raise t.fail("colour", 'a colour like "#1a9850"', band.colour)
     if method != SchemeMethod.ROAD_DISTANCE_BANDS:
         return band
-    miles = t.number("from_miles", "a distance in miles, 0 or more", _not_negative)
+    miles = t.number("from_miles", "a distance in miles, 0 or more", not_negative)
     return replace(band, from_miles=miles, from_m=float(miles * _MILE))
 
 
-def _choices(t: _Table, name: str, options: tuple[S, ...]) -> tuple[S, ...]:
+def _choices(t: Table, name: str, options: tuple[S, ...]) -> tuple[S, ...]:
     """A list of words each one of ``options`` (an error names the key and the options)."""
     chosen = []
     for word in t.texts(name):
@@ -655,17 +559,17 @@ def _choices(t: _Table, name: str, options: tuple[S, ...]) -> tuple[S, ...]:
     return tuple(chosen)
 
 
-def _read_rate(t: _Table) -> Rate:
+def _read_rate(t: Table) -> Rate:
     care = _choices(t, "care_types", tuple(CareType)) if t.has("care_types") else ()
     return Rate(id=t.ident("id"), label=t.text("label"), rate=t.money("rate"), care_types=care)
 
 
-def _read_blend(t: _Table) -> Blend:
-    parts = _read_each(
+def _read_blend(t: Table) -> Blend:
+    parts = read_each(
         t.tables("parts"),
         lambda p: BlendPart(
             rate=p.ident("rate"),
-            percent=p.number("percent", "a percentage more than 0", _positive),
+            percent=p.number("percent", "a percentage more than 0", positive),
         ),
     )
     total = sum((part.percent for part in parts), Decimal(0))
@@ -675,20 +579,31 @@ def _read_blend(t: _Table) -> Blend:
     return Blend(id=t.ident("id"), label=t.text("label"), parts=parts, pathway=pathway)
 
 
-def _read_tier(t: _Table) -> DurationTier:
+def _read_tier(t: Table) -> DurationTier:
     return DurationTier(
         from_s=t.seconds("from"),
         to_s=t.seconds("to"),
-        percent=t.number("percent", "a percentage more than 0", _positive),
+        percent=t.number("percent", "a percentage more than 0", positive),
     )
 
 
-def _read_visits(t: _Table) -> VisitRule:
+def _read_estimate(t: Table) -> VisitEstimate:
+    t.choice("replaces", ("pro-rata",))
+    return VisitEstimate(
+        replaces=VisitRule(rule="pro-rata"),
+        annual_cost=t.money("annual_cost"),
+        visit_minutes=t.number("visit_minutes", "minutes more than 0", positive),
+        source=t.text("source"),
+    )
+
+
+def _read_visits(t: Table) -> VisitRule:
     rule = t.choice("rule", ("pro-rata", "tiers"))
+    estimate = optional(t, "estimate", _read_estimate)
     if rule == "pro-rata":
-        return VisitRule(rule="pro-rata")
+        return VisitRule(rule="pro-rata", estimate=estimate)
     tables = t.tables("tiers")
-    tiers = _read_each(tables, _read_tier)
+    tiers = read_each(tables, _read_tier)
     previous_to = -1
     for table, tier in zip(tables, tiers, strict=True):
         if tier.from_s != previous_to + 1:
@@ -701,38 +616,52 @@ def _read_visits(t: _Table) -> VisitRule:
                 "to", f"a time not before from {_mmss(tier.from_s)!r}", _mmss(tier.to_s)
             )
         previous_to = tier.to_s
-    return VisitRule(rule="tiers", tiers=tiers)
+    return VisitRule(rule="tiers", tiers=tiers, estimate=estimate)
 
 
 def _mmss(seconds: int) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
-def _read_centres(t: _Table, method: SchemeMethod) -> Centres:
+def _read_centres(t: Table, method: SchemeMethod) -> Centres:
     kind = t.choice("kind", (_CENTRE_KIND[method],))
     if method == SchemeMethod.ROAD_DISTANCE_BANDS:
         return Centres(kind=kind)
-    miles = t.number("radius_miles", "a radius in miles more than 0", _positive)
+    miles = t.number("radius_miles", "a radius in miles more than 0", positive)
     return Centres(
         kind=kind, names=t.texts("names"), radius_miles=miles, radius_m=float(miles * _MILE)
     )
 
 
-def _read_zone_layer(t: _Table) -> ZoneLayer:
+def _read_demand(t: Table) -> DemandTotal:
+    clients = t.number("clients", "a whole number of clients more than 0", positive)
+    if clients != clients.to_integral_value():
+        raise t.fail("clients", "a whole number of clients more than 0", clients)
+    return DemandTotal(
+        clients=int(clients),
+        weekly_hours=t.number("weekly_hours", "hours a week more than 0", positive),
+        rate=t.ident("rate"),
+        as_at=t.text("as_at"),
+        source=t.text("source"),
+        pathway=t.choice("pathway", tuple(Pathway)) if t.has("pathway") else None,
+    )
+
+
+def _read_zone_layer(t: Table) -> ZoneLayer:
     return ZoneLayer(
         id=t.ident("id"),
         title=t.text("title"),
-        names=t.texts("names"),
+        names=t.texts("names") if t.has("names") else (),
         rate=t.text("rate") if t.has("rate") else None,
         kind=t.choice("kind", (ZoneColumn.ZONE, ZoneColumn.LOT)),
     )
 
 
-def _read_incentive(t: _Table) -> CapacityIncentive:
-    tiers = _read_each(
+def _read_incentive(t: Table) -> CapacityIncentive:
+    tiers = read_each(
         t.tables("tiers"),
         lambda p: IncentiveTier(
-            within_hours=p.number("within_hours", "a number of hours more than 0", _positive),
+            within_hours=p.number("within_hours", "a number of hours more than 0", positive),
             single_worker=p.money("single_worker"),
             double_worker=p.money("double_worker"),
         ),
@@ -740,7 +669,7 @@ def _read_incentive(t: _Table) -> CapacityIncentive:
     hours = [tier.within_hours for tier in tiers]
     if hours != sorted(set(hours)):
         raise t.fail("tiers", "tiers in increasing within_hours", [str(h) for h in hours])
-    periods = _read_each(
+    periods = read_each(
         t.tables("periods"),
         lambda p: IncentivePeriod(label=p.text("label"), start=p.day("from"), end=p.day("to")),
     )
@@ -756,7 +685,7 @@ def _read_incentive(t: _Table) -> CapacityIncentive:
     )
 
 
-def _check_bands(t: _Table, method: SchemeMethod, bands: tuple[Band, ...]) -> None:
+def _check_bands(t: Table, method: SchemeMethod, bands: tuple[Band, ...]) -> None:
     if method == SchemeMethod.STRAIGHT_LINE_RADIUS and len(bands) != 2:
         raise t.fail("bands", "exactly two bands (within the radius, then beyond)", len(bands))
     if method == SchemeMethod.ROAD_DISTANCE_BANDS:
@@ -771,7 +700,7 @@ def _check_bands(t: _Table, method: SchemeMethod, bands: tuple[Band, ...]) -> No
                 raise t.fail(f"bands[{i}].from_miles", f"more than {edges[i - 1]}", edges[i])
 
 
-def _area_codes(t: _Table, key: str, known: dict[str, str], what: str) -> tuple[str, ...]:
+def _area_codes(t: Table, key: str, known: dict[str, str], what: str) -> tuple[str, ...]:
     """The codes listed under ``key``, each one of ``known`` (code to name)."""
     codes = t.texts(key)
     for i, code in enumerate(codes):
@@ -780,7 +709,7 @@ def _area_codes(t: _Table, key: str, known: dict[str, str], what: str) -> tuple[
     return codes
 
 
-def _lsoa_codes(t: _Table) -> tuple[str, ...]:
+def _lsoa_codes(t: Table) -> tuple[str, ...]:
     codes = t.texts("lsoas")
     for i, code in enumerate(codes):
         if not _LSOA.fullmatch(code):
@@ -788,7 +717,7 @@ def _lsoa_codes(t: _Table) -> tuple[str, ...]:
     return codes
 
 
-def _read_polygon(t: _Table) -> tuple[Path, BaseGeometry]:
+def _read_polygon(t: Table) -> tuple[Path, BaseGeometry]:
     """The polygon file named by ``polygon`` (relative to the scheme file) and its polygons.
 
     The file may be in any CRS it declares; its polygons are united in EPSG:27700.
@@ -821,7 +750,7 @@ def _read_polygon(t: _Table) -> tuple[Path, BaseGeometry]:
     return path, shapely.union_all(polygons)
 
 
-def _read_applies(t: _Table, region: str) -> tuple[BandingArea, str | None]:
+def _read_applies(t: Table, region: str) -> tuple[BandingArea, str | None]:
     """The area where the bands apply (one of four ways) and the rate paid elsewhere."""
     given = [key for key in _AREA_KEYS if t.has(key)]
     if len(given) > 1:
@@ -867,25 +796,7 @@ def _read_applies(t: _Table, region: str) -> tuple[BandingArea, str | None]:
     return replace(area, name=t.text("name") if t.has("name") else None), None
 
 
-def _read_viability(t: _Table) -> Viability:
-    hours = "a number of hours a week more than 0"
-
-    def optional(name: str) -> float | None:
-        return float(t.number(name, hours, _positive)) if t.has(name) else None
-
-    low, high = optional("min_hours"), optional("max_hours")
-    provider = optional("provider_min_hours")
-    if high is not None and (low is None or high <= low):
-        raise t.fail("max_hours", f"a maximum above min_hours ({low})", t.raw["max_hours"])
-    if low is None and provider is None:
-        raise DataError(
-            f"{t.file}: missing key {t.key('min_hours')} or {t.key('provider_min_hours')} "
-            "(a [viability] table gives at least one)"
-        )
-    return Viability(low, high, provider, source=t.text("source"))
-
-
-def _check_names(t: _Table, scheme: Scheme) -> None:
+def _check_names(t: Table, scheme: Scheme) -> None:
     """Ids and labels must be unique, and every rate a scheme refers to must exist."""
     seen: dict[str, str] = {}
     for group in ("bands", "rates", "blends"):
@@ -905,24 +816,10 @@ def _check_names(t: _Table, scheme: Scheme) -> None:
         raise t.fail("applies.elsewhere", "the id of a [[rates]] entry", scheme.elsewhere_rate)
     refs = [("default_rate", scheme.default_rate)]
     refs += [(f"zone_layers[{i}].rate", z.rate) for i, z in enumerate(scheme.zone_layers)]
+    refs += [(f"demand[{i}].rate", d.rate) for i, d in enumerate(scheme.demand)]
     for key, name in refs:
         if name is not None and name not in seen:
             raise t.fail(key, "the id of a band, rate or blend of this scheme", name)
-
-
-def _sub(t: _Table, name: str, read: Callable[[_Table], T]) -> T:
-    table = t.table(name)
-    out = read(table)
-    table.finish()
-    return out
-
-
-def _optional(t: _Table, name: str, read: Callable[[_Table], T]) -> T | None:
-    return _sub(t, name, read) if t.has(name) else None
-
-
-def _list(t: _Table, name: str, read: Callable[[_Table], T]) -> tuple[T, ...]:
-    return _read_each(t.tables(name), read) if t.has(name) else ()
 
 
 class _Banding(TypedDict, total=False):
@@ -934,32 +831,32 @@ class _Banding(TypedDict, total=False):
     elsewhere_rate: str | None
 
 
-def _read_banding(t: _Table, method: SchemeMethod, region: str) -> _Banding:
+def _read_banding(t: Table, method: SchemeMethod, region: str) -> _Banding:
     """The keys only banded methods have: bands, centres and where banding applies."""
     if method not in _BANDED:
         for name in ("bands", "centres", "applies"):
             if name in t.raw:
                 raise t.fail(name, f"no {name} for method {method}", t.raw[name])
         return {}
-    bands = _read_each(t.tables("bands"), lambda b: _read_band(b, method))
+    bands = read_each(t.tables("bands"), lambda b: _read_band(b, method))
     _check_bands(t, method, bands)
-    area, elsewhere = _sub(t, "applies", lambda a: _read_applies(a, region))
+    area, elsewhere = sub(t, "applies", lambda a: _read_applies(a, region))
     return {
         "bands": bands,
-        "centres": _sub(t, "centres", lambda c: _read_centres(c, method)),
+        "centres": sub(t, "centres", lambda c: _read_centres(c, method)),
         "area": area,
         "elsewhere_rate": elsewhere,
     }
 
 
-def _read_region(t: _Table) -> str:
+def _read_region(t: Table) -> str:
     region = t.text("region")
     if region not in REGIONS:
         raise t.fail("region", "one of the geozones regions " + ", ".join(REGIONS), region)
     return region
 
 
-def _read_scheme(t: _Table) -> Scheme:
+def _read_scheme(t: Table) -> Scheme:
     method = t.choice("method", _METHODS)
     region = _read_region(t)
     needs_default = method not in _BANDED
@@ -970,18 +867,19 @@ def _read_scheme(t: _Table) -> Scheme:
         region=region,
         year=t.text("year"),
         method=method,
-        source=_sub(t, "source", _read_source),
+        source=sub(t, "source", _read_source),
         path=t.file,
-        visits=_sub(t, "visits", _read_visits),
+        visits=sub(t, "visits", _read_visits),
         effective=t.day("effective") if t.has("effective") else None,
         demonstration=t.flag("demonstration") if t.has("demonstration") else False,
         default_rate=t.ident("default_rate") if t.has("default_rate") or needs_default else None,
         caveats=t.texts("caveats") if t.has("caveats") else (),
-        rates=_list(t, "rates", _read_rate),
-        blends=_list(t, "blends", _read_blend),
-        zone_layers=_list(t, "zone_layers", _read_zone_layer),
-        capacity_incentive=_optional(t, "capacity_incentive", _read_incentive),
-        viability=_optional(t, "viability", _read_viability),
+        rates=each(t, "rates", _read_rate),
+        blends=each(t, "blends", _read_blend),
+        zone_layers=each(t, "zone_layers", _read_zone_layer),
+        demand=each(t, "demand", _read_demand),
+        capacity_incentive=optional(t, "capacity_incentive", _read_incentive),
+        viability=optional(t, "viability", read_viability),
         **_read_banding(t, method, region),
     )
     _check_names(t, scheme)
@@ -1008,16 +906,7 @@ def load_scheme(path: str | Path) -> Scheme:
         the file, the key and what was expected.
 
     """
-    file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise DataError(f"cannot read scheme file {file}: {exc.strerror or exc}") from exc
-    try:
-        raw = tomllib.loads(text, parse_float=Decimal)
-    except tomllib.TOMLDecodeError as exc:
-        raise DataError(f"{file}: not valid TOML: {exc}") from exc
-    return _read_scheme(_Table(file, "", raw))
+    return _read_scheme(load_toml(path, "scheme file"))
 
 
 @clearable(maxsize=None)

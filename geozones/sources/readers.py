@@ -1,4 +1,4 @@
-"""Source datasets: the manifest and one reader per dataset.
+"""Source datasets: one reader per dataset (the manifest is :mod:`geozones.sources.manifest`).
 
 Every reader takes the source folder, finds its file through the manifest
 (``data/boundaries/sources.toml``) and returns a DataFrame or GeoDataFrame in
@@ -9,11 +9,9 @@ file and the dataset it should hold.
 from __future__ import annotations
 
 import re
-import tomllib
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -26,61 +24,12 @@ import pyarrow.csv as pacsv
 import shapely
 from geopandas.array import GeometryArray
 
-from geozones._cache import clearable
-from geozones._errors import DataError, SourceError
-from geozones._settings import MANIFEST_PATH, WGS84
+from geozones._errors import SourceError
+from geozones._settings import WGS84
 from geozones._validate import to_bng
+from geozones.sources.manifest import load_manifest, source_info
 
-_REQUIRED_KEYS = ("file", "title", "publisher", "url", "licence", "attribution", "vintage")
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class SourceInfo:
-    """One manifest entry: a dataset, its file in the source folder and its provenance."""
-
-    id: str
-    file: str
-    title: str
-    publisher: str
-    url: str
-    licence: str
-    attribution: str
-    vintage: str
-    required: bool = True
-
-    def path(self, source: Path) -> Path:
-        """Return where this dataset lives inside ``source``."""
-        return source / self.file
-
-
-@clearable(maxsize=None)
-def load_manifest(path: Path = MANIFEST_PATH) -> dict[str, SourceInfo]:
-    """Read and validate the source manifest; raise DataError naming a bad key."""
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise DataError(f"cannot read the source manifest {path}: {exc}") from exc
-    out: dict[str, SourceInfo] = {}
-    for key, entry in raw.items():
-        if not isinstance(entry, dict):
-            raise DataError(f"{path}: [{key}] must be a table of dataset keys")
-        missing = [k for k in _REQUIRED_KEYS if not isinstance(entry.get(k), str)]
-        if missing:
-            raise DataError(f"{path}: [{key}] needs text values for {', '.join(missing)}")
-        unknown = set(entry) - set(_REQUIRED_KEYS) - {"required"}
-        if unknown:
-            raise DataError(f"{path}: [{key}] has unknown keys {', '.join(sorted(unknown))}")
-        out[key] = SourceInfo(id=key, **entry)
-    return out
-
-
-def source_info(dataset: str) -> SourceInfo:
-    """Return the manifest entry of ``dataset``."""
-    try:
-        return load_manifest()[dataset]
-    except KeyError:
-        raise DataError(f"the source manifest has no dataset {dataset!r}") from None
 
 
 def source_path(dataset: str, source: Path) -> Path:
@@ -221,6 +170,48 @@ def read_ccg_2019(source: Path) -> pd.DataFrame:
         return df.rename(columns=cols)[list(cols.values())]
 
     return _read("ccg_2019", source, reader)
+
+
+def read_ruc_2011(source: Path) -> pd.DataFrame:
+    """The ONS Rural-Urban Classification 2011 of every LSOA 2011 in England and Wales.
+
+    Returns
+    -------
+    DataFrame
+        lsoa11cd, ruc11 (class code, e.g. ``C1``; classes D and E are rural) and
+        ruc11_name (e.g. "Urban city and town"), one row per LSOA.
+
+    """
+    cols = {"LSOA11CD": "lsoa11cd", "RUC11CD": "ruc11", "RUC11": "ruc11_name"}
+
+    def reader(path: Path) -> pd.DataFrame:
+        df = pd.read_csv(path, usecols=list(cols), dtype=str, keep_default_na=False)
+        return df.rename(columns=cols)[list(cols.values())]
+
+    return _read("ruc_2011", source, reader)
+
+
+def read_ruc_2021(source: Path) -> pd.DataFrame:
+    """The ONS Rural-Urban Classification 2021 of every LSOA 2021 in England and Wales.
+
+    Returns
+    -------
+    DataFrame
+        lsoa21cd, ruc21 (class code, e.g. ``RSF1``), ruc21_name (e.g. "Smaller
+        rural: Further from a major town or city") and rural21 (the ONS
+        urban/rural flag is Rural), one row per LSOA.
+
+    """
+    cols = {"LSOA21CD": "lsoa21cd", "RUC21CD": "ruc21", "RUC21NM": "ruc21_name",
+            "Urban_rural_flag": "flag"}  # fmt: skip
+
+    def reader(path: Path) -> pd.DataFrame:
+        df = pd.read_csv(path, usecols=list(cols), dtype=str, keep_default_na=False)
+        df = df.rename(columns=cols)
+        df["rural21"] = df.pop("flag").str.strip().str.lower() == "rural"
+        return df[["lsoa21cd", "ruc21", "ruc21_name", "rural21"]]
+
+    return _read("ruc_2021", source, reader)
 
 
 _CODEPOINT_COLUMNS = ["postcode", "quality", "easting", "northing", "district_2025"]

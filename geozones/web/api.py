@@ -192,7 +192,7 @@ def _answers(classifier: Classifier, queries: list[str]) -> list[dict[str, Any]]
     """Answers to many queries at once, shaped as :meth:`Answer.to_dict`."""
     frame = classifier.classify_many(queries)
     return [
-        Answer.from_row(query, classifier.scheme.id, row).to_dict()
+        Answer.from_row(query, row).to_dict()
         for query, row in zip(queries, frame.to_dict("records"), strict=True)
     ]
 

@@ -27,8 +27,8 @@ from geozones._vocab import SchemeMethod
 from geozones.regions.data import RegionData
 from geozones.schemes.pricing import hourly_rate
 from geozones.schemes.scheme import Scheme
-from geozones.zones.builders import area_outline, band_colours, pcn_plan, scheme_band_polygons
-from geozones.zones.plan import ZonePlan
+from geozones.zones.builders import area_outline, band_colours, pcn_plan
+from geozones.zones.plan import DRIVE_COLUMNS, ZonePlan
 
 __all__ = ["PRECISION_DEG", "SIMPLIFY_M", "MapLayers", "to_geojson"]
 
@@ -136,19 +136,20 @@ class MapLayers:
     def band_areas(self, region: RegionData, stamp: int, scheme: Scheme) -> GeoJSON | None:
         """Price-band areas of a road-distance-bands scheme (None for other schemes).
 
-        Each place takes the band of its nearest postcode, cut to the scheme's
-        declared area (:func:`geozones.zones.builders.scheme_band_polygons`);
-        properties ``label``, ``colour`` and ``rate`` (pounds per hour, text).
+        The region's built ``band_areas`` layer (each place takes the band of its
+        nearest postcode, cut to the scheme's declared area: :mod:`geozones.zones.derived`);
+        properties ``label``, ``colour``, ``rate`` (pounds per hour, text) and the
+        band's mean and 90th percentile drive minutes (:data:`DRIVE_COLUMNS`).
         """
         if scheme.method != SchemeMethod.ROAD_DISTANCE_BANDS:
             return None
 
         def make() -> GeoJSON:
-            colours = band_colours(scheme)
-            areas = scheme_band_polygons(region, scheme)
-            rates = {label: str(hourly_rate(scheme, label)) for label in colours}
-            areas = areas.assign(colour=areas["label"].map(colours), rate=areas["label"].map(rates))
-            return to_geojson(areas, ["label", "colour", "rate"])
+            layer = region.band_areas
+            areas = layer[layer["scheme"] == scheme.id].rename(columns={"band": "label"})
+            rates = {label: str(hourly_rate(scheme, label)) for label in band_colours(scheme)}
+            areas = areas.assign(rate=areas["label"].map(rates))
+            return to_geojson(areas, ["label", "colour", "rate", *DRIVE_COLUMNS])
 
         return self._cached(
             ("bands", region.name, str(stamp), scheme.id),

@@ -31,7 +31,7 @@ from geozones.schemes.scheme import Scheme
 from geozones.web.assets import localise
 from geozones.web.layers import MapLayers
 from geozones.zones.builders import ELSEWHERE_COLOUR
-from geozones.zones.plan import ZonePlan
+from geozones.zones.plan import DRIVE_COLUMNS, ZonePlan
 
 __all__ = ["AREA_COLOUR", "ATTRIBUTION", "LegendEntry", "MapParts", "legend", "render_map"]
 
@@ -193,7 +193,10 @@ def render_map(
             bands,
             name=f"Price bands ({scheme.id})",
             style_function=_area_style(0.35, 0.5),
-            tooltip=folium.GeoJsonTooltip(["label", "rate"], aliases=["Band", "£ an hour"]),
+            tooltip=folium.GeoJsonTooltip(
+                ["label", "rate", *DRIVE_COLUMNS],
+                aliases=["Band", "£ an hour", "Drive, mean (min)", "Drive, 90% within (min)"],
+            ),
         ).add_to(fmap)
     area = scheme.area if scheme is not None else None
     outline = layers.scheme_area(region, stamp, scheme) if scheme is not None else None

@@ -81,6 +81,14 @@ _ANSWER_TYPES: dict[str, Schema] = {
 
 #: What the answer fields about how sure an answer is mean (added to their schemas).
 _ANSWER_NOTES: dict[str, Schema] = {
+    "ruc11": {
+        "description": "the ONS Rural-Urban Classification 2011 of the point's LSOA, e.g. "
+        "'E1 Rural village and dispersed' (classes D and E are rural)"
+    },
+    "ruc21": {
+        "description": "the ONS Rural-Urban Classification 2021 of the point's LSOA (by LSOA "
+        "2021), e.g. 'RSF1 Smaller rural: Further from a major town or city'"
+    },
     "scheme": {"description": "the scheme answered under; null when none is in force there"},
     "status": {
         "description": (
@@ -111,6 +119,21 @@ _ANSWER_NOTES: dict[str, Schema] = {
     "band_shares": {
         "description": "for a place, postcode sector or district: the share of its live "
         "postcodes in each band, e.g. '29 postcodes: Band 1 90%, Band 2 10%'"
+    },
+    "drive_minutes": {
+        "description": (
+            "minutes of the quickest drive to the point from any GP surgery (by road, at "
+            "free-flow speeds by road class or the road's speed limit; 0.1 minute); where "
+            "method is 'straight-line estimate', the estimated distance at an average speed; "
+            "null where the nearest surgery's distance is not measured"
+        )
+    },
+    "road_miles": {
+        "description": (
+            "road distance from the nearest GP surgery, miles: distance_miles itself under a "
+            "road-distance scheme (an estimate where method says so); under the other schemes "
+            "measured by road where the region has a road network, else null"
+        )
     },
 }
 

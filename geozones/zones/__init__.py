@@ -8,8 +8,8 @@ The pipeline, one module per job:
   with its dissolved polygons, contiguity check and per-zone summary.
 * :mod:`~geozones.zones.rules`: rule files saying how a scheme's named zones
   are built (``rules/<scheme id>.toml``).
-* :mod:`~geozones.zones.builders`: plans from districts, lot rules, PCNs and
-  price bands.
+* :mod:`~geozones.zones.builders`: plans from districts, lot rules (with
+  hard-to-cover rural areas), PCNs and price bands.
 * :mod:`~geozones.zones.store`: :class:`PlanStore`, versioned plans in SQLite.
 * :mod:`~geozones.zones.io`: export to GeoJSON, GeoPackage, zipped Shapefile
   and CSV, and import back.
@@ -39,6 +39,7 @@ _EXPORTS: dict[str, str] = {
     "lot_plan": "builders",
     "pcn_members": "builders",
     "pcn_plan": "builders",
+    "pcn_zone_plan": "builders",
     "export_plan": "io",
     "import_plan": "io",
     "read_unit_table": "io",

@@ -8,8 +8,11 @@ version can always be traced back.
   areas through its rule file (Hertfordshire: Three Rivers & Watford merged).
 * :func:`lot_plan`: a scheme's lots from its rule file (Hertfordshire's 14 lot
   areas from wards: district lots, low-density rural lots and
-  population-balanced halves).
-* :func:`pcn_plan`: each LSOA in the PCN of its nearest member practice.
+  population-balanced halves; Nottinghamshire's core areas with their
+  hard-to-cover rural groups split out).
+* :func:`pcn_plan`: each LSOA in the PCN of its nearest member practice;
+  :func:`pcn_zone_plan`: a scheme's zones made from PCN areas by its rule file
+  (Nottinghamshire's Care Delivery Groups).
 * :func:`band_labels`, :func:`band_polygons`, :func:`band_plan`: price bands
   of points (postcodes), turned into polygons and into a plan of LSOAs;
   :func:`area_outline` and :func:`scheme_band_polygons`: a scheme's declared
@@ -18,6 +21,7 @@ version can always be traced back.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import cast
 
@@ -45,7 +49,7 @@ from geozones.schemes.bands import (
 )
 from geozones.schemes.scheme import Scheme
 from geozones.zones.plan import ZonePlan
-from geozones.zones.rules import ZoneRules, rules_for
+from geozones.zones.rules import HardToCoverRule, ZoneRules, rules_for
 from geozones.zones.units import UnitLayer, load_units
 
 __all__ = [
@@ -60,6 +64,7 @@ __all__ = [
     "lot_plan",
     "pcn_members",
     "pcn_plan",
+    "pcn_zone_plan",
     "scheme_band_polygons",
 ]
 
@@ -178,6 +183,8 @@ def _rules_plan(
             f"rural: units under {limit:g} residents per km2 (mid-2017 population, "
             "apportioned to wards by area) to the rural lots"
         )
+    if rules.hard_to_cover is not None:
+        steps.append(_hard_to_cover(layer, zone, rules.hard_to_cover, rules.source))
     for rule in rules.halves:
         members = np.flatnonzero(zone == rule.zone)
         north = _north_half(layer, members, f"{rules.source}: {rule.zone}")
@@ -188,37 +195,135 @@ def _rules_plan(
             "halves: cut along the population-weighted principal axis at the most "
             "balanced cut leaving both halves contiguous; half 1 is the northern one"
         )
-    names = scheme.zone_layer(rules.layer).names
-    built = set(zone)
-    if built != set(names):
-        raise DataError(
-            f"{rules.path}: [{rules.layer}] builds zones {sorted(built)} but scheme {scheme.id} "
-            f"names {sorted(names)}; make the rules produce exactly the scheme's names"
-        )
     return ZonePlan(
         name=name or f"{region.name}-{rules.layer}",
         region=region,
         unit_layer=rules.units,
         assignment=pd.Series(zone, index=frame.index),
-        zones=names,
+        zones=_layer_names(scheme, rules, zone),
         method="; ".join(steps),
         author=author,
     )
 
 
-def _north_half(
-    layer: UnitLayer, members: npt.NDArray[np.intp], what: str
-) -> npt.NDArray[np.bool_]:
-    """Split units into two contiguous halves balanced on population; True for the northern one.
+def _layer_names(
+    scheme: Scheme, rules: ZoneRules, zone: npt.NDArray[np.object_]
+) -> tuple[str, ...]:
+    """The zone names of the built layer: the scheme's, which the rules must build exactly.
 
-    Units are ordered along the principal axis of their population-weighted
-    points; of the cuts along that order, the one whose two sides come closest
-    to equal population while both are contiguous wins.
+    A layer whose scheme lists no names (names built from data) takes the
+    districts' zones in the order of the rules, then the others by name.
+    """
+    names = scheme.zone_layer(rules.layer).names
+    built = set(zone)
+    if not names:
+        first = [z for z in dict.fromkeys(rules.districts.values()) if z in built]
+        return (*first, *sorted(built - set(first)))
+    if built != set(names):
+        raise DataError(
+            f"{rules.path}: [{rules.layer}] builds zones {sorted(built)} but scheme {scheme.id} "
+            f"names {sorted(names)}; make the rules produce exactly the scheme's names"
+        )
+    return names
+
+
+def _hard_to_cover(
+    layer: UnitLayer, zone: npt.NDArray[np.object_], rule: HardToCoverRule, source: str
+) -> str:
+    """Move the hard-to-cover groups of rural units out of their zones (``zone`` in place).
+
+    Rural units (the region's ``rule.rural`` flag) that neighbour each other
+    within one zone form a group; a group with more than ``max_age65``
+    residents aged 65+ is halved (balanced on 65+, both halves contiguous)
+    until no piece is; each piece with at least ``min_age65`` becomes a zone,
+    named by ``rule.name`` (numbered north to south, by 65+-weighted mean
+    northing, where names repeat).
+
+    Parameters
+    ----------
+    layer : UnitLayer
+        The region's LSOAs.
+    zone : ndarray of object
+        Each unit's zone so far, in layer order; changed in place.
+    rule : HardToCoverRule
+        The thresholds (residents aged 65+) and the name template.
+    source : str
+        The rule file and table, for error messages.
+
+    Returns
+    -------
+    str
+        The step, for the plan's method.
+
+    Raises
+    ------
+    DataError
+        The region's units have no ``rule.rural`` column (a build older than the rule).
+
+    """
+    frame = layer.frame
+    units = layer.region.units
+    if rule.rural not in units.columns:
+        raise DataError(
+            f"{source}: the units of region {layer.region.name} have no {rule.rural!r} column; "
+            f"rebuild the region: geozones data build --region {layer.region.name}"
+        )
+    rural = (
+        units.set_index("code")[rule.rural]
+        .reindex(frame.index, fill_value=False)
+        .to_numpy(dtype=bool)
+    )
+    zone_number = pd.factorize(zone)[0]
+    labels = np.where(rural, zone_number, -1 - np.arange(len(zone)))
+    group = layer.components(labels)
+    age65 = frame["age65"].to_numpy(dtype=float)
+    pending = [np.flatnonzero(group == g) for g in np.unique(group[rural])]
+    pieces = []
+    while pending:
+        members = pending.pop()
+        total = age65[members].sum()
+        if total > rule.max_age65 and len(members) > 1:
+            north = _north_half(layer, members, f"{source}: {zone[members[0]]}", weight="age65")
+            pending += [members[north], members[~north]]
+        elif total >= rule.min_age65:
+            pieces.append(members)
+    northing = np.array([np.average(layer.points[m, 1], weights=age65[m]) for m in pieces])
+    pieces = [pieces[i] for i in np.argsort(-northing, kind="stable")]
+    names = [_piece_name(frame, zone, members, rule.name) for members in pieces]
+    counts = pd.Series(names).value_counts()
+    seen: dict[str, int] = {}
+    for members, base in zip(pieces, names, strict=True):
+        seen[base] = seen.get(base, 0) + 1
+        zone[members] = f"{base} {seen[base]}" if counts[base] > 1 else base
+    return (
+        f"hard-to-cover: contiguous {rule.rural} units of one zone, halved along their "
+        f"65+-weighted principal axis until none has over {rule.max_age65:,.0f} residents "
+        f"aged 65+; {len(pieces)} piece(s) with at least {rule.min_age65:,.0f} became zones"
+    )
+
+
+def _piece_name(
+    frame: pd.DataFrame, zone: npt.NDArray[np.object_], members: npt.NDArray[np.intp], name: str
+) -> str:
+    """A hard-to-cover piece's name: its zone's and that of the district with most of its 65+."""
+    by_district = frame["age65"].iloc[members].groupby(frame["district_name"].iloc[members]).sum()
+    return name.format(district=by_district.idxmax(), zone=zone[members[0]])
+
+
+def _north_half(
+    layer: UnitLayer, members: npt.NDArray[np.intp], what: str, weight: str = "population"
+) -> npt.NDArray[np.bool_]:
+    """Split units into two contiguous halves balanced on ``weight``; True for the northern one.
+
+    Units are ordered along the principal axis of their ``weight``-weighted
+    points (``population`` or ``age65``); of the cuts along that order, the
+    one whose two sides come closest to equal weight while both are
+    contiguous wins.
     """
     if len(members) < 2:
         raise DataError(f"{what}: a zone of {len(members)} unit(s) cannot be cut in halves")
     xy = layer.points[members]
-    people = layer.frame["population"].to_numpy(dtype=float)[members]
+    people = layer.frame[weight].to_numpy(dtype=float)[members]
     offset = xy - np.average(xy, axis=0, weights=people)
     spread = (offset * people[:, None]).T @ offset
     axis = np.linalg.eigh(spread)[1][:, -1]
@@ -237,19 +342,27 @@ def _north_half(
     raise DataError(f"{what}: no cut along the principal axis leaves both halves contiguous")
 
 
-def pcn_members(region: RegionData) -> gpd.GeoDataFrame:
+def pcn_members(region: RegionData, *, in_region: bool = False) -> gpd.GeoDataFrame:
     """The practices whose PCNs make a region's PCN areas.
+
+    Parameters
+    ----------
+    region : RegionData
+        A built region.
+    in_region : bool
+        Only the practices inside the region, even where it declares an ICB.
 
     Returns
     -------
     GeoDataFrame
         Practices of the region's ICB (``icb == spec.icb``, e.g. QMM for
         Norfolk & Waveney, wherever they are), or the practices inside the
-        region when it has no ICB declared; only those with a PCN. EPSG:27700.
+        region when it has no ICB declared or ``in_region`` is true; only
+        those with a PCN. EPSG:27700.
 
     """
     practices = region.gp_practices
-    if region.spec.icb is not None:
+    if region.spec.icb is not None and not in_region:
         keep = practices["icb"] == region.spec.icb
     else:
         keep = practices["in_region"].astype(bool)
@@ -276,6 +389,7 @@ def pcn_plan(
     method: str = ZoneDistance.AUTO,
     name: str | None = None,
     author: str = "geozones",
+    in_region: bool = False,
 ) -> ZonePlan:
     """PCN areas: each LSOA goes to the PCN of its nearest member practice.
 
@@ -293,6 +407,8 @@ def pcn_plan(
         Plan name (default ``<region>-pcn-areas``).
     author : str
         Recorded on the plan.
+    in_region : bool
+        Member practices only inside the region (:func:`pcn_members`).
 
     Returns
     -------
@@ -307,7 +423,7 @@ def pcn_plan(
 
     """
     network = _distance_network(region, method)
-    members = pcn_members(region)
+    members = pcn_members(region, in_region=in_region)
     if members.empty:
         raise DataError(f"region {region.name} has no practice with a PCN to build PCN areas from")
     layer = load_units(region, "units")
@@ -330,7 +446,7 @@ def pcn_plan(
     names = pcn.where(~shared, pcn + " (" + members["pcn_code"] + ")").to_numpy(dtype=object)
     zone = names[nearest]
     idle = sorted(set(names) - set(zone))
-    scope = f"ICB {region.spec.icb}" if region.spec.icb else "in the region"
+    scope = f"ICB {region.spec.icb}" if region.spec.icb and not in_region else "in the region"
     return ZonePlan(
         name=name or f"{region.name}-pcn-areas",
         region=region,
@@ -347,6 +463,71 @@ def pcn_plan(
             if idle
             else ""
         ),
+    )
+
+
+def pcn_zone_plan(
+    region: RegionData,
+    scheme: Scheme,
+    *,
+    method: str = ZoneDistance.AUTO,
+    name: str | None = None,
+    author: str = "geozones",
+) -> ZonePlan:
+    """A scheme's zones made from PCN areas by the ``pcn`` table of its rule file.
+
+    Nottinghamshire's Care Delivery Groups: :func:`pcn_plan` of the practices
+    the rule names (``icb`` or ``in-region``), each zone named by the rule's
+    template from its PCN's name without the word "PCN" ("MANSFIELD NORTH CDG").
+
+    Parameters
+    ----------
+    region : RegionData
+        A built region.
+    scheme : Scheme
+        A scheme with PCN rules (``nottinghamshire-2017``).
+    method : str
+        How distances to practices are measured, as :func:`pcn_plan` takes it.
+    name : str, optional
+        Plan name (default ``<region>-<zone layer>``).
+    author : str
+        Recorded on the plan.
+
+    Returns
+    -------
+    ZonePlan
+        LSOA units; zones in the order of their PCNs' names.
+
+    Raises
+    ------
+    NotFoundError
+        The scheme has no PCN rules.
+    DataError
+        The zones built are not the names the scheme's layer lists (where it lists any).
+
+    """
+    _check_scheme(region, scheme)
+    rules = rules_for(scheme.id, RuleKind.PCN)
+    if rules.pcn is None:  # a pcn table always has its rule (rules.read_rules)
+        raise DataError(f"{rules.path}: [{rules.layer}] has no PCN rule")
+    plan = pcn_plan(
+        region, method=method, author=author, in_region=rules.pcn.practices == "in-region"
+    )
+    template = rules.pcn.name
+    renamed = {
+        pcn: template.format(pcn=re.sub(r"\s*\bPCN\b", "", pcn, count=1).strip())
+        for pcn in plan.zones
+    }
+    zone = plan.assignment.map(renamed).to_numpy(dtype=object)
+    return ZonePlan(
+        name=name or f"{region.name}-{rules.layer}",
+        region=region,
+        unit_layer="units",
+        assignment=pd.Series(zone, index=plan.assignment.index),
+        zones=_layer_names(scheme, rules, zone),
+        method=f"{plan.method}; zones named {template!r} by {rules.source}",
+        author=author,
+        notes=plan.notes,
     )
 
 
@@ -376,7 +557,8 @@ def band_labels(region: RegionData, scheme: Scheme) -> gpd.GeoDataFrame:
     -------
     GeoDataFrame
         The in-region postcodes that get a band: ``postcode``, ``district``,
-        ``metres``, ``band`` (band label, or the elsewhere rate's label
+        ``metres``, ``minutes`` (drive minutes, the quickest from any surgery;
+        estimated without a network), ``band`` (band label, or the elsewhere rate's label
         outside the scheme's area), ``distance_band`` (the band of the
         distance alone, None without one) and ``in_area`` (whether banding
         applies, by the unit the postcode lies in, as a lookup decides it);
@@ -392,7 +574,8 @@ def band_labels(region: RegionData, scheme: Scheme) -> gpd.GeoDataFrame:
     postcodes = region.postcodes[region.postcodes["in_region"].astype(bool)]
     xy = shapely.get_coordinates(postcodes.geometry.to_numpy())
     surgeries = NearestSurgery(region, region.path.parent)
-    metres = surgeries.measure(xy).metres
+    measured = surgeries.measure(xy)
+    metres = measured.metres
     units = region.units
     check_area(scheme, units)
     where = Where.in_units(units, UnitIndex(units.geometry.to_numpy()).positions(xy), xy)
@@ -403,6 +586,7 @@ def band_labels(region: RegionData, scheme: Scheme) -> gpd.GeoDataFrame:
             "postcode": postcodes["postcode"].to_numpy(),
             "district": postcodes["district"].to_numpy(),
             "metres": metres,
+            "minutes": measured.minutes,
             "band": labels,
             "distance_band": by_distance,
             "in_area": banding_applies(where, scheme),

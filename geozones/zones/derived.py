@@ -16,7 +16,8 @@ from geozones.regions.build import Derivation
 from geozones.regions.data import RegionData
 from geozones.schemes.centres import centres_layer
 from geozones.schemes.scheme import list_schemes
-from geozones.zones.builders import band_colours, scheme_band_polygons
+from geozones.zones.builders import band_colours, band_labels, scheme_band_polygons
+from geozones.zones.plan import DRIVE_COLUMNS, DRIVE_PERCENTILE
 
 
 def band_areas_layer(region: RegionData) -> dict[str, gpd.GeoDataFrame]:
@@ -39,7 +40,9 @@ def band_areas(region: RegionData) -> gpd.GeoDataFrame:
     Returns
     -------
     GeoDataFrame
-        scheme, band, colour, geometry (EPSG:27700).
+        scheme, band, colour, the mean and 90th percentile drive minutes of the
+        band's postcodes (:data:`~geozones.zones.plan.DRIVE_COLUMNS`), geometry
+        (EPSG:27700).
 
     """
     frames = []
@@ -51,11 +54,16 @@ def band_areas(region: RegionData) -> gpd.GeoDataFrame:
             polygons = scheme_band_polygons(region, scheme).rename(columns={"label": "band"})
             polygons["scheme"] = scheme.id
             polygons["colour"] = polygons["band"].map(colours)
+            minutes = band_labels(region, scheme).groupby("band")["minutes"]
+            mean, p90 = DRIVE_COLUMNS
+            polygons[mean] = polygons["band"].map(minutes.mean()).round(1)
+            polygons[p90] = polygons["band"].map(minutes.quantile(DRIVE_PERCENTILE)).round(1)
             frames.append(polygons)
+    columns = ["scheme", "band", "colour", *DRIVE_COLUMNS]
     if not frames:
-        return gpd.GeoDataFrame({"scheme": [], "band": [], "colour": []}, geometry=[], crs=BNG)
+        return gpd.GeoDataFrame({c: [] for c in columns}, geometry=[], crs=BNG)
     both = pd.concat(frames, ignore_index=True)
-    return gpd.GeoDataFrame(both[["scheme", "band", "colour", "geometry"]], crs=BNG)
+    return gpd.GeoDataFrame(both[[*columns, "geometry"]], crs=BNG)
 
 
 #: Every layer made after a region build, in order.

@@ -74,7 +74,12 @@ UNIT_TABLE_COLUMNS: tuple[str, ...] = (
     "colour",
 )
 _REQUIRED = ("unit", "zone")
-_SHAPEFILE_FIELDS = {"weekly_hours": "weekly_hrs", "annual_hours": "annual_hrs"}
+_SHAPEFILE_FIELDS = {
+    "weekly_hours": "weekly_hrs",
+    "annual_hours": "annual_hrs",
+    "drive_minutes_mean": "drive_mean",
+    "drive_minutes_p90": "drive_p90",
+}
 _UNITS_CSV = "units.csv"
 
 

@@ -24,10 +24,17 @@ from geozones.classification.classifier import Answer, Classifier
 from geozones.regions.cache import writing_caches
 from geozones.regions.data import REPORT_FILE, RegionData, load_region
 from geozones.schemes.scheme import Scheme, get_scheme, list_schemes
-from geozones.zones.builders import district_plan, lot_plan, pcn_plan
+from geozones.zones.builders import district_plan, lot_plan, pcn_plan, pcn_zone_plan
 from geozones.zones.plan import ZonePlan
 from geozones.zones.rules import scheme_rules
 from geozones.zones.store import PlanStore
+
+#: The builder of each kind of rules.
+_BUILDERS: dict[RuleKind, Callable[[RegionData, Scheme], ZonePlan]] = {
+    RuleKind.DISTRICTS: district_plan,
+    RuleKind.LOTS: lot_plan,
+    RuleKind.PCN: pcn_zone_plan,
+}
 
 
 @dataclass(frozen=True)
@@ -45,7 +52,8 @@ def zone_sources(region: RegionData, scheme: Scheme) -> list[ZoneSource]:
     For each of the scheme's zone layers: the stored plan ``<region>-<layer id>``,
     else the plan its rule file builds. A layer whose rules are of kind
     ``lots`` fills ``lot``; any other fills ``zone`` (the layer's ``kind`` in the
-    scheme file says which where there are no rules). The PCN is the stored
+    scheme file says which where there are no rules). Where several layers
+    fill one column, the first in the scheme file answers. The PCN is the stored
     ``<region>-pcn-areas`` plan, else :func:`~geozones.zones.builders.pcn_plan`.
     """
     rules = {r.layer: r for r in scheme_rules(scheme.id)}
@@ -56,8 +64,7 @@ def zone_sources(region: RegionData, scheme: Scheme) -> list[ZoneSource]:
         build = None
         if rule is not None:
             column = ZoneColumn.LOT if rule.kind == RuleKind.LOTS else ZoneColumn.ZONE
-            builder = lot_plan if rule.kind == RuleKind.LOTS else district_plan
-            build = partial(builder, region, scheme)
+            build = partial(_BUILDERS[rule.kind], region, scheme)
         out.append(ZoneSource(column, f"{region.name}-{layer.id}", build))
     out.append(ZoneSource(ZoneColumn.PCN, f"{region.name}-pcn-areas", partial(pcn_plan, region)))
     return out

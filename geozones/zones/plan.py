@@ -20,8 +20,10 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
+from geozones._cache import clearable
 from geozones._errors import InputError
 from geozones._settings import BNG
+from geozones.distance.surgeries import NearestSurgery
 from geozones.regions.data import RegionData
 from geozones.schemes.pricing import hourly_rate, zone_table
 from geozones.schemes.scheme import Scheme
@@ -29,6 +31,7 @@ from geozones.zones.units import UNIT_LAYERS, UnitLayer, load_units
 
 __all__ = [
     "DEMAND_COLUMNS",
+    "DRIVE_COLUMNS",
     "PALETTE",
     "TOTAL",
     "PlanCheck",
@@ -47,6 +50,12 @@ PALETTE: tuple[str, ...] = (
 DEMAND_COLUMNS: tuple[str, ...] = ("unit", "clients", "weekly_hours")
 #: Zone name of the total row of a summary.
 TOTAL = "Total"
+#: Drive-time columns of a summary where the region has a road network: the mean and the
+#: 90th percentile, over the zone's live postcodes, of the quickest drive from any GP
+#: surgery (minutes, to 0.1).
+DRIVE_COLUMNS: tuple[str, ...] = ("drive_minutes_mean", "drive_minutes_p90")
+#: The percentile of :data:`DRIVE_COLUMNS`' second column.
+DRIVE_PERCENTILE = 0.9
 
 _COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
@@ -389,7 +398,11 @@ class ZonePlan:
         DataFrame
             One row per zone in plan order: ``zone``, ``colour``, ``units``,
             ``population`` (mid-2017; apportioned by area for wards),
-            ``age65`` (Census 2021), ``area_km2``; with demand also
+            ``age65`` (Census 2021), ``area_km2``; where the region has a road
+            network, :data:`DRIVE_COLUMNS` (the mean and 90th percentile of the
+            drive minutes of the zone's live postcodes, each counted once,
+            those no surgery reaches by road left out; see
+            :class:`~geozones.distance.surgeries.NearestSurgery`); with demand also
             ``clients``, ``weekly_hours``, ``annual_hours`` (weekly x 52),
             ``rate`` (pounds per hour, None where a zone mixes rates),
             ``cost`` (pounds a year, Decimal, from
@@ -423,6 +436,7 @@ class ZonePlan:
             {"zone": list(self.zones), "colour": [self.colours[z] for z in self.zones]}
         )
         out = pd.concat([out, sums.reset_index(drop=True)], axis=1)
+        drive_total = _drive_summary(out, layer, labels)
         priced_total: dict[str, object] = {}
         if demand is not None:
             out, priced_total = self._priced(out, demand, scheme, rate, labels, layer)
@@ -430,6 +444,7 @@ class ZonePlan:
             return out
         row: dict[str, object] = {"zone": TOTAL, "colour": None}
         row.update({c: out[c].sum() for c in ("units", "population", "age65", "area_km2")})
+        row.update(drive_total)
         row.update(priced_total)
         return pd.concat([out, pd.DataFrame([row])], ignore_index=True)[out.columns]
 
@@ -508,3 +523,49 @@ class ZonePlan:
             flagged |= demand["modelled"].fillna(False).astype(bool).to_numpy()
         work["modelled"] = flagged
         return work
+
+
+def _drive_summary(
+    out: pd.DataFrame, layer: UnitLayer, labels: npt.NDArray[np.int64]
+) -> dict[str, object]:
+    """Add :data:`DRIVE_COLUMNS` per zone to ``out`` (in place); return the total row's.
+
+    Nothing is added, and the total row gets nothing, where the region has no
+    road network.
+    """
+    found = _postcode_minutes(layer)
+    if found is None:
+        return {}
+    unit, minutes = found
+    zone = np.where(unit >= 0, labels[np.maximum(unit, 0)], -1)
+    kept = (zone >= 0) & np.isfinite(minutes)
+    frame = pd.DataFrame({"zone": zone[kept], "minutes": minutes[kept]})
+    by_zone = frame.groupby("zone")["minutes"]
+    mean, p90 = DRIVE_COLUMNS
+    table = pd.DataFrame({mean: by_zone.mean(), p90: by_zone.quantile(DRIVE_PERCENTILE)})
+    table = table.reindex(range(len(out))).round(1)
+    for column in DRIVE_COLUMNS:
+        out[column] = table[column].to_numpy()
+    every = frame["minutes"]
+    return {mean: round(every.mean(), 1), p90: round(every.quantile(DRIVE_PERCENTILE), 1)}
+
+
+@clearable(maxsize=16)
+def _postcode_minutes(
+    layer: UnitLayer,
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float64]] | None:
+    """Unit (position in ``layer``, -1 for none) and drive minutes of each live postcode.
+
+    The region's in-region postcodes, measured as a lookup measures them
+    (:class:`~geozones.distance.surgeries.NearestSurgery`, by road); None where
+    the region has no road network.
+    """
+    region = layer.region
+    if region.network is None:
+        return None
+    surgeries = NearestSurgery(region, region.path.parent)
+    postcodes = region.postcodes
+    xy = shapely.get_coordinates(
+        postcodes.geometry.to_numpy()[postcodes["in_region"].to_numpy(bool)]
+    )
+    return layer.index.positions(xy), surgeries.measure(xy).minutes

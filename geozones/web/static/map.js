@@ -58,6 +58,12 @@
       if (answer.distance_miles !== null) {
         row(list, "Distance", answer.distance_miles.toFixed(2) + " miles (" + answer.method + ")");
       }
+      if (answer.road_miles !== null && answer.road_miles !== answer.distance_miles) {
+        row(list, "By road", answer.road_miles.toFixed(2) + " miles from the nearest surgery");
+      }
+      if (answer.drive_minutes !== null) {
+        row(list, "Drive", answer.drive_minutes.toFixed(1) + " min (the quickest from any surgery)");
+      }
       row(list, "District", answer.district);
       row(list, "Zone", answer.zone);
       row(list, "Lot", answer.lot);
