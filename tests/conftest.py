@@ -162,6 +162,11 @@ def herefordshire_units(herefordshire: RegionData) -> UnitLayer:
 
 
 @pytest.fixture(scope="session")
-def circuity_measured(build_root: Path, norfolk: RegionData, rutland: RegionData) -> Path:
-    """circuity.json measured on the Norfolk and Rutland networks of the session build."""
+def circuity_measured(
+    build_root: Path, norfolk: RegionData, rutland: RegionData, nottinghamshire: RegionData
+) -> Path:
+    """circuity.json measured on every network of the session build (Norfolk, Rutland, Notts).
+
+    All three are asked for, so the factors are the same whichever tests ran first.
+    """
     return update_circuity(build_root)[1]

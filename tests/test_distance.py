@@ -146,6 +146,85 @@ def test_unreachable_and_off_network_points():
     assert out["snap_gap_m"].iloc[1] == pytest.approx(1490.0)
 
 
+def _xy(points: gpd.GeoDataFrame) -> np.ndarray:
+    return shapely.get_coordinates(points.geometry)[0]
+
+
+def _meet(route) -> None:
+    """The route is one line: each piece starts where the one before ends, and they add up."""
+    for before, after in zip(route.pieces[:-1], route.pieces[1:], strict=True):
+        np.testing.assert_allclose(before.coords[-1], after.coords[0], rtol=0, atol=1e-6)
+    np.testing.assert_allclose(route.line.coords[0], route.pieces[0].coords[0], atol=1e-6)
+    np.testing.assert_allclose(route.line.coords[-1], route.pieces[-1].coords[-1], atol=1e-6)
+    assert route.line.length == pytest.approx(sum(p.length for p in route.pieces))
+    assert route.metres == pytest.approx(route.line.length)
+    assert len(route.edges) == len(route.pieces)
+
+
+def test_the_route_is_the_drive_the_distance_measured(one_way_plan):
+    # against the one-way street: off the surgery's edge at B, round the loop to A, on to home
+    surgery, home = _points((700, 10)), _points((200, -10))
+    engine = NearestFacility(one_way_plan, surgery)
+    route = engine.route(_xy(home))
+    _meet(route)
+    want = [(700, 0), (1000, 0), (1000, 500), (0, 500), (0, 0), (200, 0)]
+    np.testing.assert_allclose(route.line.coords, [(X0 + x, Y0 + y) for x, y in want])
+    assert route.metres == pytest.approx(engine.nearest(_xy(home)[None]).metres[0]) == 2500
+    assert route.facility == 0 and len(route.pieces) == 3
+    net = one_way_plan
+    assert [(net.node_x[n] - X0, net.node_y[n] - Y0) for n in route.nodes] == [(1000, 0), (0, 0)]
+    assert route.minutes == pytest.approx(2500 / (25_000 / 60))
+    assert route.door_minutes == pytest.approx(route.minutes + 20 * GAP_MINUTES_PER_METRE)
+    assert route.facility_gap_m == pytest.approx(10) and route.snap_gap_m == pytest.approx(10)
+
+
+def test_a_route_on_one_edge_is_the_stretch_between(one_way_plan):
+    route = NearestFacility(one_way_plan, _points((800, 510))).route(_xy(_points((500, 490))))
+    _meet(route)
+    np.testing.assert_allclose(route.line.coords, [(X0 + 800, Y0 + 500), (X0 + 500, Y0 + 500)])
+    assert route.metres == pytest.approx(300.0) and len(route.nodes) == 0
+
+
+def test_a_route_leaves_the_surgery_the_way_the_search_did():
+    # the surgery is 100 m along Long Road from the junction with Side Road: it drives back
+    plan = network_from_lines(
+        _lines(
+            ("Long Road", None, [(0, 0), (1000, 0)]),
+            ("Side Road", None, [(0, 0), (0, 1000)]),
+        )
+    )
+    route = NearestFacility(plan, _points((100, 5))).route(_xy(_points((5, 500))))
+    _meet(route)
+    np.testing.assert_allclose(route.line.coords, [(X0 + x, Y0 + y) for x, y in
+                                                   [(100, 0), (0, 0), (0, 500)]])  # fmt: skip
+    assert route.metres == pytest.approx(600.0)
+
+
+def test_a_route_leaves_out_the_snap_gaps_the_distance_counts(one_way_plan):
+    surgery, home = _points((200, 30)), _points((700, -50))
+    engine = NearestFacility(one_way_plan, surgery, count_gap_beyond_m=20)
+    route = engine.route(_xy(home))
+    assert engine.nearest(_xy(home)[None]).metres[0] == pytest.approx(500.0 + 10 + 30)
+    assert route.metres == pytest.approx(500.0)
+    assert route.facility_gap_m == pytest.approx(30) and route.snap_gap_m == pytest.approx(50)
+
+
+def test_a_point_with_no_road_route_says_why():
+    plan = network_from_lines(
+        _lines(
+            ("High Street", None, [(0, 0), (1000, 0)]),
+            ("Private Estate", None, [(0, 1500), (400, 1500)]),  # no road links it
+        )
+    )
+    engine = NearestFacility(plan, _points((100, 5)))
+    with pytest.raises(InputError, match="cut off from the rest of the network"):
+        engine.route(_xy(_points((200, 1490))))
+    with pytest.raises(InputError, match=r"4,000 m from the nearest road .* off the network"):
+        engine.route(_xy(_points((200, 5500))))
+    with pytest.raises(InputError, match="a route goes to one point"):
+        engine.route([[X0, Y0], [X0, Y0]])
+
+
 def test_points_in_other_crs_or_units(one_way_plan):
     surgery = _points((200, 10))
     engine = NearestFacility(one_way_plan, surgery)

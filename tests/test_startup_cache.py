@@ -202,8 +202,18 @@ def test_a_restored_search_answers_as_a_fresh_one(region, reachable_only):
     # the drive minutes too: the entry holds each node's quickest minutes
     minutes = restored.nearest(xy).minutes
     np.testing.assert_array_equal(minutes, want.nearest(xy).minutes)
-    np.testing.assert_array_equal(restored.node_minutes, want.node_minutes)
+    for got, wanted in zip(restored.solved, want.solved, strict=True):
+        np.testing.assert_array_equal(got, wanted)
     assert np.isfinite(minutes).sum() > len(xy) / 2
+    # and the routes: the entry holds each node's predecessor on its shortest drive
+    routed = xy[np.flatnonzero(want.nearest(xy).status == "ok")[::97]]
+    assert len(routed) >= 10
+    for point in routed:
+        a, b = restored.route(point), want.route(point)
+        assert shapely.equals_exact(a.line, b.line, tolerance=0) and a.pieces == b.pieces
+        np.testing.assert_array_equal(a.nodes, b.nodes)
+        np.testing.assert_array_equal(a.edges, b.edges)
+        assert (a.metres, a.minutes, a.facility) == (b.metres, b.minutes, b.facility)
     touch(region.path / "network" / "network.npz")
     assert type(solved_facility(fresh(region), practices, reachable_only=reachable_only)) is (
         NearestFacility

@@ -198,6 +198,49 @@ def test_lookup_errors(client, doc, query, status, detail):
     assert body["detail"] == detail
 
 
+def test_route_of_an_answer_by_road_as_geojson(client, doc):
+    response = client.get("/api/v1/route", query_string={"q": "NR13 3XR", "scheme": "norfolk-2019"})
+    assert response.status_code == 200 and response.mimetype == "application/geo+json"
+    body = check(doc, response, "/route")
+    line, surgery, address = body["features"]
+    assert line["geometry"]["type"] == "LineString" and len(line["geometry"]["coordinates"]) > 10
+    props = line["properties"]
+    assert (props["miles"], props["band"], props["scheme"]) == (6.85, "Band 3", "norfolk-2019")
+    assert props["surgery"] == surgery["properties"]["name"] == "Acle Medical Partnership (D82104)"
+    assert props["edges"] == (
+        "0.85 miles beyond Band 2's edge (6 miles); Band 3 is the farthest band: no edge beyond it"
+    )
+    assert props["quickest_minutes"] == 17.4 <= props["minutes"]
+    answer = body["answer"]
+    assert address["geometry"]["coordinates"] == [answer["lon"], answer["lat"]]
+    assert answer == client.get("/api/v1/lookup?q=NR13+3XR&scheme=norfolk-2019").get_json()
+    # without a scheme, the scheme in force there
+    placed = check(doc, client.get("/api/v1/route?q=NR13+3XR"), "/route")
+    assert placed["features"][0]["properties"]["scheme"] == "norfolk-2019"
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "detail"),
+    [
+        ("q=HR1+2HX", 422, ("Herefordshire has no road network in this build, so its distances "
+         "are straight-line estimates and there is no road route to show; build it with a road "
+         "extract: geozones data build --region herefordshire --roads FILE")),
+        ("q=NR21+0&scheme=norfolk-2019", 422, ("'NR21 0' is located only to a postcode sector "
+         "(NR21 0): a route needs one point; give a full postcode, an address or coordinates")),
+        ("q=HR1+2HX&scheme=norfolk-2019", 422,
+         "'HR1 2HX' has no route: HR1 2HX is outside Norfolk"),
+        ("q=EH1+1YZ", 422, ("EH1 1YZ lies in none of the regions built (norfolk, herefordshire); "
+                            "give scheme=")),
+        ("scheme=norfolk-2019", 400, "missing query parameter 'q'"),
+        ("q=NR1+3QU&scheme=no-such-scheme", 404,
+         f"unknown scheme 'no-such-scheme'; {KNOWN_SCHEMES}"),
+    ],
+)  # fmt: skip
+def test_route_errors(client, doc, query, status, detail):
+    body = check_error(doc, client.get(f"/api/v1/route?{query}"), "/route", "get", status)
+    assert body["detail"] == detail
+
+
 def test_many_lookups_come_back_in_order(client, doc):
     queries = ["NR21 0AA", "zzzz qqqq", "NR1 3QU", "52.63, 1.30"]
     response = client.post("/api/v1/lookup", json={"scheme": "norfolk-2019", "queries": queries})

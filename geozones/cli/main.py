@@ -22,6 +22,7 @@ from geozones._settings import METRES_PER_MILE
 from geozones.cli.balance import balance
 from geozones.cli.errors import EXIT_HELP, EXIT_INTERRUPTED, exit_code
 from geozones.cli.options import BUILD_HELP, PATH, build_option, scheme_option
+from geozones.cli.route import route
 from geozones.cli.rurality import rurality
 from geozones.cli.visits import visits
 from geozones.cli.zones import zones
@@ -407,6 +408,7 @@ cli.add_command(zones)
 cli.add_command(balance)
 cli.add_command(visits)
 cli.add_command(rurality)
+cli.add_command(route)
 
 
 def main(argv: list[str] | None = None) -> None:

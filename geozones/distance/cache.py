@@ -6,10 +6,11 @@ answer:
 * :func:`solved_facility`: the one multi-source Dijkstra of
   :class:`~geozones.distance.facility.NearestFacility` (and its second one, by
   minutes, and the snapping of every facility to the network, and the graphs
-  they run on). Its result, the road metres, facility and quickest drive
-  minutes of every network node plus each facility's snap, is cached beside
-  the region (:mod:`geozones.regions.cache`); a later process
-  restores a solved ``NearestFacility`` from it without building the graphs.
+  they run on). Its result, the road metres, facility, quickest drive minutes
+  and shortest-drive predecessor of every network node plus each facility's
+  snap, is cached beside the region (:mod:`geozones.regions.cache`); a later
+  process restores a solved ``NearestFacility`` from it without building the
+  graphs, and routes with it as a fresh one does.
 * :class:`NearestPoint`: which of a few points (the surgeries) is nearest to
   each of many, as ``scipy.spatial.cKDTree(xy).query(pts)`` answers it, by
   brute force over the few points, so a lookup needs no scipy at all.
@@ -29,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from geozones.distance.facility import MAX_GAP_M, NearestFacility, points_xy
+from geozones.distance.facility import MAX_GAP_M, NearestFacility, Solved, points_xy
 from geozones.regions.cache import (
     array_digest,
     cached_arrays,
@@ -49,12 +50,14 @@ if TYPE_CHECKING:
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
 
+#: The arrays of a solved-search entry with one value per network node (:class:`Solved`), and
+#: the dtype each is restored as.
+_PER_NODE: dict[str, type[np.generic]] = {
+    "node_metres": np.float64, "node_facility": np.int64, "node_minutes": np.float64,
+    "node_predecessor": np.int32,
+}  # fmt: skip
 #: Arrays a solved-search entry holds: each facility's snap, then each node's answer.
-SOLVED_ARRAYS: tuple[str, ...] = (
-    "edge", "along_m", "snap_gap_m", "node_metres", "node_facility", "node_minutes",
-)  # fmt: skip
-#: The arrays of a solved-search entry with one value per network node.
-_PER_NODE: tuple[str, ...] = ("node_metres", "node_facility", "node_minutes")
+SOLVED_ARRAYS: tuple[str, ...] = ("edge", "along_m", "snap_gap_m", *_PER_NODE)
 #: Rows of query points compared with all the places at once (bounds memory: rows x places).
 CHUNK_ROWS = 8192
 #: From this many query points on, cKDTree itself answers: loading scipy costs less than
@@ -74,9 +77,9 @@ class _SolvedFacility(NearestFacility):
 
     ``NearestFacility.__init__`` is not run: what it and :meth:`solve` compute
     (the facilities' snap, the usable ones, the gap costs, the node distances,
-    facilities and minutes, and the reached edges) comes from the entry or is
-    derived from it by the class's own methods; only the search graphs, needed
-    by nothing once solved, are never built.
+    facilities, minutes and predecessors, and the reached edges) comes from the
+    entry or is derived from it by the class's own methods; only the search
+    graphs, needed by nothing once solved, are never built.
     """
 
     def __init__(
@@ -99,17 +102,8 @@ class _SolvedFacility(NearestFacility):
             np.array(state["along_m"], dtype=np.float64),
             np.array(state["snap_gap_m"], dtype=np.float64),
         )
-        self._solved = (
-            np.array(state["node_metres"], dtype=np.float64),
-            np.array(state["node_facility"], dtype=np.int64),
-            np.array(state["node_minutes"], dtype=np.float64),
-        )
-        self.node_metres, self.node_facility, self.node_minutes = self._solved
-        self._reachable = self._reached_edges(self.node_metres) if reachable_only else None
-
-    def _solve(self) -> tuple[Floats, Ints, Floats]:
-        """Already solved: the restored node distances, facilities and minutes."""
-        return self._solved
+        self.solved = Solved(**{k: np.array(state[k], dtype=t) for k, t in _PER_NODE.items()})
+        self._reachable = self._reached_edges(self.solved.node_metres) if reachable_only else None
 
 
 def solved_facility(
@@ -164,15 +158,12 @@ def solved_facility(
     if state is not None and _fits(state, network, len(xy)):
         return _SolvedFacility(network, facilities, state, **options)
     solved = NearestFacility(network, facilities, **options)
-    node_metres, node_facility, node_minutes = solved._solve()  # solve(), with its arrays
     snap = solved.facility_snap
     arrays = {
         "edge": snap["edge"].to_numpy(dtype=np.int64),
         "along_m": snap["along_m"].to_numpy(dtype=np.float64),
         "snap_gap_m": snap["snap_gap_m"].to_numpy(dtype=np.float64),
-        "node_metres": node_metres,
-        "node_facility": node_facility,
-        "node_minutes": node_minutes,
+        **solved._solution()._asdict(),  # solve(), with its arrays
     }
     write_arrays(region.path, name, arrays, extra, SOLVED_CODE)
     return solved

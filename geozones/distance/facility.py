@@ -59,10 +59,22 @@ facility reaches; an address snapped onto one is ``unreachable``. With
 ``reachable_only=True`` addresses snap instead to the nearest edge some
 facility reaches (their ``snap_gap_m`` then says how far that road is), so
 every address within ``max_gap_m`` of such a road gets a distance.
+
+Routes
+------
+The search by metres keeps each node's predecessor on its shortest drive from
+the nearest facility (:class:`Solved`), so :meth:`NearestFacility.route` can
+draw the road one point's distance was measured along: from the facility's
+snapped position along its edge, node to node, and along the point's edge to
+its snapped position (or, with both on one edge, only the stretch between).
+Its metres are the answer's less any snap gaps ``count_gap_beyond_m`` counts;
+its minutes are those of driving that route, which need not be the quickest
+drive's (a longer road can be faster).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -71,11 +83,13 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import shapely
+from shapely import LineString
+from shapely.ops import substring
 
 if TYPE_CHECKING:
     from scipy import sparse
 
-from geozones._errors import InputError
+from geozones._errors import DataError, InputError
 from geozones._settings import METRES_PER_MILE
 from geozones._validate import to_bng
 from geozones.network.graph import RoadNetwork, arcs_to_csr, snap_to_edges
@@ -93,6 +107,9 @@ FACILITY_COLUMNS: tuple[str, ...] = ("code", "name", "pcn_code", "pcn_name")
 OK, UNREACHABLE, OFF_NETWORK = "ok", "unreachable", "off_network"
 #: Great Britain's extent in EPSG:27700 metres; points outside it are refused.
 _GB_BOUNDS = (0.0, 0.0, 700_000.0, 1_300_000.0)
+#: How a point's shortest drive enters its edge: from the edge's u end, from its v end, or
+#: straight from a facility on the same edge.
+_FROM_U, _FROM_V, _ON_EDGE = 0, 1, 2
 
 
 def points_xy(
@@ -171,6 +188,95 @@ class Nearest(NamedTuple):
     minutes: npt.NDArray[np.float64]
 
 
+class Solved(NamedTuple):
+    """What the two searches give every network node (the arrays the start-up cache keeps).
+
+    Attributes
+    ----------
+    node_metres : ndarray of float64
+        Road metres from the nearest facility (inf where none can reach the node).
+    node_facility : ndarray of int64
+        Position of that facility in the facilities frame, -1 where none.
+    node_minutes : ndarray of float64
+        Minutes of the quickest drive from any facility (inf where none can reach it).
+    node_predecessor : ndarray of int32
+        The node before each on its shortest drive from that facility: a network
+        node, or ``n_nodes + f`` where the drive comes straight off facility
+        ``f``'s edge; negative where none reaches it.
+
+    """
+
+    node_metres: npt.NDArray[np.float64]
+    node_facility: npt.NDArray[np.int64]
+    node_minutes: npt.NDArray[np.float64]
+    node_predecessor: npt.NDArray[np.int32]
+
+
+@dataclass(frozen=True, eq=False)
+class Route:
+    """The road one point's distance from its nearest facility was measured along.
+
+    Attributes
+    ----------
+    line : LineString
+        EPSG:27700, from the facility's snapped position along the network to
+        the point's snapped position, in driving order (the snap gaps are not drawn).
+    pieces : tuple of LineString
+        The line edge by edge, EPSG:27700: the facility's part of its edge,
+        each whole edge between, and the point's part of its edge (one piece
+        when both lie on one edge); each starts where the one before ends.
+    edges : ndarray of int64
+        The network edge of each piece.
+    nodes : ndarray of int64
+        The network nodes passed, in order (none when the facility lies on the
+        point's edge).
+    metres : float
+        Length of the line, metres: the answer's road metres less the snap gaps
+        ``count_gap_beyond_m`` counts (none by default).
+    minutes : float
+        Minutes to drive the line at each edge's speed, snap gaps left out
+        (:attr:`door_minutes` times them too).
+    facility : int
+        Position of the facility in the facilities frame.
+    facility_gap_m, snap_gap_m : float
+        Metres from the facility, and from the point, to the road they snap to.
+
+    """
+
+    line: LineString
+    pieces: tuple[LineString, ...]
+    edges: npt.NDArray[np.int64]
+    nodes: npt.NDArray[np.int64]
+    metres: float
+    minutes: float
+    facility: int
+    facility_gap_m: float
+    snap_gap_m: float
+
+    @property
+    def door_minutes(self) -> float:
+        """:attr:`minutes` plus both snap gaps at :data:`GAP_SPEED_KMH`, as answers time a drive."""
+        return self.minutes + (self.facility_gap_m + self.snap_gap_m) * GAP_MINUTES_PER_METRE
+
+
+def _cut(line: LineString, start_m: float, end_m: float) -> LineString:
+    """The part of ``line`` from ``start_m`` to ``end_m`` metres along it (reversed if end < start).
+
+    A part of no length is the two-point line at its position.
+    """
+    piece = substring(line, start_m, end_m)
+    return piece if isinstance(piece, LineString) else LineString([piece, piece])
+
+
+def _joined(pieces: list[LineString]) -> LineString:
+    """One line through ``pieces`` (each starting where the one before ends), repeats dropped."""
+    xy = np.concatenate([shapely.get_coordinates(p) for p in pieces])
+    keep = np.ones(len(xy), dtype=bool)
+    keep[1:] = (xy[1:] != xy[:-1]).any(axis=1)
+    xy = xy[keep]
+    return LineString(xy if len(xy) > 1 else np.vstack([xy, xy]))
+
+
 class NearestFacility:
     """Road distance and drive minutes from any point to the nearest of a set of facilities.
 
@@ -203,15 +309,10 @@ class NearestFacility:
     facility_snap : DataFrame
         Per facility (same index): ``edge``, ``along_m``, ``snap_gap_m`` and
         ``status`` (``ok`` or ``off_network``).
-    node_metres : ndarray of float64
-        After :meth:`solve`: road metres from the nearest facility to each
-        network node (inf where none can reach it).
-    node_facility : ndarray of int64
-        After :meth:`solve`: position of that facility in ``facilities``, -1
-        where none.
-    node_minutes : ndarray of float64
-        After :meth:`solve`: minutes of the quickest drive from any facility to
-        each network node (inf where none can reach it).
+    solved : Solved or None
+        After :meth:`solve` (or the first query): each network node's metres
+        from the nearest facility, that facility, the quickest minutes and the
+        node before it on the shortest drive; None before.
 
     Raises
     ------
@@ -245,9 +346,7 @@ class NearestFacility:
                 "road in this network; are they in EPSG:27700 and inside the road extract?"
             )
         self._take_snap(edge, along, gap)
-        self.node_metres: npt.NDArray[np.float64] | None = None
-        self.node_facility: npt.NDArray[np.int64] | None = None
-        self.node_minutes: npt.NDArray[np.float64] | None = None
+        self.solved: Solved | None = None
         self._reachable: (
             tuple[npt.NDArray[np.int64], npt.NDArray[np.object_], shapely.STRtree] | None
         ) = None
@@ -324,26 +423,23 @@ class NearestFacility:
         )
 
     def solve(self) -> NearestFacility:
-        """Run the two multi-source Dijkstras (metres, minutes) from all usable facilities."""
-        self._solve()
+        """Run the two multi-source Dijkstras (metres, minutes) from all usable facilities, once."""
+        self._solution()
         return self
 
-    def _solve(
-        self,
-    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
-        """Per node: metres from the nearest facility, its position, the quickest minutes.
+    def _solution(self) -> Solved:
+        """The searches' arrays (:attr:`solved`), running them first if they have not run."""
+        return self._solve() if self.solved is None else self.solved
 
-        Road metres from the facility nearest by road (inf where none reaches),
-        that facility's position (-1 for none), and the minutes of the quickest
-        drive from any facility (inf where none reaches).
-        """
+    def _solve(self) -> Solved:
+        """Run both searches and keep what they give every node (:class:`Solved`)."""
         from scipy.sparse.csgraph import dijkstra  # scipy loads only when a search runs
 
         net = self.network
         n = net.n_nodes
         sources = n + self._usable
         # return_predecessors=True is what makes scipy return `sources`
-        dist, _, nearest = dijkstra(
+        dist, predecessor, nearest = dijkstra(
             self._graph(np.ones(net.n_edges), self._extra),
             directed=True,
             indices=sources,
@@ -356,14 +452,15 @@ class NearestFacility:
             indices=sources,
             min_only=True,
         )
-        node_metres = dist[:n]
-        node_facility = np.where(nearest[:n] >= 0, nearest[:n] - n, -1).astype(np.int64)
-        node_minutes = quickest[:n]
-        self.node_metres, self.node_facility = node_metres, node_facility
-        self.node_minutes = node_minutes
+        self.solved = Solved(
+            node_metres=dist[:n],
+            node_facility=np.where(nearest[:n] >= 0, nearest[:n] - n, -1).astype(np.int64),
+            node_minutes=quickest[:n],
+            node_predecessor=predecessor[:n].astype(np.int32),
+        )
         if self.reachable_only:
-            self._reachable = self._reached_edges(node_metres)
-        return node_metres, node_facility, node_minutes
+            self._reachable = self._reached_edges(self.solved.node_metres)
+        return self.solved
 
     def _reached_edges(
         self, node_metres: npt.NDArray[np.float64]
@@ -450,23 +547,11 @@ class NearestFacility:
             facility.
 
         """
-        node_metres, node_facility = self.node_metres, self.node_facility
-        node_minutes = self.node_minutes
-        if node_metres is None or node_facility is None or node_minutes is None:
-            node_metres, node_facility, node_minutes = self._solve()
-        net = self.network
+        solved = self._solution()
         edge, along, gap = self._snap(xy)
-        ones = np.ones(len(edge))
-        via_u, via_v = self._via_ends(node_metres, edge, along, ones)
-        metres = np.minimum(via_u, via_v)
-        facility = np.where(
-            via_u <= via_v,
-            node_facility[net.edge_u[edge]],
-            node_facility[net.edge_v[edge]],
-        )
-        self._same_edge(edge, along, ones, self._extra, metres, facility)
-        pace = net.edge_pace[edge]
-        minutes = np.minimum(*self._via_ends(node_minutes, edge, along, pace))
+        metres, facility, _ = self._by_road(solved, edge, along)
+        pace = self.network.edge_pace[edge]
+        minutes = np.minimum(*self._via_ends(solved.node_minutes, edge, along, pace))
         self._same_edge(edge, along, pace, self._extra_minutes, minutes)
 
         off = gap > self.max_gap_m
@@ -475,6 +560,164 @@ class NearestFacility:
         metres = np.where(reached, metres + self._gap_cost(gap), np.nan)
         minutes = np.where(reached, minutes + gap * GAP_MINUTES_PER_METRE, np.nan)
         return Nearest(metres, np.where(reached, facility, -1), gap, status, minutes)
+
+    def _by_road(
+        self, solved: Solved, edge: npt.NDArray[np.int64], along: npt.NDArray[np.float64]
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """Road metres to points snapped at ``along`` on ``edge`` from their nearest facility.
+
+        Returns the metres (inf where none reaches; snap gaps at the point not
+        yet counted), that facility's position, and how the drive enters the
+        point's edge (:data:`_FROM_U`, :data:`_FROM_V` or :data:`_ON_EDGE`).
+        """
+        net = self.network
+        ones = np.ones(len(edge))
+        via_u, via_v = self._via_ends(solved.node_metres, edge, along, ones)
+        from_v = via_v < via_u
+        metres = np.where(from_v, via_v, via_u)
+        facility = np.where(
+            from_v,
+            solved.node_facility[net.edge_v[edge]],
+            solved.node_facility[net.edge_u[edge]],
+        )
+        entry = np.where(from_v, _FROM_V, _FROM_U)
+        entry[self._same_edge(edge, along, ones, self._extra, metres, facility)] = _ON_EDGE
+        return metres, facility, entry
+
+    def route(self, xy: npt.ArrayLike) -> Route:
+        """The road from the nearest facility to one point that :meth:`nearest` measures.
+
+        Parameters
+        ----------
+        xy : array_like of shape (2,)
+            The point, EPSG:27700 metres.
+
+        Returns
+        -------
+        Route
+            The line from the facility's snapped position to the point's
+            (EPSG:27700), edge by edge, its metres and minutes, the facility
+            and the nodes passed.
+
+        Raises
+        ------
+        InputError
+            Not a point of Great Britain's grid; more than ``max_gap_m`` from
+            any road (off the network); or on a piece of road no facility
+            reaches (unreachable).
+
+        """
+        point = np.asarray(xy, dtype=float)
+        if point.shape != (2,):
+            raise InputError(f"a route goes to one point (easting, northing); got {point.shape}")
+        pts = points_xy(point.reshape(1, 2), "the point")
+        solved = self._solution()
+        edge, along, gap = self._snap(pts)
+        metres, facility, entry = self._by_road(solved, edge, along)
+        if gap[0] > self.max_gap_m:
+            raise InputError(
+                f"the point is {gap[0]:,.0f} m from the nearest road of the network (over "
+                f"{self.max_gap_m:,.0f} m): it is off the network, so there is no road route"
+            )
+        if not np.isfinite(metres[0]):
+            raise InputError(
+                "no facility can be reached by road from the point's road (a piece of road "
+                "cut off from the rest of the network): there is no road route"
+            )
+        net, snap = self.network, self.facility_snap
+        e, at, f = int(edge[0]), float(along[0]), int(facility[0])
+        f_edge, f_along = int(snap["edge"].iloc[f]), float(snap["along_m"].iloc[f])
+        if entry[0] == _ON_EDGE:
+            nodes: list[int] = []
+            pieces = [_cut(net.geometry[e], f_along, at)]
+            edges = [e]
+        else:
+            nodes = self._nodes_to(
+                solved, int((net.edge_u if entry[0] == _FROM_U else net.edge_v)[e])
+            )
+            pieces, edges = self._pieces(nodes, f_edge, f_along)
+            pieces.append(
+                _cut(net.geometry[e], 0.0 if entry[0] == _FROM_U else net.edge_length[e], at)
+            )
+            edges.append(e)
+        edge_of = np.asarray(edges, dtype=np.int64)
+        lengths = shapely.length(np.asarray(pieces, dtype=object))
+        return Route(
+            line=_joined(pieces),
+            pieces=tuple(pieces),
+            edges=edge_of,
+            nodes=np.asarray(nodes, dtype=np.int64),
+            metres=float(lengths.sum()),
+            minutes=float((lengths * net.edge_pace[edge_of]).sum()),
+            facility=f,
+            facility_gap_m=float(snap["snap_gap_m"].iloc[f]),
+            snap_gap_m=float(gap[0]),
+        )
+
+    def _nodes_to(self, solved: Solved, end: int) -> list[int]:
+        """The network nodes of the shortest drive from the nearest facility to node ``end``.
+
+        Raises
+        ------
+        DataError
+            The predecessors lead to no facility (a solved search that does not
+            fit its network).
+
+        """
+        n = self.network.n_nodes
+        nodes = [end]
+        before = int(solved.node_predecessor[end])
+        while 0 <= before < n:
+            nodes.append(before)
+            before = int(solved.node_predecessor[before])
+        if before < n:
+            raise DataError(
+                f"the solved search's predecessors lead from node {end} to no facility; "
+                "rebuild the region's caches with: geozones data build --region <region>"
+            )
+        return nodes[::-1]
+
+    def _pieces(
+        self, nodes: list[int], f_edge: int, f_along: float
+    ) -> tuple[list[LineString], list[int]]:
+        """The pieces (and edges) of a drive off a facility's edge and then through ``nodes``.
+
+        The facility sits ``f_along`` metres along edge ``f_edge``; the first
+        piece is its part of that edge towards ``nodes[0]``, then one whole edge
+        (the shortest of parallel ones, as the search took it) per pair of nodes.
+        """
+        net = self.network
+        first = nodes[0]
+        length = float(net.edge_length[f_edge])
+        # the search left the facility by the cheaper of its arcs onto nodes[0]
+        backward = (
+            first == net.edge_u[f_edge]
+            and not net.edge_oneway[f_edge]
+            and (first != net.edge_v[f_edge] or f_along < length - f_along)
+        )
+        pieces = [_cut(net.geometry[f_edge], f_along, 0.0 if backward else length)]
+        keys, arc_edge, arc_reversed = self._arc_keys
+        path = np.asarray(nodes, dtype=np.int64)
+        found = np.searchsorted(keys, path[:-1] * net.n_nodes + path[1:])
+        middle = arc_edge[found]
+        drawn = net.geometry[middle]
+        drawn = np.where(arc_reversed[found], shapely.reverse(drawn), drawn)
+        return [*pieces, *drawn], [f_edge, *middle.tolist()]
+
+    @cached_property
+    def _arc_keys(
+        self,
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+        """Every arc's ``tail * n_nodes + head``, sorted with the shortest of parallel arcs first.
+
+        Returns the sorted keys and each one's edge and whether it drives the
+        edge from v to u.
+        """
+        net = self.network
+        tail, head, edge, reversed_ = net.arcs()
+        key = tail.astype(np.int64) * net.n_nodes + head
+        order = np.lexsort((net.edge_length[edge], key))
+        return key[order], edge[order], reversed_[order]
 
     def _via_ends(
         self,
@@ -506,11 +749,11 @@ class NearestFacility:
         extra: npt.NDArray[np.float64],
         cost: npt.NDArray[np.float64],
         facility: npt.NDArray[np.int64] | None = None,
-    ) -> None:
+    ) -> npt.NDArray[np.int64]:
         """Lower ``cost`` (and ``facility``) where a facility on the point's own edge is nearer.
 
         The stretch between them costs its metres times ``scale`` (per point),
-        plus the facility's ``extra``.
+        plus the facility's ``extra``. Returns the positions of the points lowered.
         """
         f = self._usable
         f_edge = self.facility_snap["edge"].to_numpy()[f]
@@ -519,7 +762,7 @@ class NearestFacility:
         lo = np.searchsorted(sorted_edge, edge, side="left")
         n_pairs = np.searchsorted(sorted_edge, edge, side="right") - lo
         if not n_pairs.any():
-            return
+            return np.empty(0, dtype=np.int64)
         point = np.repeat(np.arange(len(edge)), n_pairs)
         rank = np.arange(n_pairs.sum()) - np.repeat(np.cumsum(n_pairs) - n_pairs, n_pairs)
         fac = f[order[np.repeat(lo, n_pairs) + rank]]
@@ -534,3 +777,4 @@ class NearestFacility:
         cost[point[better]] = here[better]
         if facility is not None:
             facility[point[better]] = fac[better]
+        return np.asarray(point[better], dtype=np.int64)

@@ -16,11 +16,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from geozones._errors import InputError
 from geozones._settings import METRES_PER_MILE, build_dir
 from geozones._vocab import DistanceMethod
 from geozones.distance.cache import NearestPoint, solved_facility
 from geozones.distance.circuity import load_circuity
-from geozones.distance.facility import NearestFacility
+from geozones.distance.facility import NearestFacility, Route
 from geozones.regions.data import RegionData
 
 Objects = npt.NDArray[np.object_]
@@ -170,6 +171,36 @@ class NearestSurgery:
             "index": np.asarray(index, dtype=np.int64),
             "beyond": beyond,
         }
+
+    def route(self, xy: npt.ArrayLike) -> Route:
+        """The road from the nearest surgery to one point, along which :meth:`measure` measures.
+
+        Parameters
+        ----------
+        xy : array_like of shape (2,)
+            The point, EPSG:27700 metres.
+
+        Returns
+        -------
+        Route
+            Its ``facility`` is the surgery's row in :attr:`practices`.
+
+        Raises
+        ------
+        InputError
+            The region has no road network (its distances are estimates), or
+            the point is off the network or on a road no surgery reaches
+            (:meth:`NearestFacility.route <geozones.distance.facility.NearestFacility.route>`).
+
+        """
+        road = self._road
+        if road is None:
+            raise InputError(
+                f"{self.region.spec.title} has no road network in this build, so its distances "
+                "are straight-line estimates and there is no road route to show; build it with "
+                f"a road extract: geozones data build --region {self.region.name} --roads FILE"
+            )
+        return road.route(xy)
 
     def labelled(self, raw: Mapping[str, npt.NDArray[Any]]) -> SurgeryDistances:
         """:meth:`raw`'s arrays as :class:`SurgeryDistances`, with each surgery's label and PCN."""

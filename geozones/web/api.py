@@ -27,6 +27,7 @@ from geozones._settings import BNG, WGS84
 from geozones._vocab import DistanceMethod
 from geozones.classification.classifier import Answer, Classifier
 from geozones.classification.package import PACKAGE_INPUTS, Package, price_package, read_package
+from geozones.classification.route import route_for
 from geozones.regions.data import NETWORK_DIR
 from geozones.schemes.bands import area_description
 from geozones.schemes.scheme import Scheme
@@ -160,13 +161,31 @@ def lookup() -> Response:
             "give q (an address, postcode, place, grid reference or 'lat, lon'), or lat and lon"
         )
     package = _package({i.name: request.args.get(i.name) for i in PACKAGE_INPUTS}, "")
-    if request.args.get("scheme", "").strip():
-        scheme = gz.scheme(_arg("scheme"))
-    else:
-        served = [spec.name for spec in gz.regions()]
-        scheme = scheme_at(query, gz.build, served, "give scheme=")
+    scheme = _scheme_for(query)
     answer = _cached_answer(gz.classifier(scheme.id), gz.store_stamp(), query)
     return jsonify(_with_price(answer, scheme, package))
+
+
+def _scheme_for(query: str) -> Scheme:
+    """The ``scheme`` parameter's scheme, else the one in force where ``query`` lies."""
+    gz = site()
+    if request.args.get("scheme", "").strip():
+        return gz.scheme(_arg("scheme"))
+    served = [spec.name for spec in gz.regions()]
+    return scheme_at(query, gz.build, served, "give scheme=")
+
+
+@bp.get("/route")
+def route() -> Response:
+    """The road from the nearest GP surgery to one place, as GeoJSON (EPSG:4326).
+
+    The route its road distance was measured along, with its miles, minutes
+    and band edges in words (:func:`~geozones.classification.route.route_for`);
+    ``scheme`` is optional, as for ``GET /lookup``.
+    """
+    query = _query_text(_arg("q"), "q")
+    found = route_for(site().classifier(_scheme_for(query).id), query)
+    return Response(json.dumps(found.to_geojson()), mimetype=GEOJSON)
 
 
 def _package(values: dict[str, object], where: str) -> Package:

@@ -425,6 +425,72 @@ _PROPOSAL = _object(
     }
 )
 
+#: A [longitude, latitude] pair, WGS84 degrees.
+_LONLAT: Schema = {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}
+
+
+def _feature_schema(geometry: str, coordinates: Schema, properties: dict[str, Schema]) -> Schema:
+    """A GeoJSON Feature of one geometry type and exactly these properties."""
+    return {
+        "type": "object",
+        "properties": {
+            "type": {"const": "Feature"},
+            "geometry": _object({"type": {"const": geometry}, "coordinates": coordinates}),
+            "properties": _object(properties),
+        },
+        "required": ["type", "geometry", "properties"],
+    }
+
+
+#: ``GET /route``: the route, the surgery and the address, then the answer itself.
+_ROUTE = {
+    "type": "object",
+    "properties": {
+        "type": {"const": "FeatureCollection"},
+        "features": {
+            "type": "array",
+            "prefixItems": [
+                _feature_schema(
+                    "LineString",
+                    {"type": "array", "items": _LONLAT, "minItems": 2},
+                    {
+                        "kind": {"const": "route"},
+                        "miles": {"type": "number", "description": "the route's length"},
+                        "minutes": {
+                            "type": "number",
+                            "description": "minutes to drive this route (snap gaps at 15 km/h)",
+                        },
+                        "quickest_minutes": {
+                            **_NULL_NUMBER,
+                            "description": "the answer's drive_minutes: the quickest drive from "
+                            "any surgery, which may take other roads",
+                        },
+                        "surgery": {**_TEXT, "description": "the surgery, 'name (code)'"},
+                        "scheme": _TEXT,
+                        "band": _NULL_TEXT,
+                        "edges": {
+                            **_TEXT,
+                            "description": "the distance against the band edges, e.g. '0.85 "
+                            "miles beyond Band 2's edge (6 miles)'; under a flat or radius "
+                            "scheme, that the road distance plays no part in the rate",
+                        },
+                    },
+                ),
+                _feature_schema("Point", _LONLAT, {"kind": {"const": "surgery"}, "name": _TEXT}),
+                _feature_schema(
+                    "Point",
+                    _LONLAT,
+                    {"kind": {"const": "address"}, "query": _TEXT, "matched": _NULL_TEXT},
+                ),
+            ],
+            "items": False,
+            "minItems": 3,
+        },
+        "answer": _ref("Answer"),
+    },
+    "required": ["type", "features", "answer"],
+}
+
 _CSV = {"text/csv": {"schema": {"type": "string"}}}
 _SCHEME_PARAM = _param(
     "scheme",
@@ -524,6 +590,36 @@ def _paths(max_queries: int, max_upload_mb: float) -> dict[str, Schema]:
                     **_errors(400, 404, 413, 422, 503),
                 },
             },
+        },
+        "/route": {
+            "get": {
+                "summary": "The road from the nearest GP surgery to one place, as GeoJSON",
+                "description": "The route an answer by road measured its distance along "
+                "(EPSG:4326), from the surgery's road to the address's, with its miles, minutes "
+                "and where the distance lies against the scheme's band edges. A place with no "
+                "road route (a region without a road network, more than 2 km from any road, on "
+                "a road no surgery reaches, or located only to a postcode sector or district) "
+                "is a 422 saying which.",
+                "operationId": "route",
+                "parameters": [
+                    _param(
+                        "q",
+                        "query",
+                        "address, postcode, place, grid reference or 'lat, lon'",
+                        required=True,
+                    ),
+                    _SCHEME_PARAM,
+                ],
+                "responses": {
+                    "200": _json(
+                        _ROUTE,
+                        "Features: the route (LineString), the surgery and the address "
+                        "(Points); the answer in member answer.",
+                        "application/geo+json",
+                    ),
+                    **_errors(400, 404, 422, 503),
+                },
+            }
         },
         "/regions": {
             "get": {
