@@ -1,7 +1,9 @@
 """The map and batch pages in headless Chromium (Debian's /usr/bin/chromium) through playwright."""
 
 import csv
+import re
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -57,9 +59,22 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
+#: The sizes the layout is tested at: a desktop browser, and a phone held upright (emulated as
+#: a mobile browser with touch, so that the page's viewport is the one that applies).
+SIZES = {
+    "desktop": {"viewport": {"width": 1400, "height": 900}},
+    "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
+}
+#: axe-core's impacts a page must not have.
+SERIOUS = ("serious", "critical")
+#: A package list to upload: two rows located, one not.
+PACKAGES = b"package_id,address,weekly_hours\nA1,NR1 3QU,10\nA2,NR21 0AA,4\nA3,nowhere,1\n"
+
+
+@contextmanager
+def watched_page(browser, **options):
+    """A page in a context of its own that must ask no other site and raise no JavaScript error."""
+    context = browser.new_context(accept_downloads=True, **options)
     page = context.new_page()
     page.set_default_timeout(20_000)
     outside = []
@@ -79,10 +94,73 @@ def page(browser):
     assert failed == [], "the page raised JavaScript errors"
 
 
+@pytest.fixture
+def page(browser):
+    with watched_page(browser, viewport={"width": 1280, "height": 800}) as page:
+        yield page
+
+
+@pytest.fixture(params=list(SIZES))
+def sized(browser, request):
+    """A page at each of :data:`SIZES`."""
+    with watched_page(browser, **SIZES[request.param]) as page:
+        yield page
+
+
+@pytest.fixture
+def phone(browser):
+    with watched_page(browser, **SIZES["phone"]) as page:
+        yield page
+
+
 def open_map(page, server):
     page.goto(f"{server}/?region=norfolk&scheme=norfolk-2019")
     page.wait_for_selector(".leaflet-overlay-pane path")
     return page.evaluate("Object.keys(window).find(k => /^map_[0-9a-f]+$/.test(k))")
+
+
+def settle(page, name):
+    """Wait until the map has stopped zooming and panning."""
+    page.wait_for_function(
+        f"!{name}._animatingZoom && !({name}._panAnim && {name}._panAnim._inProgress)"
+    )
+
+
+def search(page, text):
+    page.fill("#gz-q", text)
+    page.click("#gz-search button[type=submit]")
+
+
+def answer_value(page, term):
+    """The value of the answer's row ``term``."""
+    return page.locator(
+        f"xpath=//*[@id='gz-answer']//dt[normalize-space()='{term}']/following-sibling::dd[1]"
+    )
+
+
+def shot(page, name):
+    size = page.viewport_size
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}-{size['width']}x{size['height']}.png"))
+
+
+def axe_violations(page, server):
+    """axe-core's serious and critical violations on the page as it is, one line each."""
+    page.add_script_tag(url=f"{server}/static/vendor/axe-core/axe.min.js")
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{v['impact']} {v['id']}: {v['help']} ({[n['target'] for n in v['nodes']][:5]})"
+        for v in result["violations"]
+        if v["impact"] in SERIOUS
+    ]
+
+
+def upload(page, server, body, name="packages.csv"):
+    """Upload ``body`` on the batch page and wait for its result."""
+    page.goto(f"{server}/batch?scheme=norfolk-2019")
+    page.set_input_files("#gz-file", files=[{"name": name, "mimeType": "text/csv", "buffer": body}])
+    page.click("#gz-batch button[type=submit]")
+    page.wait_for_selector("#gz-result:not([hidden])")
 
 
 def test_search_a_norwich_postcode_shows_the_band_and_a_marker(page, server):
@@ -159,13 +237,7 @@ def test_choosing_a_file_proposes_the_scheme_where_its_rows_lie(page, server):
 
 
 def test_upload_a_csv_and_download_the_result(page, server):
-    page.goto(f"{server}/batch?scheme=norfolk-2019")
-    upload = b"package_id,address,weekly_hours\nA1,NR1 3QU,10\nA2,NR21 0AA,4\nA3,nowhere,1\n"
-    page.set_input_files(
-        "#gz-file", files=[{"name": "packages.csv", "mimeType": "text/csv", "buffer": upload}]
-    )
-    page.click("#gz-batch button[type=submit]")
-    page.wait_for_selector("#gz-result:not([hidden])")
+    upload(page, server, PACKAGES)
     assert page.inner_text("#gz-counts") == "2 ok, 1 error (read as CSV, comma-separated, UTF-8)"
     cells = page.eval_on_selector_all(
         "#gz-summary tbody tr", "rows => rows.map(r => Array.from(r.cells, c => c.textContent))"
@@ -191,3 +263,180 @@ def test_upload_a_csv_and_download_the_result(page, server):
     assert [(r["band"], r["rate"]) for r in rows[:2]] == [("Band 1", "18.24"), ("Band 3", "21.72")]
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "batch.png"), full_page=True)
+
+
+#: What the answer for NR1 3QU says in the rows a provider reads first.
+NORWICH = {
+    "Band": "Band 1",
+    "Rate": "£18.24 an hour",
+    "Distance": "0.57 miles (road)",
+    "Nearest surgery": "St Stephens Gate Medical Partnership (D82008)",
+}
+
+
+def fully_shown(page, locator):
+    """Whether ``locator`` lies inside the viewport and nothing covers its middle."""
+    box = locator.bounding_box()
+    size = page.viewport_size
+    inside = (
+        box["x"] >= 0
+        and box["y"] >= 0
+        and box["x"] + box["width"] <= size["width"]
+        and box["y"] + box["height"] <= size["height"]
+    )
+    return inside and locator.evaluate(
+        "(e, [x, y]) => e.contains(document.elementFromPoint(x, y))",
+        [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2],
+    )
+
+
+def test_a_norwich_postcode_reads_in_full_without_scrolling_sideways(sized, server):
+    name = open_map(sized, server)
+    search(sized, "NR1 3QU")
+    sized.wait_for_selector("#gz-answer .gz-band")
+    settle(sized, name)
+    for term, value in NORWICH.items():
+        cell = answer_value(sized, term)
+        assert cell.inner_text().strip() == value
+        cell.scroll_into_view_if_needed()
+        assert fully_shown(sized, cell), (term, cell.bounding_box(), sized.viewport_size)
+    for box in ("#gz-panel", "#gz-answer"):
+        assert sized.eval_on_selector(box, "e => e.scrollWidth <= e.clientWidth"), box
+    assert sized.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert sized.locator(".leaflet-marker-icon").count() == 1
+    shot(sized, "map-norwich")
+
+
+def test_a_point_is_identified_from_the_keyboard_alone(sized, server):
+    name = open_map(sized, server)
+    settle(sized, name)
+    # where the keys start from (set up, not typed): Norwich
+    sized.evaluate(f"{name}.setView([52.628, 1.297], 12, {{animate: false}})")
+    sized.keyboard.press("Tab")
+    assert sized.evaluate("document.activeElement.textContent") == "Skip to the map"
+    sized.keyboard.press("Enter")
+    assert sized.evaluate(f"document.activeElement === {name}.getContainer()")
+    assert sized.locator(".gz-crosshair").is_visible()
+    for key in ("ArrowRight", "ArrowDown", "Shift+ArrowLeft"):
+        sized.keyboard.press(key)
+        settle(sized, name)
+    centre = sized.evaluate(f"{name}.getCenter()")
+    assert (round(centre["lat"], 3), round(centre["lng"], 3)) != (52.628, 1.297)
+    sized.keyboard.press("Enter")
+    sized.wait_for_selector("#gz-answer .gz-band")
+    assert answer_value(sized, "How it was found").inner_text() == "coordinates"
+    assert answer_value(sized, "Band").inner_text().strip() in ("Band 1", "Band 2", "Band 3")
+    lat, lon = map(float, re.findall(r"[-\d.]+", sized.inner_text("#gz-answer h2")))
+    assert abs(lat - centre["lat"]) < 1e-4 and abs(lon - centre["lng"]) < 1e-4
+    assert sized.locator(".leaflet-marker-icon").count() == 1
+    assert sized.evaluate(f"document.activeElement === {name}.getContainer()")
+    shot(sized, "map-keyboard")
+
+
+def test_axe_finds_no_serious_violation_on_the_map(sized, server):
+    open_map(sized, server)
+    search(sized, "NR1 3QU")
+    sized.wait_for_selector("#gz-answer .gz-band")
+    found = axe_violations(sized, server)
+    toggle = sized.locator("#gz-sheet-toggle")
+    if toggle.is_visible():  # on a phone, the folded part of the sheet too
+        toggle.click()
+        found += axe_violations(sized, server)
+    assert found == []
+
+
+def test_axe_finds_no_serious_violation_on_the_batch_page(sized, server):
+    sized.goto(f"{server}/batch")
+    found = axe_violations(sized, server)
+    upload(sized, server, PACKAGES)
+    assert axe_violations(sized, server) + found == []
+    shot(sized, "batch-result")
+
+
+def test_the_answer_region_is_live_from_the_start_and_an_error_clears_the_answer(page, server):
+    open_map(page, server)
+    region = page.locator("#gz-answer")
+    assert region.get_attribute("aria-live") == "polite" and region.get_attribute("hidden") is None
+    assert page.eval_on_selector("#gz-answer", "e => getComputedStyle(e).display") != "none"
+    search(page, "NR1 3QU")
+    page.wait_for_selector("#gz-answer .gz-band")
+    assert page.locator(".leaflet-marker-icon").count() == 1
+    # an answer that locates nothing: its message replaces the answer, and the pin goes
+    search(page, "zzzz")
+    page.wait_for_selector("#gz-answer .gz-error")
+    assert page.locator("#gz-answer .gz-band").count() == 0
+    assert page.locator(".leaflet-marker-icon").count() == 0
+    assert "no place named 'zzzz'" in page.inner_text("#gz-answer")
+    # a refused lookup: the status says why, and no answer or pin is left
+    search(page, "NR1 3QU")
+    page.wait_for_selector("#gz-answer .gz-band")
+    page.route(
+        "**/api/v1/lookup?*",
+        lambda route: route.fulfill(
+            status=503, json={"error": "DataError", "detail": "the build is being replaced"}
+        ),
+    )
+    search(page, "NR1 3QU")
+    page.wait_for_function(
+        "document.getElementById('gz-status').textContent === 'the build is being replaced'"
+    )
+    assert page.inner_text("#gz-answer") == ""
+    assert page.locator(".leaflet-marker-icon").count() == 0
+
+
+def boxes_overlap(a, b):
+    return not (
+        a["x"] + a["width"] <= b["x"]
+        or b["x"] + b["width"] <= a["x"]
+        or a["y"] + a["height"] <= b["y"]
+        or b["y"] + b["height"] <= a["y"]
+    )
+
+
+def test_on_a_phone_the_panel_is_a_bottom_sheet_and_the_map_controls_keep_apart(phone, server):
+    name = open_map(phone, server)
+    settle(phone, name)
+    viewport = phone.locator("meta[name=viewport]")
+    assert viewport.count() == 1
+    assert not re.search(r"user-scalable|maximum-scale", viewport.get_attribute("content"))
+    width = phone.viewport_size["width"]
+    assert phone.locator("#gz-search .input-group").bounding_box()["width"] >= 0.9 * width
+    area = phone.locator(".gz-map").bounding_box()
+    sheet = phone.locator("#gz-panel").bounding_box()
+    assert sheet["y"] >= area["y"] + area["height"] - 1
+    # the sheet folds to the search and the answer; its handle opens the rest
+    toggle = phone.locator("#gz-sheet-toggle")
+    assert toggle.get_attribute("aria-expanded") == "false"
+    assert phone.locator(".gz-legend").is_hidden()
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "true"
+    assert phone.locator(".gz-legend").is_visible()
+    toggle.click()
+    assert phone.locator(".gz-legend").is_hidden()
+    # zoom, layers, scale and credits each have a corner, and the layer list folds
+    controls = [
+        phone.locator(f".gz-map {selector}").bounding_box()
+        for selector in (".leaflet-control-zoom", ".leaflet-control-layers",
+                         ".leaflet-control-scale", ".gz-credits")
+    ]  # fmt: skip
+    assert not any(boxes_overlap(a, b) for i, a in enumerate(controls) for b in controls[i + 1 :])
+    assert phone.locator(".leaflet-control-layers-list").is_hidden()
+    phone.click(".leaflet-control-layers-toggle")
+    assert phone.get_by_label("PCN areas").is_visible()
+    phone.keyboard.press("Escape")
+    assert phone.locator(".leaflet-control-layers-list").is_hidden()
+    assert phone.evaluate("document.activeElement.title") == "Layers"
+    # the credits are a line until asked for; their links open in a new tab
+    button = phone.locator(".gz-credits")
+    attribution = phone.locator(".leaflet-control-attribution")
+    assert attribution.is_hidden() and button.get_attribute("aria-expanded") == "false"
+    box = button.bounding_box()
+    assert box["width"] * box["height"] < 0.05 * area["width"] * area["height"]
+    button.click()
+    assert attribution.is_visible() and button.get_attribute("aria-expanded") == "true"
+    links = attribution.locator("a")
+    assert links.count() >= 2
+    for i in range(links.count()):
+        assert links.nth(i).get_attribute("target") == "_blank"
+        assert "noopener" in links.nth(i).get_attribute("rel")
+    shot(phone, "map-credits")

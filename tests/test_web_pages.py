@@ -1,12 +1,15 @@
+import gzip
 import json
 import re
 
+import brotli
 import folium
 import pytest
 
 from geozones._errors import DataError
 from geozones.schemes.scheme import get_scheme
 from geozones.web import assets, create_app
+from geozones.web.delivery import UNVERSIONED_MAX_AGE, VERSIONED_MAX_AGE
 from geozones.web.layers import MapLayers, to_geojson
 from geozones.web.mapview import legend
 from geozones.zones.builders import district_plan
@@ -41,9 +44,10 @@ def test_the_map_loads_nothing_from_another_site(norfolk_page):
     links = LINKS.findall(norfolk_page)
     urls = [url for _, url in links]
     assert urls and not [u for u in urls if re.match(r"(https?:)?//", u, re.IGNORECASE)]
-    assert "/static/vendor/leaflet/leaflet.js" in urls
-    assert "/static/vendor/leaflet/leaflet.css" in urls
-    assert "/static/map.js" in urls
+    paths = [url.split("?")[0] for url in urls]  # each static URL carries its file's version
+    assert "/static/vendor/leaflet/leaflet.js" in paths
+    assert "/static/vendor/leaflet/leaflet.css" in paths
+    assert "/static/map.js" in paths
     assert "glyphicons" not in norfolk_page and "cdn" not in norfolk_page.lower()
     assert "L.tileLayer" not in norfolk_page
 
@@ -69,6 +73,51 @@ def test_the_map_has_the_layers_legend_attribution_and_config(norfolk_page):
     assert config["scheme"] == "norfolk-2019" and config["api"] == "/api/v1"
     assert config["bands"]["Band 3"] == "#d73027" and config["plan"] is None
     assert re.search(rf"var {config['map']} = L\.map", norfolk_page)
+
+
+def test_the_map_page_can_be_zoomed_has_a_heading_and_a_live_answer(norfolk_page):
+    viewports = re.findall(r'<meta name="viewport" content="([^"]*)"', norfolk_page)
+    assert viewports == ["width=device-width, initial-scale=1"]
+    assert re.search(r"<h1\b[^>]*>Rates and zones in Norfolk: Norfolk banded", norfolk_page)
+    answer = re.search(r'<section id="gz-answer"[^>]*>', norfolk_page).group(0)
+    assert 'aria-live="polite"' in answer and "hidden" not in answer
+    # every credit opens in a new tab: a tap on it does not leave the app
+    links = re.findall(r"<a\b[^>]*openstreetmap[^>]*>", norfolk_page)
+    assert links and all('target="_blank" rel="noopener"' in a for a in links)
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "br"])
+def test_pages_come_back_compressed_when_asked(app, norfolk_page, encoding):
+    unpack = {"gzip": gzip.decompress, "br": brotli.decompress}[encoding]
+    client = app.test_client()
+    for url in ("/?region=norfolk&scheme=norfolk-2019", "/batch"):
+        plain = client.get(url)
+        packed = client.get(url, headers={"Accept-Encoding": encoding})
+        assert "Content-Encoding" not in plain.headers
+        assert packed.headers["Content-Encoding"] == encoding
+        assert "Accept-Encoding" in packed.headers["Vary"]
+        assert unpack(packed.data) == plain.data and len(packed.data) < len(plain.data) / 2
+
+
+def test_static_files_carry_their_version_and_cache_headers(app, norfolk_page):
+    client = app.test_client()
+    url = next(u for _, u in LINKS.findall(norfolk_page) if u.startswith("/static/map.js?"))
+    assert re.fullmatch(r"/static/map\.js\?v=[0-9a-f]{12}", url)
+    kept = client.get(url, headers={"Accept-Encoding": "br"})
+    assert kept.status_code == 200 and kept.headers["Content-Encoding"] == "br"
+    assert b"geozonesMap" in brotli.decompress(kept.data)
+    assert kept.cache_control.public and kept.cache_control.immutable
+    assert kept.cache_control.max_age == VERSIONED_MAX_AGE
+    # asked again by its ETag: not sent again
+    revalidated = client.get(
+        url, headers={"Accept-Encoding": "br", "If-None-Match": kept.headers["ETag"]}
+    )
+    assert revalidated.status_code == 304
+    # without its version, or with an old one (a font a style sheet names): kept for a while
+    for other in (url.split("?")[0], "/static/map.js?v=000000000000"):
+        response = client.get(other)
+        assert response.status_code == 200 and not response.cache_control.immutable
+        assert response.cache_control.max_age == UNVERSIONED_MAX_AGE
 
 
 def test_band_and_pcn_layers_are_computed_once_and_kept_on_disk(norfolk, build_root, tmp_path):

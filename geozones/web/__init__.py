@@ -14,6 +14,9 @@
   vector layers give the context. ``GEOZONES_TILES_ATTRIBUTION``
   (``TILES_ATTRIBUTION``) credits it.
 * ``GEOZONES_MAX_UPLOAD_MB`` (``MAX_UPLOAD_MB``): largest request body (default 20).
+
+Responses are compressed when the browser asks, and static files carry their
+version and cache headers (:mod:`geozones.web.delivery`).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from flask import Flask, jsonify
 from geozones._errors import InputError
 from geozones._settings import build_dir
 from geozones.regions.specs import REGIONS
+from geozones.web import delivery
 from geozones.web.api import bp as api_bp
 from geozones.web.errors import register_error_handlers
 from geozones.web.pages import bp as pages_bp
@@ -99,6 +103,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         tuple(regions) if regions is not None else None,
     )
     register_error_handlers(app)
+    delivery.init_app(app)
     app.register_blueprint(api_bp)
     app.register_blueprint(pages_bp)
 

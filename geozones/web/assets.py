@@ -1,10 +1,11 @@
 """Front-end libraries served by the app itself, never from a CDN.
 
 The libraries folium's maps need (Leaflet, jQuery, Bootstrap, Font Awesome,
-Leaflet.awesome-markers) are npm packages pinned in the project's
-``package.json``. ``make assets`` installs them with ``npm ci`` and :func:`main`
-copies the files listed in :data:`VENDOR_FILES` into the (git-ignored) vendor
-folder. :func:`localise` points a folium map at those copies.
+Leaflet.awesome-markers) and the accessibility engine the browser tests run on the
+pages (axe-core) are npm packages pinned in the project's ``package.json``.
+``make assets`` installs them with ``npm ci`` and :func:`main` copies the files
+listed in :data:`VENDOR_FILES` into the (git-ignored) vendor folder. :func:`localise`
+points a folium map at those copies.
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ VENDOR_FILES: dict[str, str] = {
         "leaflet.awesome-markers/dist/leaflet.awesome-markers.css"
     ),
     "awesome-markers/images": "leaflet.awesome-markers/dist/images",
+    # the accessibility engine the browser tests run on the pages (tests/test_browser.py)
+    "axe-core/axe.min.js": "axe-core/axe.min.js",
 }
 
 #: folium's script names (``folium.Map.default_js``) and the vendor file serving each.

@@ -13,6 +13,7 @@ JavaScript (``static/map.js``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,35 +34,56 @@ from geozones.web.layers import MapLayers
 from geozones.zones.builders import ELSEWHERE_COLOUR
 from geozones.zones.plan import DRIVE_COLUMNS, ZonePlan
 
-__all__ = ["AREA_COLOUR", "ATTRIBUTION", "LegendEntry", "MapParts", "legend", "render_map"]
+__all__ = [
+    "AREA_COLOUR",
+    "ATTRIBUTION",
+    "CREDITS",
+    "LegendEntry",
+    "MapParts",
+    "legend",
+    "render_map",
+]
 
 #: Colour of the dashed outline of a scheme's declared area (Norfolk's Central Belt).
 AREA_COLOUR = "#6a3d9a"
+
+#: How every credit links out: in a new tab, so that a tap on a credit does not leave the app.
+_NEW_TAB = 'target="_blank" rel="noopener"'
 
 #: Attribution of the data every map shows.
 ATTRIBUTION = (
     "Contains OS data © Crown copyright and database right 2025; "
     "Royal Mail data © Royal Mail copyright and database right 2025; "
     "ONS and NHS England (ODS) data under the Open Government Licence v3.0; "
-    'roads © <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+    f'roads © <a href="https://www.openstreetmap.org/copyright" {_NEW_TAB}>OpenStreetMap</a> '
+    "contributors"
 )
+#: The attribution in brief: the map's credits button, which opens :data:`ATTRIBUTION`.
+CREDITS = "© OS, Royal Mail, ONS, NHS, OpenStreetMap"
+#: The credit of the map library itself, before the attribution.
+_LEAFLET_CREDIT = f'<a href="https://leafletjs.com" {_NEW_TAB}>Leaflet</a>'
+#: folium's viewport, which blocks page zoom; the page declares its own.
+_VIEWPORT = re.compile(r"<meta\s+name=[\"']viewport[\"'][^>]*>\s*", re.IGNORECASE)
 
 
 class _Attribution(MacroElement):
-    """Adds a line to the map's attribution control (folium has no option for it without tiles)."""
+    """Sets the map's attribution (folium has no option for it without tiles) and its prefix."""
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-            {{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.text|tojson }});
+            {{ this._parent.get_name() }}.attributionControl
+                .setPrefix({{ this.prefix|tojson }})
+                .addAttribution({{ this.text|tojson }});
         {% endmacro %}
         """
     )
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, prefix: str) -> None:
         super().__init__()  # type: ignore[no-untyped-call]  # branca publishes no types
         self._name = "Attribution"
         self.text = text
+        self.prefix = prefix
 
 
 @dataclass(frozen=True)
@@ -127,7 +149,10 @@ def legend(scheme: Scheme | None) -> list[LegendEntry]:
 
 @dataclass(frozen=True)
 class MapParts:
-    """A rendered map, to place in a page: head elements, map element, script, JS name."""
+    """A rendered map, to place in a page: head elements, map element, script, JS name.
+
+    The head elements leave out folium's viewport, which blocks page zoom: the page sets its own.
+    """
 
     header: str
     html: str
@@ -258,12 +283,12 @@ def render_map(
         popup=folium.GeoJsonPopup(["name", "pcn_name"], aliases=["Surgery", "PCN"]),
     ).add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
-    fmap.add_child(_Attribution(ATTRIBUTION))
+    fmap.add_child(_Attribution(ATTRIBUTION, _LEAFLET_CREDIT))
     fmap.fit_bounds([[south, west], [north, east]])
     figure: Any = fmap.get_root()  # a branca Figure; branca publishes no types
     figure.render()
     return MapParts(
-        header=figure.header.render(),
+        header=_VIEWPORT.sub("", figure.header.render()),
         html=figure.html.render(),
         script=figure.script.render(),
         name=fmap.get_name(),

@@ -14,7 +14,7 @@ from geozones._vocab import ZoneColumn
 from geozones.regions.specs import REGIONS
 from geozones.schemes.scheme import Scheme
 from geozones.web import assets
-from geozones.web.mapview import ATTRIBUTION, MapParts, legend, render_map
+from geozones.web.mapview import ATTRIBUTION, CREDITS, MapParts, legend, render_map
 from geozones.web.site import Site, site
 from geozones.zones.lookup import PlanZones
 from geozones.zones.plan import ZonePlan
@@ -129,6 +129,8 @@ def map_page() -> str:
         "api": url_for("api.openapi").rsplit("/", 1)[0],
         "scheme": scheme.id if scheme else None,
         "region": region.name,
+        "title": region.spec.title,
+        "credits": CREDITS,
         "plan": {"id": saved.name, "version": saved.version} if saved else None,
         "bands": {e.label: e.colour for e in entries if e.colour and not e.outline},
     }

@@ -1,7 +1,22 @@
-/* geozones map page: the search box, click-to-identify and the answer panel.
+/* geozones map page: the search box, click- and keyboard-identify, the answer panel, the
+   bottom sheet on phones and the map's compact controls.
    folium draws the map and its layers; this asks the JSON API and shows the answer. */
 (function () {
   "use strict";
+
+  // Phones: the panel is a bottom sheet, the layer list and the credits fold away
+  // (the width of the media query in geozones.css).
+  var NARROW = window.matchMedia("(max-width: 47.99rem)");
+
+  // How sure an answer is (the API's `confidence`), in plain words.
+  var SURENESS = {
+    "exact": "exact (located at its own point)",
+    "estimate": "an estimate (a straight-line distance: no road map here)",
+    "approximate": "approximate (at the centre of the area it names)",
+    "near radius": "near the radius (the other rate is possible)",
+    "near band edge": "near a band edge (the next band is possible)",
+    "range": "a range (only the postcode sector or district is known)"
+  };
 
   function add(parent, tag, text, className) {
     var node = document.createElement(tag);
@@ -17,32 +32,111 @@
     return add(list, "dd", value);
   }
 
+  // Credits: a button with the attribution in brief, which opens the full attribution.
+  var Credits = L.Control.extend({
+    options: { position: "bottomright", text: "" },
+    onAdd: function (map) {
+      var attribution = map.attributionControl.getContainer();
+      var button = L.DomUtil.create("button", "gz-credits");
+      button.type = "button";
+      button.textContent = this.options.text;
+      attribution.id = "gz-attribution";
+      button.setAttribute("aria-controls", attribution.id);
+      L.DomEvent.disableClickPropagation(button);
+      L.DomEvent.on(button, "click", function () { this.open(!this.isOpen()); }, this);
+      this._button = button;
+      this._attribution = attribution;
+      return button;
+    },
+    isOpen: function () { return this._attribution.classList.contains("gz-open"); },
+    open: function (opened) {
+      this._attribution.classList.toggle("gz-open", opened);
+      this._button.setAttribute("aria-expanded", String(opened));
+    }
+  });
+
+  // The layer list folds into Leaflet's layers button on phones; it folds again when the
+  // map is clicked, when Escape is pressed in it or when the keyboard moves on past it.
+  function foldingLayers(map) {
+    var control = map.getContainer().querySelector(".leaflet-control-layers");
+    var button = control.querySelector(".leaflet-control-layers-toggle");
+    var EXPANDED = "leaflet-control-layers-expanded";
+    function fold() { if (NARROW.matches) { control.classList.remove(EXPANDED); } }
+    map.on("click", fold);
+    // the button hides as the list opens: the focus goes on to the list's first box
+    button.addEventListener("click", function () { control.querySelector("input").focus(); });
+    control.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && NARROW.matches) {
+        fold();
+        button.focus();
+      }
+    });
+    control.addEventListener("focusout", function (event) {
+      if (event.relatedTarget && !control.contains(event.relatedTarget)) { fold(); }
+    });
+    return function (narrow) { control.classList.toggle(EXPANDED, !narrow); };
+  }
+
+  // Polygons and circles are no tab stops: Leaflet's tooltips make every path that has one
+  // focusable, without a name. The keyboard identifies points with the crosshair instead.
+  function untabbable(layer) {
+    var element = layer.getElement && layer.getElement();
+    if (element && element.tagName.toLowerCase() === "path") {
+      element.setAttribute("tabindex", "-1");
+    }
+  }
+
   function init(config) {
     var map = window[config.map];
-    var panel = document.getElementById("gz-answer");
+    var container = map.getContainer();
+    var panel = document.getElementById("gz-panel");
+    var answerBox = document.getElementById("gz-answer");
     var status = document.getElementById("gz-status");
     var form = document.getElementById("gz-search");
     var select = document.getElementById("gz-select");
+    var toggle = document.getElementById("gz-sheet-toggle");
     var marker = null;
+    var asked = 0;
 
     function say(text, isError) {
       status.textContent = text;
       status.className = "gz-status" + (isError ? " gz-error" : "");
     }
 
+    function unplace() {
+      if (marker !== null) { marker.remove(); marker = null; }
+    }
+
+    // Leaflet (1.9) drops a new view asked for while a zoom runs (such as the map's first
+    // fit): centre the map when that zoom ends. The answer may have just grown the sheet,
+    // so the map is measured afresh first.
+    function centre(lat, lon) {
+      if (map._animatingZoom) {
+        map.once("zoomend", function () { centre(lat, lon); });
+        return;
+      }
+      map.invalidateSize();
+      map.setView([lat, lon], Math.max(map.getZoom(), 12));
+    }
+
     function place(lat, lon, zoomIn) {
       if (marker === null) {
-        marker = L.marker([lat, lon], { title: "Looked-up place" }).addTo(map);
+        marker = L.marker([lat, lon], { keyboard: false, alt: "The place looked up" }).addTo(map);
       } else {
         marker.setLatLng([lat, lon]);
       }
-      if (zoomIn) { map.setView([lat, lon], Math.max(map.getZoom(), 12)); }
+      if (zoomIn) { centre(lat, lon); }
+    }
+
+    function clear() {
+      answerBox.textContent = "";
+      unplace();
     }
 
     function show(answer) {
-      panel.textContent = "";
-      add(panel, "h2", answer.matched || answer.query);
-      var list = add(panel, "dl");
+      answerBox.textContent = "";
+      add(answerBox, "h2", answer.matched || answer.query);
+      var list = add(answerBox, "dl");
       if (answer.band !== null) {
         add(list, "dt", "Band");
         var band = add(list, "dd");
@@ -54,7 +148,7 @@
         add(band, "span", answer.band, "gz-band");
       }
       row(list, "Rate", answer.rate === null ? null : "£" + answer.rate + " an hour");
-      row(list, "Area", answer.area);
+      row(list, "Banding area", answer.area);
       if (answer.distance_miles !== null) {
         row(list, "Distance", answer.distance_miles.toFixed(2) + " miles (" + answer.method + ")");
       }
@@ -67,18 +161,18 @@
       row(list, "District", answer.district);
       row(list, "Zone", answer.zone);
       row(list, "Lot", answer.lot);
-      row(list, "PCN", answer.pcn);
+      row(list, "Primary care network", answer.pcn);
       row(list, "Nearest surgery", answer.nearest_surgery);
-      row(list, "Confidence", answer.confidence);
-      row(list, "Located by", answer.located_by);
-      row(list, "Postcodes", answer.band_shares);
+      row(list, "How sure", SURENESS[answer.confidence] || answer.confidence);
+      row(list, "How it was found", answer.located_by);
+      row(list, "Its postcodes", answer.band_shares);
       showPackage(list, answer.package);
-      add(panel, "p", answer.message, answer.status === "ok" ? "gz-note" : "gz-status gz-error");
+      add(answerBox, "p", answer.message, answer.status === "ok" ? "gz-note" : "gz-status gz-error");
       if (answer.caveats.length) {
-        var caveats = add(panel, "ul");
+        var caveats = add(answerBox, "ul");
         answer.caveats.forEach(function (c) { add(caveats, "li", c); });
       }
-      panel.hidden = false;
+      answerBox.scrollIntoView({ block: "nearest" });
       return list;
     }
 
@@ -113,28 +207,44 @@
         });
     }
 
-    function lookup(params, clicked) {
+    // Only the latest question's answer is shown; an error clears the previous answer and pin.
+    function lookup(params, point) {
+      var mine = ++asked;
       params.set("scheme", config.scheme);
       say("Looking up…", false);
       fetch(config.api + "/lookup?" + params.toString(), { headers: { Accept: "application/json" } })
         .then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
         .then(function (res) {
+          if (mine !== asked) { return; }
           if (!res.ok) {
-            panel.hidden = true;
+            clear();
             say(res.body.detail || res.body.error, true);
             return;
           }
           var answer = res.body;
           say("", false);
           var list = show(answer);
-          var lat = clicked ? clicked.lat : answer.lat;
-          var lon = clicked ? clicked.lng : answer.lon;
-          if (lat !== null && lon !== null) {
-            place(lat, lon, !clicked);
-            if (config.plan) { planZone(list, lat, lon); }
+          var lat = point ? point.lat : answer.lat;
+          var lon = point ? point.lng : answer.lon;
+          if (answer.status === "error" || lat === null || lon === null) {
+            unplace();
+            return;
           }
+          place(lat, lon, !point);
+          if (config.plan) { planZone(list, lat, lon); }
         })
-        .catch(function () { say("The server could not be reached; try again.", true); });
+        .catch(function () {
+          if (mine !== asked) { return; }
+          clear();
+          say("The server could not be reached; try again.", true);
+        });
+    }
+
+    function identify(latlng) {
+      lookup(withPackage(new URLSearchParams({
+        lat: latlng.lat.toFixed(6),
+        lon: latlng.lng.toFixed(6)
+      })), latlng);
     }
 
     form.addEventListener("submit", function (event) {
@@ -143,14 +253,50 @@
       if (q && config.scheme) { lookup(withPackage(new URLSearchParams({ q: q })), null); }
     });
 
+    // The keyboard: the map takes focus (Leaflet moves it with the arrow keys and zooms
+    // with + and -); Enter identifies the point under the crosshair, the map's centre.
+    container.setAttribute("role", "application");
+    container.setAttribute("aria-label", "Map of " + config.title);
+    if (document.getElementById("gz-keys")) { container.setAttribute("aria-describedby", "gz-keys"); }
     if (config.scheme) {
-      map.on("click", function (event) {
-        lookup(withPackage(new URLSearchParams({
-          lat: event.latlng.lat.toFixed(6),
-          lon: event.latlng.lng.toFixed(6)
-        })), event.latlng);
+      map.on("click", function (event) { identify(event.latlng); });
+      container.addEventListener("keydown", function (event) {
+        if (event.key === "Enter" && event.target === container) {
+          event.preventDefault();
+          identify(map.getCenter());
+        }
       });
     }
+    document.querySelector(".gz-skip").addEventListener("click", function (event) {
+      event.preventDefault();
+      container.focus();
+    });
+
+    map.eachLayer(untabbable);
+    map.on("layeradd", function (event) { untabbable(event.layer); });
+
+    // The map's size follows the sheet's: tell Leaflet whenever its box changes.
+    new ResizeObserver(function () { map.invalidateSize(); }).observe(container);
+
+    var credits = new Credits({ text: config.credits }).addTo(map);
+    var layers = foldingLayers(map);
+
+    // On phones the panel opens and folds as a bottom sheet; the search and answer stay.
+    function fold(folded) {
+      panel.classList.toggle("gz-folded", folded);
+      toggle.setAttribute("aria-expanded", String(!folded));
+    }
+    toggle.addEventListener("click", function () {
+      fold(!panel.classList.contains("gz-folded"));
+    });
+
+    function fit() {
+      fold(NARROW.matches);
+      credits.open(!NARROW.matches);
+      layers(NARROW.matches);
+    }
+    NARROW.addEventListener("change", fit);
+    fit();
 
     select.elements.region.addEventListener("change", function () {
       select.elements.scheme.disabled = true;
