@@ -236,10 +236,14 @@ def load_region_file(path: str | Path) -> RegionSpec:
     return _read_region(load_toml(path, "region file"))
 
 
-def region_files() -> list[Path]:
-    """The shipped region files, then those of the ``GEOZONES_REGION_FILES`` folder, by name."""
+def region_files(extra: str | None = None) -> list[Path]:
+    """The shipped region files, then those of folder ``extra``, by name.
+
+    ``extra`` defaults to the folder ``GEOZONES_REGION_FILES`` names (none when unset).
+    """
     files = sorted(REGION_DIR.glob("*.toml"))
-    extra = os.environ.get(REGION_FILES_ENV, "").strip()
+    if extra is None:
+        extra = os.environ.get(REGION_FILES_ENV, "").strip()
     if extra:
         folder = Path(extra)
         if not folder.is_dir():
@@ -249,9 +253,10 @@ def region_files() -> list[Path]:
 
 
 @clearable(maxsize=8)
-def _load(files: tuple[tuple[Path, int], ...]) -> dict[str, RegionSpec]:
+def _load(extra: str) -> dict[str, RegionSpec]:
+    """Every region file's spec, read once per value of ``GEOZONES_REGION_FILES`` (``extra``)."""
     regions: dict[str, RegionSpec] = {}
-    for path, _ in files:
+    for path in region_files(extra):
         spec = load_region_file(path)
         if spec.name in regions:
             raise DataError(
@@ -262,10 +267,10 @@ def _load(files: tuple[tuple[Path, int], ...]) -> dict[str, RegionSpec]:
 
 
 class _Regions(Mapping[str, RegionSpec]):
-    """Every declared region by name, read from the region files (again when they change)."""
+    """Every declared region by name, read from the region files (once per extra folder named)."""
 
     def _specs(self) -> dict[str, RegionSpec]:
-        return _load(tuple((p, p.stat().st_mtime_ns) for p in region_files()))
+        return _load(os.environ.get(REGION_FILES_ENV, "").strip())
 
     def __getitem__(self, name: str) -> RegionSpec:
         return self._specs()[name]
