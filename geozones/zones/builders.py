@@ -712,7 +712,9 @@ def area_outline(region: RegionData, scheme: Scheme) -> gpd.GeoDataFrame:
     )
 
 
-def scheme_band_polygons(region: RegionData, scheme: Scheme) -> gpd.GeoDataFrame:
+def scheme_band_polygons(
+    region: RegionData, scheme: Scheme, points: gpd.GeoDataFrame | None = None
+) -> gpd.GeoDataFrame:
     """The price-band areas of a road-distance scheme, cut to its declared area.
 
     Every place takes the band of its nearest postcode (:func:`band_polygons`
@@ -721,6 +723,9 @@ def scheme_band_polygons(region: RegionData, scheme: Scheme) -> gpd.GeoDataFrame
     county is the elsewhere rate's area, so the band areas follow the declared
     area exactly.
 
+    ``points`` are the region's banded postcodes when the caller has them
+    already (:func:`band_labels`); they are made here otherwise.
+
     Returns
     -------
     GeoDataFrame
@@ -728,7 +733,8 @@ def scheme_band_polygons(region: RegionData, scheme: Scheme) -> gpd.GeoDataFrame
         MultiPolygon each, EPSG:27700; together they cover the boundary once.
 
     """
-    points = band_labels(region, scheme)
+    if points is None:
+        points = band_labels(region, scheme)
     outline = area_outline(region, scheme)
     elsewhere = scheme.elsewhere
     if not len(outline) or elsewhere is None:

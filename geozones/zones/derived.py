@@ -51,10 +51,12 @@ def band_areas(region: RegionData) -> gpd.GeoDataFrame:
             if scheme.region != region.name or scheme.method != SchemeMethod.ROAD_DISTANCE_BANDS:
                 continue
             colours = band_colours(scheme)
-            polygons = scheme_band_polygons(region, scheme).rename(columns={"label": "band"})
+            points = band_labels(region, scheme)  # measured once, for the areas and their minutes
+            polygons = scheme_band_polygons(region, scheme, points)
+            polygons = polygons.rename(columns={"label": "band"})
             polygons["scheme"] = scheme.id
             polygons["colour"] = polygons["band"].map(colours)
-            minutes = band_labels(region, scheme).groupby("band")["minutes"]
+            minutes = points.groupby("band")["minutes"]
             mean, p90 = DRIVE_COLUMNS
             polygons[mean] = polygons["band"].map(minutes.mean()).round(1)
             polygons[p90] = polygons["band"].map(minutes.quantile(DRIVE_PERCENTILE)).round(1)
