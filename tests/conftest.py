@@ -7,12 +7,14 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from geozones._settings import source_dir
 from geozones.cli.main import main
 from geozones.distance.circuity import update_circuity
+from geozones.geocode.geocoder import Geocoder
 from geozones.regions.build import build_region, ensure_postcode_index
 from geozones.regions.data import RegionData
 from geozones.regions.postcodes import INDEX_FILE, PostcodeIndex
@@ -170,3 +172,22 @@ def circuity_measured(
     All three are asked for, so the factors are the same whichever tests ran first.
     """
     return update_circuity(build_root)[1]
+
+
+@pytest.fixture(scope="module")
+def nfk(gb_index: PostcodeIndex, norfolk: RegionData) -> Geocoder:
+    """A geocoder for Norfolk."""
+    return Geocoder(gb_index, norfolk)
+
+
+@pytest.fixture(scope="module")
+def hfd(gb_index: PostcodeIndex, herefordshire: RegionData) -> Geocoder:
+    """A geocoder for Herefordshire."""
+    return Geocoder(gb_index, herefordshire)
+
+
+@pytest.fixture(scope="module")
+def doc(client: Any) -> dict[str, Any]:
+    """The OpenAPI document, from the ``client`` of the test module asking for it."""
+    document: dict[str, Any] = client.get("/api/v1/openapi.json").get_json()
+    return document

@@ -10,6 +10,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from geozones.web import assets, create_app
+from geozones.web.mapview import ROUTE_COLOUR
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -440,3 +441,89 @@ def test_on_a_phone_the_panel_is_a_bottom_sheet_and_the_map_controls_keep_apart(
         assert links.nth(i).get_attribute("target") == "_blank"
         assert "noopener" in links.nth(i).get_attribute("rel")
     shot(phone, "map-credits")
+
+
+def test_the_route_from_the_nearest_surgery_is_drawn_and_the_answer_says_why(sized, server):
+    name = open_map(sized, server)
+    search(sized, "NR1 3QU")
+    sized.wait_for_selector("#gz-answer .gz-route")
+    settle(sized, name)
+    route = sized.locator(f".leaflet-overlay-pane path[stroke='{ROUTE_COLOUR}']")
+    assert route.count() == 2  # the road, and the ring around the surgery
+    surgery = sized.locator(".leaflet-tooltip", has_text="St Stephens Gate Medical Partnership")
+    assert surgery.is_visible()
+    why = sized.inner_text("#gz-answer .gz-why")
+    for line in ("Why Band 1",
+                 "Norfolk County Council pays by the distance by road from the nearest GP surgery.",
+                 "2.43 miles short of Band 2 (3 miles).",
+                 ("The route drawn on the map: 0.57 miles, 2 min from St Stephens Gate Medical "
+                 "Partnership (D82008).")):  # fmt: skip
+        assert line in why.splitlines(), (line, why)
+    # the whole route is in view
+    drawn, shown = route.first.bounding_box(), sized.locator(".gz-map .folium-map").bounding_box()
+    assert shown["x"] <= drawn["x"] and drawn["x"] + drawn["width"] <= shown["x"] + shown["width"]
+    assert shown["y"] <= drawn["y"] and drawn["y"] + drawn["height"] <= shown["y"] + shown["height"]
+    # the question is in the page's address, to share
+    assert "q=NR1+3QU" in sized.url and "scheme=norfolk-2019" in sized.url
+    shot(sized, "map-route")
+
+
+def test_a_spot_rate_answer_does_not_show_the_distance_as_part_of_the_rate(page, server):
+    open_map(page, server)
+    search(page, "PE30 1EX")
+    page.wait_for_selector("#gz-answer .gz-band")
+    assert answer_value(page, "Distance").count() == 0
+    assert answer_value(page, "By road").inner_text() == (
+        "0.69 miles from the nearest surgery (not part of the rate)"
+    )
+    assert "plays no part in the rate." in page.inner_text("#gz-answer .gz-why")
+
+
+def test_a_shared_link_opens_with_its_answer(page, server):
+    page.goto(f"{server}/?region=norfolk&scheme=norfolk-2019&q=NR13+3XR")
+    page.wait_for_selector("#gz-answer .gz-band")
+    assert page.input_value("#gz-q") == "NR13 3XR"
+    assert page.inner_text("#gz-answer .gz-band") == "Band 3"
+    assert answer_value(page, "Rate").inner_text() == "£21.72 an hour"
+
+
+def test_suggestions_come_as_the_user_types_and_a_pick_asks_at_once(page, server):
+    open_map(page, server)
+    page.click("#gz-q")
+    page.keyboard.type("NR1 3Q")
+    page.wait_for_function("document.querySelectorAll('#gz-suggestions option').length > 0")
+    offered = page.eval_on_selector_all("#gz-suggestions option", "os => os.map(o => o.value)")
+    assert len(offered) == 8 and all(text.startswith("NR1 3Q") for text in offered)
+    page.keyboard.type("U")
+    page.wait_for_function(
+        "[...document.querySelectorAll('#gz-suggestions option')].map(o => o.value).join() "
+        "=== 'NR1 3QU'"
+    )
+    labels = page.eval_on_selector_all("#gz-suggestions option", "os => os.map(o => o.label)")
+    assert all(label.startswith("Postcode") for label in labels)
+    # picking one from the list replaces the text and asks straight away
+    page.evaluate(
+        "() => { const q = document.getElementById('gz-q'); q.value = 'NR1 3QU';"
+        " q.dispatchEvent(new InputEvent('input', {inputType: 'insertReplacementText'})); }"
+    )
+    page.wait_for_selector("#gz-answer .gz-band")
+    assert page.inner_text("#gz-answer h2") == "NR1 3QU"
+
+
+def test_the_map_key_shows_the_key_of_each_layer_on_the_map(page, server):
+    open_map(page, server)
+    control = page.locator(".leaflet-control-layers")
+    pcn = page.locator(".gz-key[data-layer='PCN areas']")
+    surgeries = page.locator(".gz-key[data-layer='GP surgeries']")
+    assert pcn.is_hidden() and surgeries.is_visible()
+    assert "£21.72 an hour, 6 miles or more by road" in page.inner_text(
+        ".gz-key[data-layer='Price bands (norfolk-2019)']"
+    )
+    control.get_by_label("PCN areas").check()
+    assert pcn.is_visible() and "primary care networks" in pcn.inner_text()
+    control.get_by_label("GP surgeries").uncheck()
+    assert surgeries.is_hidden()
+    page.click(".gz-rules summary")
+    rules = page.inner_text(".gz-rules")
+    assert "Block contract rates are negotiated individually and are not covered here." in rules
+    assert "Spot rate (outside the Central Belt) £18.24 an hour" in rules

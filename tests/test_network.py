@@ -319,7 +319,7 @@ def test_save_and_load_round_trip(rutland_net, tmp_path):
     rutland_net.save(tmp_path / "net")
     loaded = RoadNetwork.load(tmp_path / "net")
     for name in ("node_x", "node_y", "edge_u", "edge_v", "edge_length", "edge_speed",
-                 "edge_oneway", "names"):  # fmt: skip
+                 "edge_oneway", "edge_ref", "names"):  # fmt: skip
         np.testing.assert_array_equal(getattr(loaded, name), getattr(rutland_net, name))
     assert shapely.equals_exact(loaded.geometry, rutland_net.geometry, tolerance=0).all()
     assert loaded.stats() == rutland_net.stats()

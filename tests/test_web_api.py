@@ -37,11 +37,6 @@ def client(app):
 
 
 @pytest.fixture(scope="module")
-def doc(client):
-    return client.get("/api/v1/openapi.json").get_json()
-
-
-@pytest.fixture(scope="module")
 def saved_plan(app, norfolk):
     store = app.extensions["geozones"].store
     plan = district_plan(norfolk, name="norfolk-test-districts")
@@ -146,7 +141,11 @@ def test_lookup_answers_not_found_and_outside_with_a_status(client, doc):
     )
     hereford = check(doc, client.get("/api/v1/lookup?q=HR1+2HX&scheme=norfolk-2019"), "/lookup")
     assert hereford["status"] == "outside_region" and hereford["rate"] is None
-    assert hereford["message"] == "HR1 2HX is outside Norfolk"
+    assert hereford["message"] == (
+        "HR1 2HX is outside Norfolk; it lies in Herefordshire: look it up under Herefordshire's "
+        "scheme, Herefordshire Help to Live at Home fixed rates (2017/18) (herefordshire-2017)"
+    )
+    assert hereford["elsewhere"]["scheme"] == "herefordshire-2017"
     urban = check(doc, client.get("/api/v1/lookup?q=HR1+2HX&scheme=herefordshire-2016"), "/lookup")
     assert urban["band"] == "Urban" and urban["method"] == "straight line"
     assert urban["rate"] == "14.76"

@@ -1,6 +1,7 @@
 import gzip
 import json
 import re
+from dataclasses import replace
 
 import brotli
 import folium
@@ -165,15 +166,48 @@ def test_a_saved_plan_is_shown_and_a_tile_layer_when_configured(norfolk, build_r
     assert "L.tileLayer" in html and "https://tiles.example/{z}/{x}/{y}.png" in html
     assert "Tiles by Example" in html
     config = json.loads(re.search(r"geozonesMap\.init\((.*)\);", html).group(1))
-    assert config["plan"] == {"id": "norfolk-draft", "version": 1}
+    assert config["plan"] == {"id": "norfolk-draft", "version": 1, "modelled": False}
+    assert config["tiled"] is True  # the configured tiles show; the build's basemap is a choice
+    assert "Saved by geozones: districts: one zone per LAD 2013 district" in html
 
 
-def test_a_radius_scheme_has_no_band_areas_but_a_legend(app):
+def test_a_modelled_plan_is_labelled_as_modelled(norfolk, build_root, tmp_path):
+    client = site(build_root, tmp_path, ["norfolk"]).test_client()
+    balanced = replace(
+        district_plan(norfolk, name="norfolk-lots"),
+        method="balanced 7 lots of units by weekly hours (contiguous); seed 1, best of 4 starts",
+    )
+    client.application.extensions["geozones"].store.save(balanced)
+    html = client.get("/?region=norfolk&scheme=norfolk-2019").get_data(as_text=True)
+    assert '"Zone plan: norfolk-lots v1, modelled"' in html
+    assert "Modelled by geozones, not zones the council adopted: balanced 7 lots" in html
+    config = json.loads(re.search(r"geozonesMap\.init\((.*)\);", html).group(1))
+    assert config["plan"]["modelled"] is True
+
+
+def test_a_radius_scheme_draws_its_urban_areas_with_their_key(app):
     html = app.test_client().get("/?scheme=herefordshire-2016").get_data(as_text=True)
-    assert "Price bands" not in html and '"PCN areas"' in html
-    assert "within 4 miles of a centre" in html and "£15.76 an hour" in html
+    assert '"Price bands (herefordshire-2016)"' in html and '"PCN areas"' in html
+    assert "£14.76 an hour, within 4 miles of a centre" in html
+    assert "£15.76 an hour, beyond every centre" in html
+    assert "Urban: within 4 miles in a straight line of Hereford, Leominster" in html
     flat = app.test_client().get("/?region=herefordshire&scheme=herefordshire-2017")
     assert "£15.80 an hour" in flat.get_data(as_text=True)
+
+
+def test_a_browser_asking_for_a_page_gets_the_error_as_a_page(app):
+    html = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    wrong = app.test_client().get(
+        "/?region=norfolk&scheme=herefordshire-2016", headers={"Accept": html}
+    )
+    assert wrong.status_code == 422 and wrong.mimetype == "text/html"
+    page = wrong.get_data(as_text=True)
+    assert "<h1>That cannot be answered</h1>" in page
+    assert "scheme herefordshire-2016 is for herefordshire, not norfolk" in page
+    assert 'href="/">Back to the map</a>' in page
+    # the API answers JSON whatever the browser asks for
+    api = app.test_client().get("/api/v1/lookup?q=NR1+3QU&scheme=nowhere", headers={"Accept": html})
+    assert api.mimetype == "application/json"
 
 
 def test_page_errors_are_json(app, monkeypatch):
@@ -286,7 +320,7 @@ def test_the_map_draws_the_central_belt_as_its_own_layer(norfolk, build_root, tm
     # an overlay of its own in the layer control, and a legend entry
     overlay = '"Central Belt: Norwich, South Norfolk and North Norfolk CCG areas (April 2019)" :'
     assert overlay in page
-    assert 'class="gz-swatch gz-outline" style="border-color: #6a3d9a"' in page
+    assert 'class="gz-swatch gz-dashed" style="--gz-colour: #6a3d9a"' in page
     layers = MapLayers(tmp_path / "layers")
     outline = layers.scheme_area(norfolk, 1, get_scheme("norfolk-2019"))
     assert [f["properties"]["name"] for f in outline["features"]] == ["Central Belt"]

@@ -122,14 +122,16 @@ _GEOCODE_COLUMNS = ("lat", "lon", "easting", "northing", "precision", "matched",
 #: How sure each way of locating (the geocoder's ``precision``) lets an answer be: the
 #: one rule. A live postcode is exact, a terminated one (at its output area's or
 #: LSOA's centre) approximate, a postcode sector or district a range (a postcode in
-#: no dataset is answered from its sector or district), a place approximate (its
-#: centre), coordinates exact, a grid reference exact unless its square is
-#: :data:`COARSE_GRID_M` or more. :func:`answer_confidence` joins it to the measurement's.
+#: no dataset is answered from its sector or district), a street approximate (its
+#: point nearest the place's centre), a place approximate (its centre), coordinates
+#: exact, a grid reference exact unless its square is :data:`COARSE_GRID_M` or more.
+#: :func:`answer_confidence` joins it to the measurement's.
 LOCATION_CONFIDENCE: dict[str, Confidence] = {
     "postcode": Confidence.EXACT,
     "terminated": Confidence.APPROXIMATE,
     "sector": Confidence.RANGE,
     "district": Confidence.RANGE,
+    "street": Confidence.APPROXIMATE,
     "place": Confidence.APPROXIMATE,
     "coordinates": Confidence.EXACT,
     "grid_reference": Confidence.EXACT,
@@ -142,6 +144,7 @@ _LOCATED_BY = {
     "terminated": "terminated postcode, at its output area's centre",
     "sector": "postcode sector, over its live postcodes",
     "district": "postcode district, over its live postcodes",
+    "street": "street, at its point nearest the place's centre",
     "place": "place, at its centre",
     "coordinates": "coordinates",
     "grid_reference": "grid reference",

@@ -3,7 +3,10 @@
 Turns what a person typed into a point, from the built data only: the GB
 postcode index (OS Code-Point Open with terminated postcodes from the ONS
 lookup) and, when a region is given, its populated places (OS Open Names with
-gaps filled from GeoNames) and its boundary.
+gaps filled from GeoNames), its streets (the names of its road centre lines,
+OpenStreetMap, when it was built with a road extract: "Market Place, Aylsham")
+and its boundary. :meth:`Geocoder.suggest` completes what a person is typing
+from the same data (the region's live postcodes, places and streets).
 
 Points are EPSG:27700 metres (``easting``, ``northing``); WGS84 ``lat``/``lon``
 are added for the edges (web map, exports). Every answer says how it was found
@@ -23,6 +26,10 @@ Examples
 >>> geocoder.geocode("nr1 3qu").precision  # doctest: +SKIP
 'postcode'
 >>> geocoder.geocode_many(["NR13QU", "Little Snoring", "TG 23 08"])  # doctest: +SKIP
+>>> geocoder.geocode("Market Place, Aylsham").precision  # doctest: +SKIP
+'street'
+>>> [s.text for s in geocoder.suggest("Market Place, Ayl")]  # doctest: +SKIP
+['Market Place, Aylsham']
 
 """
 
@@ -32,7 +39,7 @@ import math
 import re
 import string
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, fields
 from functools import cached_property
 from pathlib import Path
@@ -51,6 +58,7 @@ from geozones._chunks import in_chunks, progress_bar
 from geozones._errors import InputError
 from geozones._settings import BNG, WGS84, build_dir
 from geozones._vocab import TEXT_POSTCODE_RE
+from geozones.geocode.streets import StreetIndex, Towns, prefix_range
 from geozones.regions.cache import LAYER_CODE, cached_arrays
 from geozones.regions.data import RegionData, load_region
 from geozones.regions.postcodes import (
@@ -64,9 +72,10 @@ from geozones.regions.postcodes import (
 )
 from geozones.sources.manifest import source_info
 
-#: How a point was found, finest first.
+#: How a point was found, finest first (the first four are the postcode fallback's steps).
 PRECISIONS = (
-    "postcode", "terminated", "sector", "district", "place", "coordinates", "grid_reference",
+    "postcode", "terminated", "sector", "district", "street", "place", "coordinates",
+    "grid_reference",
 )  # fmt: skip
 #: ``ok`` located (inside the region when there is one), ``outside_region`` located
 #: elsewhere, ``error`` not located (``message`` says why).
@@ -93,6 +102,25 @@ PLACE_RADIUS_M = {
 }  # fmt: skip
 #: Radius (metres) of a place whose LOCAL_TYPE is not in :data:`PLACE_RADIUS_M`.
 DEFAULT_PLACE_RADIUS_M = 1_000.0
+#: How near a place (metres) its streets lie at the least: "STREET, PLACE" is a street of
+#: that name within the place's extent (:data:`PLACE_RADIUS_M`), or within this of the
+#: point of a place smaller than that.
+STREET_MIN_REACH_M = 1_000.0
+#: OS Open Names LOCAL_TYPEs of the places a street is suggested with ("Market Place,
+#: Aylsham"): the nearest such place to one of its ways, within that place's reach.
+STREET_TOWN_TYPES = ("City", "Town", "Village")
+#: Suggestions :meth:`Geocoder.suggest` gives by default, the most the web API asks it for,
+#: and the fewest characters it completes.
+SUGGESTIONS = 8
+MAX_SUGGESTIONS = 20
+MIN_SUGGEST_CHARS = 2
+#: Kinds of suggestion (each a precision its text is located by), in the order they are listed
+#: after the exact matches.
+SUGGESTION_KINDS = ("postcode", "place", "street")
+Bytes = npt.NDArray[np.bytes_]
+Ints = npt.NDArray[np.int64]
+Objects = npt.NDArray[np.object_]
+
 # Python's white space (what str.split() splits on) in RE2 syntax, for pyarrow.
 _WHITESPACE_RE2 = r"[\s\v\pZ\x{1C}-\x{1F}\x{85}]+"
 #: Rows per chunk in :meth:`Geocoder.geocode_table`.
@@ -106,6 +134,7 @@ _LABEL = {
     "terminated": "terminated postcode",
     "sector": "postcode sector",
     "district": "postcode district",
+    "street": "street",
     "place": "place",
     "coordinates": "coordinates",
     "grid_reference": "grid reference",
@@ -114,6 +143,8 @@ _NUMBER = r"([+-]?[0-9]+(?:\.[0-9]+)?)\s*°?\s*([NSEW]?)"
 _COORDS_RE = re.compile(rf"^{_NUMBER}(?:\s*[,;]\s*|\s+){_NUMBER}$")
 _OUTWARD_RE = re.compile(r"^([A-Z]{1,2}[0-9][0-9A-Z]?)(?: ([0-9]))?$")
 _GRID_RE = re.compile(r"^([A-Z]{2}) ?([0-9]+)(?: ([0-9]+))?$")
+# The start of a postcode as typed (area letters, district digit), spaces removed.
+_POSTCODE_START_RE = re.compile(r"^[A-Z]{1,2}[0-9]")
 _POSTCODE_LIKE_RE = re.compile(r"^(?=.*[0-9])(?=.*[A-Z])[A-Z0-9]{2,4} ?[A-Z0-9]{2,4}$")
 # The same shape with a letter outside A-Z (marked "_" by _mark_non_ascii) in it.
 _POSTCODE_LIKE_MARKED_RE = re.compile(r"^(?=.*_)(?=.*[0-9])[A-Z0-9_]{2,4} ?[A-Z0-9_]{2,4}$")
@@ -212,9 +243,9 @@ class GeocodeResult:
     lat, lon : float or None
         WGS84 degrees (rounded to 6 decimals).
     matched : str or None
-        The postcode, sector, district, place name, coordinates or grid
-        reference that was used, in its official form (``"NR1 3QU"``,
-        ``"King's Lynn"``, ``"TG 23 08"``).
+        The postcode, sector, district, street and place, place name,
+        coordinates or grid reference that was used, in its official form
+        (``"NR1 3QU"``, ``"Market Place, Aylsham"``, ``"King's Lynn"``, ``"TG 23 08"``).
     source : str or None
         The dataset that placed the point (e.g. ``"OS Code-Point Open 2025.4.0"``).
     warnings : tuple of str
@@ -250,16 +281,47 @@ class GeocodeResult:
         return out
 
 
-def place_key(name: str) -> str:
-    """Fold a place name for matching: case, accents, punctuation, spaces and St/Saint.
+@dataclass(frozen=True)
+class Suggestion:
+    """A completion of what a person is typing (:meth:`Geocoder.suggest`).
 
-    ``"King's Lynn"`` and ``"kings lynn"`` give ``"kingslynn"``; ``"Saint Albans"``
-    and ``"St. Albans"`` give ``"stalbans"``.
+    Attributes
+    ----------
+    text : str
+        What to search for: geocoded, it is located by ``kind`` (``"NR1 3QU"``,
+        ``"Aylsham"``, ``"Market Place, Aylsham"``).
+    kind : str
+        One of :data:`SUGGESTION_KINDS`: ``postcode``, ``place`` or ``street``.
+    detail : str
+        What tells it from others of its name: a postcode's district, a place's
+        type and district (``"Town, Broadland"``), a street's district.
+
     """
+
+    text: str
+    kind: str
+    detail: str
+
+    def to_dict(self) -> dict[str, str]:
+        """The suggestion as a plain dict (JSON-ready)."""
+        return asdict(self)
+
+
+def _name_words(name: str) -> list[str]:
+    """The words of a name as :func:`place_key` folds them (``"Saint"`` as ``"st"``)."""
     text = unicodedata.normalize("NFKD", name.lower())
     text = "".join(c for c in text if not unicodedata.combining(c))
     words = re.findall(r"[a-z0-9]+", re.sub(r"['’`]", "", text))
-    return "".join("st" if w == "saint" else w for w in words)
+    return ["st" if w == "saint" else w for w in words]
+
+
+def place_key(name: str) -> str:
+    """Fold a place or street name for matching: case, accents, punctuation, spaces and St/Saint.
+
+    ``"King's Lynn"`` and ``"kings lynn"`` give ``"kingslynn"``; ``"Saint Albans"``
+    and ``"St. Albans"`` give ``"stalbans"``. Only the letters a-z and digits remain.
+    """
+    return "".join(_name_words(name))
 
 
 @clearable(maxsize=2)
@@ -450,8 +512,10 @@ class Geocoder:
             return self._postcode(query, m[1] + m[2])
         if (malformed := _malformed(text, upper)) is not None:
             return _error(query, malformed)
-        if self.region is not None and (place := self._place(query, text)):
-            return place
+        if self.region is not None and (
+            found := self._street(query, text) or self._place(query, text)
+        ):
+            return found
         if outward:
             return _error(
                 query,
@@ -659,6 +723,143 @@ class Geocoder:
             )
         return None
 
+    def _street(self, query: str, text: str) -> GeocodeResult | None:
+        """A street of a place: ``"STREET, PLACE"``, or ``"STREET PLACE"`` when one split fits.
+
+        The comma form takes each comma-separated part with the part after it
+        (``"Market Place, Aylsham, Norfolk"``), the first pair that fits
+        winning; without a comma, the words are split in two every way, and
+        only a text that exactly one split fits is a street (``"Market Place
+        Aylsham"``). A text that is itself a place's name stays a place. The
+        point is the point of the street nearest the place's point (EPSG:27700
+        metres; :meth:`StreetIndex.nearest`), not the middle of the street, which
+        may run for miles. Returns None for a region without a road extract.
+        """
+        if place_key(text) in self._places[1] or self._streets is None:
+            return None
+        parts = [p.strip() for p in text.split(",")]
+        if len(parts) > 1:
+            found = next(filter(None, map(self._on_street, parts, parts[1:])), None)
+        else:
+            words = text.split()
+            fits = [
+                fit
+                for k in range(1, len(words))
+                if (fit := self._on_street(" ".join(words[:k]), " ".join(words[k:])))
+            ]
+            found = fits[0] if len(fits) == 1 else None
+        if found is None:
+            return None
+        matched, xy = found
+        return self._located(query, "street", xy, matched, self._street_source)
+
+    def _on_street(self, street: str, place: str) -> tuple[str, tuple[float, float]] | None:
+        """``"Street, Place"`` and the point of street ``street`` nearest place ``place``, or None.
+
+        The places of that name are tried in rank order: the first within
+        whose reach (:meth:`_street_reach_m`) the street lies is taken.
+        """
+        streets = cast("StreetIndex", self._streets)
+        row = streets.street(place_key(street).encode())
+        if row < 0:
+            return None
+        records, lookup = self._places
+        reach_m = self._street_reach_m
+        for r in lookup.get(place_key(place), []):
+            xy = streets.nearest(row, records[r]["easting"], records[r]["northing"], reach_m[r])
+            if xy is not None:
+                return f"{streets.names[row]}, {records[r]['name']}", xy
+        return None
+
+    # -- suggestions as a person types ---------------------------------------------------
+
+    def suggest(self, text: str, limit: int = SUGGESTIONS) -> list[Suggestion]:
+        """Completions of ``text``: the region's live postcodes, places and streets.
+
+        Postcodes match by prefix whatever the spaces (``"nr13"`` and ``"NR1 3"``;
+        with a space, only the postcodes of that outward code), once a district
+        digit is typed; places by a prefix of their name or of one of its words
+        onwards (``"walsham"``: North Walsham); streets by a prefix of the
+        street's name then its town's (``"Market Pl"``, ``"Market Place, Ayl"``
+        or ``"market place ayl"``), names folded as :func:`place_key` folds them.
+        Each suggestion's text, geocoded, is located by its kind.
+
+        Parameters
+        ----------
+        text : str
+            What has been typed so far.
+        limit : int
+            The most suggestions to give.
+
+        Returns
+        -------
+        list of Suggestion
+            At most ``limit``, no text twice; none for text under
+            :data:`MIN_SUGGEST_CHARS` characters, with no letter or digit, or
+            without a region. Exact
+            matches come first, then postcodes (in order), places (a name's start
+            before a later word's, then by type and population as for ambiguous
+            names), then streets (by their town's type and population, then name).
+
+        """
+        typed = " ".join(text.split())
+        key = place_key(typed).encode()
+        if len(typed) < MIN_SUGGEST_CHARS or not key or self.region is None:
+            return []
+        sources = (
+            self._postcode_suggestions(typed, limit),
+            self._place_suggestions(key),
+            self._street_suggestions(key),
+        )  # in the order of SUGGESTION_KINDS
+        found = [f for source in sources for f in _first_unique(source, limit)]
+        found.sort(key=lambda f: not f[0])  # stable: exact first, each kind in its order
+        return [s for _, s in _first_unique(found, limit)]
+
+    def _postcode_suggestions(self, typed: str, limit: int) -> Iterator[tuple[bool, Suggestion]]:
+        """The region's first ``limit`` live postcodes starting with ``typed`` (spaces aside)."""
+        upper = typed.translate(_ASCII_UPPER)
+        compact = upper.replace(" ", "")
+        if not _POSTCODE_START_RE.match(compact):
+            return
+        keys = self._region_keys
+        found = keys[prefix_range(keys, compact.encode())]
+        outward, space, _ = upper.partition(" ")
+        if space:  # "NR1 3": NR1 3QU but not NR13 3XR
+            found = found[np.char.str_len(found) - 3 == len(outward)]
+        first: npt.NDArray[np.str_] = found[:limit].astype(str)
+        lsoa = self.index.lsoa[self.index.find(first)].astype(str)
+        for key, postcode, code in zip(first, format_postcode(first), lsoa, strict=True):
+            yield (
+                key == compact,
+                Suggestion(str(postcode), "postcode", self._lsoa_district.get(code, "")),
+            )
+
+    def _place_suggestions(self, key: bytes) -> Iterator[tuple[bool, Suggestion]]:
+        """The region's places whose name, or one of its words onwards, starts with ``key``."""
+        keys, rows, starts, texts = self._place_prefixes
+        run = prefix_range(keys, key)
+        rows, starts, texts = rows[run], starts[run], texts[run]
+        exact = starts & (keys[run] == key)
+        records = self._places[0]
+        for i in np.lexsort((rows, ~starts, ~exact)):
+            record = records[rows[i]]
+            detail = _place_detail(record["local_type"], record["area"])
+            yield bool(exact[i]), Suggestion(texts[i], "place", detail)
+
+    def _street_suggestions(self, key: bytes) -> Iterator[tuple[bool, Suggestion]]:
+        """The streets of the region's towns whose street-then-town name starts with ``key``."""
+        streets = self._streets
+        if streets is None:
+            return
+        run = streets.complete(key)
+        street, town = streets.entry_street[run], streets.entry_town[run]
+        exact = (streets.keys[street] == key) | (streets.entry_keys[run] == key)
+        records = self._places[0]
+        for i in np.lexsort((street, town, ~exact)):
+            record = records[town[i]]
+            text = f"{streets.names[street[i]]}, {record['name']}"
+            yield bool(exact[i]), Suggestion(text, "street", record["area"])
+
     # -- region data, read on first use --------------------------------------------------
 
     @property
@@ -687,8 +888,12 @@ class Geocoder:
         return np.array(cached["keys"], dtype="S7")
 
     @cached_property
-    def _places(self) -> tuple[list[_PlaceRecord], dict[str, list[int]]]:
-        """The region's places ranked for ambiguity (as records), and folded name -> rows."""
+    def _place_table(self) -> pd.DataFrame:
+        """The region's places ranked for ambiguity: in the region first, then by type, population.
+
+        Columns: the fields of :class:`_PlaceRecord`, ``name2`` (a second name,
+        ``""`` when none) and ``type_rank`` (:data:`LOCAL_TYPE_RANK`); index 0..n-1.
+        """
         region = self._built_region
         p = region.places
         codes = region.districts
@@ -712,12 +917,18 @@ class Geocoder:
             }
         )
         table["type_rank"] = table["local_type"].map(LOCAL_TYPE_RANK).fillna(len(LOCAL_TYPE_RANK))
-        table = table.sort_values(
+        return table.sort_values(
             ["in_region", "type_rank", "population", "name", "source"],
             ascending=[False, True, False, True, False],
             na_position="last",
             kind="stable",
+            ignore_index=True,
         )
+
+    @cached_property
+    def _places(self) -> tuple[list[_PlaceRecord], dict[str, list[int]]]:
+        """The region's places ranked for ambiguity (as records), and folded name -> rows."""
+        table = self._place_table
         lookup: dict[str, list[int]] = {}
         for pos, names in enumerate(zip(table["name"], table["name2"], strict=True)):
             for key in {place_key(name) for name in names if name}:
@@ -726,6 +937,77 @@ class Geocoder:
         records["population"] = records["population"].where(records["population"].notna(), None)
         # the stub keys records by Hashable; these keys are the frame's columns, the place fields
         return cast("list[_PlaceRecord]", records.to_dict("records")), lookup
+
+    @cached_property
+    def _place_prefixes(self) -> tuple[Bytes, Ints, npt.NDArray[np.bool_], Objects]:
+        """Where each name of the region's own places starts, for completing place names.
+
+        Returns, sorted by the first: the folded name from each word on (a
+        place's name and second name, ``"northwalsham"`` and ``"walsham"``), the
+        place's row of :attr:`_places`, whether it is the name's start, and the
+        name it is of.
+        """
+        table = self._place_table
+        found: list[tuple[str, int, bool, str]] = []
+        own = table[table["in_region"]]
+        for row, names in zip(own.index, zip(own["name"], own["name2"], strict=True), strict=True):
+            for name in dict.fromkeys(str(n) for n in names if n):
+                words = _name_words(name)
+                found += [("".join(words[i:]), int(row), i == 0, name) for i in range(len(words))]
+        frame = pd.DataFrame(found, columns=["key", "row", "start", "name"])
+        frame = frame.sort_values("key", kind="stable")
+        return (
+            frame["key"].to_numpy(dtype=np.bytes_),
+            frame["row"].to_numpy(dtype=np.int64),
+            frame["start"].to_numpy(dtype=bool),
+            frame["name"].to_numpy(dtype=object),
+        )
+
+    @cached_property
+    def _street_reach_m(self) -> npt.NDArray[np.float64]:
+        """How far (metres) from each place of :attr:`_places` its streets reach.
+
+        Its extent's radius (:data:`PLACE_RADIUS_M`), and at least
+        :data:`STREET_MIN_REACH_M`.
+        """
+        radius = self._place_table["local_type"].map(PLACE_RADIUS_M).fillna(DEFAULT_PLACE_RADIUS_M)
+        return np.maximum(radius.to_numpy(dtype=np.float64), STREET_MIN_REACH_M)
+
+    @cached_property
+    def _streets(self) -> StreetIndex | None:
+        """The region's streets by name and by town, or None for a region built without roads.
+
+        Built once per geocoder from the road centre lines (EPSG:27700) and the
+        places of :data:`STREET_TOWN_TYPES` (the region's own get suggestions).
+        """
+        roads = self._built_region.roads
+        if roads is None:
+            return None
+        names = roads["name"].fillna("").to_numpy(dtype=object)
+        codes, uniques = pd.factorize(names)
+        keys = np.array([place_key(str(u)) for u in uniques], dtype=np.bytes_)[codes]
+        table = self._place_table
+        town = np.flatnonzero(table["local_type"].isin(STREET_TOWN_TYPES).to_numpy())
+        towns = Towns(
+            row=town.astype(np.int64),
+            key=np.array([place_key(n) for n in table["name"].iloc[town]], dtype=np.bytes_),
+            xy=table[["easting", "northing"]].to_numpy(dtype=np.float64)[town],
+            reach_m=self._street_reach_m[town],
+            listed=table["in_region"].to_numpy(dtype=bool)[town],
+        )
+        return StreetIndex.build(keys, names, roads.geometry.to_numpy(), towns)
+
+    @cached_property
+    def _street_source(self) -> str:
+        """The dataset that places street answers: the region's road extract."""
+        roads = self._built_region.spec.roads
+        return "OpenStreetMap roads" + (f" {source_info(roads).vintage}" if roads else "")
+
+    @cached_property
+    def _lsoa_district(self) -> dict[str, str]:
+        """The district name of each LSOA of the region (by code)."""
+        units = self._built_region.units
+        return dict(zip(units["code"], units["district_name"], strict=True))
 
     # -- the live postcodes a coarse answer stands for -----------------------------------
 
@@ -1111,6 +1393,22 @@ def _place_parts(text: str) -> list[str]:
     return [text] + [p for p in parts if p and not _STREET_RE.search(p.upper())]
 
 
+def _place_detail(local_type: str, area: str) -> str:
+    """A place's type and district (or county), as shown beside its name: ``"Town, Broadland"``."""
+    return ", ".join(w for w in (local_type, area) if w)
+
+
 def _place_label(c: PlaceCandidate) -> str:
-    where = f", {c.area}" if c.area else ""
-    return f"{c.name} ({c.local_type}{where})"
+    return f"{c.name} ({_place_detail(c.local_type, c.area)})"
+
+
+def _first_unique(
+    found: Iterable[tuple[bool, Suggestion]], limit: int
+) -> list[tuple[bool, Suggestion]]:
+    """The first ``limit`` suggestions of ``found`` (with their exact flags), no text twice."""
+    out: dict[str, tuple[bool, Suggestion]] = {}
+    for exact, suggestion in found:
+        if len(out) == limit:
+            break
+        out.setdefault(suggestion.text, (exact, suggestion))
+    return list(out.values())

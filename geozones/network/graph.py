@@ -4,7 +4,8 @@
 pyosmium) or a GeoPackage of road LineStrings (layer ``network``, e.g. the Isle
 of Wight extract) and returns a :class:`RoadNetwork`: nodes are junctions and
 dead ends, edges are the road pieces between them, each with its length in
-metres, highway class, one-way flag, name and LineString geometry (EPSG:27700,
+metres, highway class, one-way flag, name, reference (``ref``, e.g. A140) and LineString
+geometry (EPSG:27700,
 digitised from ``u`` to ``v``). ``RoadNetwork.save``/``load`` cache it as one
 ``.npz`` of arrays plus a JSON report, so a county loads in about a second, and
 ``RoadNetwork.to_networkx`` hands osmnx a ``MultiDiGraph`` in its own model.
@@ -189,8 +190,12 @@ _ARRAYS = (
     "edge_oneway",
     "edge_way",
     "edge_name",
+    "edge_ref",
     "names",
 )
+#: Arrays :meth:`RoadNetwork.load` fills in when a network saved before they existed lacks
+#: them: ``edge_ref`` (0, no reference) came later within format 2.
+_ADDED_ARRAYS = ("edge_ref",)
 
 
 @clearable(maxsize=None)
@@ -263,8 +268,11 @@ class RoadNetwork:
         Id of the source way (OSM way id, or the GeoPackage ``osm_id``; -1 if none).
     edge_name : ndarray of int32, shape (m,)
         Position of the road name in ``names`` (0 is the empty name).
+    edge_ref : ndarray of int32, shape (m,)
+        Position of the road's reference (OSM ``ref``, e.g. ``A140``) in ``names``
+        (0: none).
     names : ndarray of str
-        Road names.
+        Road names and references (one vocabulary; the first is the empty string).
     geometry : ndarray of shapely LineString, shape (m,)
         Edge geometries in EPSG:27700, digitised from u to v.
     info : dict
@@ -284,6 +292,7 @@ class RoadNetwork:
     edge_oneway: npt.NDArray[np.bool_]
     edge_way: npt.NDArray[np.int64]
     edge_name: npt.NDArray[np.int32]
+    edge_ref: npt.NDArray[np.int32]
     names: npt.NDArray[np.str_]
     geometry: npt.NDArray[np.object_]
     info: dict[str, Any] = field(default_factory=dict)
@@ -385,10 +394,10 @@ class RoadNetwork:
         Nodes are keyed by their position in ``node_x`` and carry ``x``, ``y``
         (EPSG:27700 metres) and ``street_count`` (road ends meeting there,
         as osmnx counts them). Every arc is an edge with ``osmid`` (source way),
-        ``length`` (metres), ``highway``, ``oneway``, ``reversed``, ``name``
-        (when named), ``speed_kph`` (km/h) and ``travel_time`` (seconds), as
-        ``osmnx.routing.add_edge_speeds``/``add_edge_travel_times`` name them,
-        and, with ``geometry=True``, a LineString drawn in the
+        ``length`` (metres), ``highway``, ``oneway``, ``reversed``, ``name`` and
+        ``ref`` (when the road has them), ``speed_kph`` (km/h) and ``travel_time``
+        (seconds), as ``osmnx.routing.add_edge_speeds``/``add_edge_travel_times``
+        name them, and, with ``geometry=True``, a LineString drawn in the
         arc's direction. The graph has ``crs="EPSG:27700"`` and
         ``simplified=True`` (edges already run junction to junction).
 
@@ -423,6 +432,7 @@ class RoadNetwork:
                 "oneway": self.edge_oneway[edge],
                 "reversed": rev,
                 "name": self.names[self.edge_name[edge]],
+                "ref": self.names[self.edge_ref[edge]],
                 "speed_kph": self.edge_speed[edge],
                 "travel_time": self.edge_minutes[edge] * 60,
             }
@@ -434,8 +444,9 @@ class RoadNetwork:
         # the stub keys records by Hashable; these keys are the frame's str column names
         records = cast("list[dict[str, Any]]", attrs.to_dict("records"))
         for record in records:
-            if not record["name"]:
-                del record["name"]
+            for key in ("name", "ref"):
+                if not record[key]:
+                    del record[key]
         graph.add_edges_from(zip(tail.tolist(), head.tolist(), records, strict=True))
         return graph
 
@@ -465,13 +476,19 @@ class RoadNetwork:
                     f"reads {CACHE_FORMAT!r} (edges with speeds); {rebuild}"
                 )
             with np.load(folder / ARRAYS_FILE, allow_pickle=False) as data:
-                arrays = {name: data[name] for name in _ARRAYS}
+                arrays = {
+                    name: data[name]
+                    for name in _ARRAYS
+                    if name in data.files or name not in _ADDED_ARRAYS
+                }
                 coords, offsets = data["geom_coords"], data["geom_offsets"]
         except (OSError, KeyError, ValueError) as exc:
             raise DataError(
                 f"no readable road network in {folder} ({type(exc).__name__}: {exc}); {rebuild}"
             ) from exc
         geometry = shapely.from_ragged_array(shapely.GeometryType.LINESTRING, coords, (offsets,))
+        for name in _ADDED_ARRAYS:
+            arrays.setdefault(name, np.zeros(len(arrays["edge_u"]), dtype=np.int32))
         return cls(geometry=geometry, info=report["info"], **arrays)
 
 
@@ -720,6 +737,7 @@ class _Ways:
     oneway: npt.NDArray[np.int8]
     way: npt.NDArray[np.int64]
     name: npt.NDArray[np.object_]
+    ref: npt.NDArray[np.object_]  # the way's OSM ``ref`` (e.g. "A140"); "" where it has none
     maxspeed: npt.NDArray[np.float64]  # the way's limit, km/h; NaN where it has none
 
 
@@ -735,6 +753,7 @@ def _read_osm(path: Path) -> tuple[_Ways, dict[str, Any]]:
     oneway: list[int] = []
     way_ids: list[int] = []
     names: list[str] = []
+    road_refs: list[str] = []
     maxspeeds: list[str | None] = []
     dropped: Counter[str] = Counter()
     read = 0
@@ -762,6 +781,7 @@ def _read_osm(path: Path) -> tuple[_Ways, dict[str, Any]]:
             oneway.append(_oneway(get))
             way_ids.append(way.id)
             names.append(get("name") or "")
+            road_refs.append(get("ref") or "")
             maxspeeds.append(get("maxspeed"))
     except (RuntimeError, ValueError) as exc:
         raise DataError(
@@ -788,6 +808,7 @@ def _read_osm(path: Path) -> tuple[_Ways, dict[str, Any]]:
         oneway=np.asarray(oneway, dtype=np.int8)[kept],
         way=np.asarray(way_ids, dtype=np.int64)[kept],
         name=np.asarray(names, dtype=object)[kept],
+        ref=np.asarray(road_refs, dtype=object)[kept],
         maxspeed=_maxspeeds(maxspeeds)[kept],
     )
     info = {"format": "osm", "highway_ways_read": read, "ways_kept": int(kept.sum())}
@@ -840,7 +861,7 @@ def network_from_lines(
     ----------
     lines : GeoDataFrame
         (Multi)LineStrings with a CRS and a ``highway`` column; optional OSM tag
-        columns ``name``, ``oneway``, ``junction``, ``service``, ``area``,
+        columns ``name``, ``ref``, ``oneway``, ``junction``, ``service``, ``area``,
         ``access``, ``vehicle``, ``motor_vehicle``, ``motorcar``, ``maxspeed``
         and ``osm_id`` follow the same rules as OpenStreetMap ways (module
         docstring).
@@ -901,6 +922,7 @@ def network_from_lines(
         oneway=oneway[keep].astype(np.int8),
         way=np.asarray(way, dtype=np.int64),
         name=_column(kept, "name").fillna("").to_numpy(object),
+        ref=_column(kept, "ref").fillna("").to_numpy(object),
         maxspeed=_maxspeeds(_column(kept, "maxspeed")),
     )
     info = {
@@ -1010,7 +1032,9 @@ def _assemble(ways: _Ways, info: dict[str, Any], kmh: Mapping[str, float]) -> Ro
     node_x[node] = np.concatenate([x[a], x[b]])
     node_y[node] = np.concatenate([y[a], y[b]])
 
-    names, name_code = np.unique(np.concatenate([[""], ways.name.astype(str)]), return_inverse=True)
+    labels = np.concatenate([np.array([""]), ways.name.astype(str), ways.ref.astype(str)])
+    names, label_code = np.unique(labels, return_inverse=True)
+    name_code, ref_code = np.split(label_code[1:], 2)
     edge_way = way_of[a]
     limit = ways.maxspeed[edge_way]
     tagged = np.isfinite(limit)
@@ -1031,7 +1055,8 @@ def _assemble(ways: _Ways, info: dict[str, Any], kmh: Mapping[str, float]) -> Ro
         edge_speed=np.where(tagged, limit * MAXSPEED_SHARE, by_class[ways.highway[edge_way]]),
         edge_oneway=ways.oneway[edge_way] != 0,
         edge_way=ways.way[edge_way],
-        edge_name=name_code[1:][edge_way].astype(np.int32),
+        edge_name=name_code[edge_way].astype(np.int32),
+        edge_ref=ref_code[edge_way].astype(np.int32),
         names=names,
         geometry=geometry,
         info=info,

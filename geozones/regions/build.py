@@ -648,11 +648,15 @@ def _geonames_places(zone: BaseGeometry) -> pd.DataFrame:
 
 
 def _roads_layer(network: RoadNetwork) -> gpd.GeoDataFrame:
-    """The network's edges as a line layer: highway, name, oneway, length_m, way, EPSG:27700."""
+    """The network's edges as a line layer: highway, name, ref, oneway, length_m, way, EPSG:27700.
+
+    ``ref`` is the road's reference (OSM ``ref``, e.g. ``A140``; "" where it has none).
+    """
     return gpd.GeoDataFrame(
         {
             "highway": np.asarray(HIGHWAYS)[network.edge_highway],
             "name": network.names[network.edge_name],
+            "ref": network.names[network.edge_ref],
             "oneway": network.edge_oneway,
             "length_m": network.edge_length,
             "way": network.edge_way,

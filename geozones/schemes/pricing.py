@@ -25,8 +25,10 @@ import pandas as pd
 
 from geozones._errors import InputError
 from geozones.schemes.scheme import (
+    Band,
     Blend,
     DurationTier,
+    Rate,
     Scheme,
     VisitEstimate,
     VisitRule,
@@ -40,6 +42,8 @@ __all__ = [
     "capacity_incentive",
     "hourly_rate",
     "package_cost",
+    "rates_in_words",
+    "rules_in_words",
     "to_pounds",
     "visit_price",
     "visit_rule_cost",
@@ -130,6 +134,55 @@ def hourly_rate(scheme: Scheme, rate: str | None = None) -> Decimal:
     )
     pennies = blended.quantize(_PENNY)
     return pennies if pennies == blended else blended
+
+
+def _mmss(seconds: int) -> str:
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def rates_in_words(scheme: Scheme) -> list[tuple[str, Decimal, str]]:
+    """Every band, rate and blend of a scheme: its label, pounds an hour and what it is for.
+
+    The note says the care types a rate is for ("sleep-in care"), the shares of
+    a blend and the pathway it prices, or is empty.
+    """
+    out: list[tuple[str, Decimal, str]] = []
+    items: tuple[Band | Rate | Blend, ...] = (*scheme.bands, *scheme.rates, *scheme.blends)
+    for item in items:
+        note = ""
+        if isinstance(item, Blend):
+            shares = " and ".join(
+                f"{part.percent:g}% at {scheme.priced(part.rate).label}" for part in item.parts
+            )
+            pathway = f"pathway {item.pathway} packages; " if item.pathway else ""
+            note = f"{pathway}the hours paid {shares}"
+        elif isinstance(item, Rate) and item.care_types:
+            note = "for " + " and ".join(f"{care} care" for care in item.care_types)
+        out.append((item.label, to_pounds(hourly_rate(scheme, item.id)), note))
+    return out
+
+
+def rules_in_words(scheme: Scheme) -> list[str]:
+    """How a scheme pays, in plain sentences: its visit rule, then the council's own caveats."""
+    rule = scheme.visits
+    if rule.rule == "tiers":
+        tiers = "; ".join(
+            f"{_mmss(t.from_s)} to {_mmss(t.to_s)}, {t.percent:g}% of the hourly rate"
+            for t in rule.tiers
+        )
+        visits = (
+            f"A visit is paid by its length: {tiers}; longer visits by the minute "
+            "(pro rata to the hourly rate)."
+        )
+    else:
+        visits = "A visit is paid by the minute, pro rata to the hourly rate."
+    extra = []
+    if scheme.capacity_incentive is not None:
+        extra.append(
+            f"{scheme.capacity_incentive.title} ({scheme.capacity_incentive.period}) are paid "
+            "on top, for eligible referrals in the designated periods."
+        )
+    return [visits, *extra, *scheme.caveats]
 
 
 def visit_tier(scheme: Scheme, seconds: Decimal) -> DurationTier | None:

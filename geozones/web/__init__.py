@@ -36,6 +36,7 @@ from geozones.web.api import bp as api_bp
 from geozones.web.errors import register_error_handlers
 from geozones.web.pages import bp as pages_bp
 from geozones.web.site import Site
+from geozones.web.tiles import bp as tiles_bp
 from geozones.zones.store import instance_dir
 
 __all__ = ["DEFAULT_MAX_UPLOAD_MB", "create_app"]
@@ -106,6 +107,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     delivery.init_app(app)
     app.register_blueprint(api_bp)
     app.register_blueprint(pages_bp)
+    app.register_blueprint(tiles_bp)
 
     @app.get("/healthz")
     def healthz() -> Any:

@@ -2,7 +2,10 @@
 
 Answers are those of :class:`geozones.classification.classifier.Classifier`; one-place lookups
 are kept in a bounded per-process cache keyed by the region's build, so a
-rebuilt region answers afresh.
+rebuilt region answers afresh. A lookup answered outside its scheme's region
+offers the served region where it does lie (``elsewhere``), and
+``GET /suggest`` completes what is typed in the search box
+(:meth:`~geozones.geocode.geocoder.Geocoder.suggest`).
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import tempfile
+import unicodedata
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -24,13 +28,16 @@ from werkzeug.utils import secure_filename
 from geozones._cache import clearable
 from geozones._errors import InputError
 from geozones._settings import BNG, WGS84
-from geozones._vocab import DistanceMethod
+from geozones._vocab import DistanceMethod, Status
 from geozones.classification.classifier import Answer, Classifier
+from geozones.classification.explain import Explanation, explain
 from geozones.classification.package import PACKAGE_INPUTS, Package, price_package, read_package
 from geozones.classification.route import route_for
+from geozones.geocode.geocoder import MAX_SUGGESTIONS, SUGGESTIONS, Geocoder
 from geozones.regions.data import NETWORK_DIR
+from geozones.regions.specs import get_region_spec
 from geozones.schemes.bands import area_description
-from geozones.schemes.scheme import Scheme
+from geozones.schemes.scheme import Scheme, get_scheme
 from geozones.web.batch import Upload, classify_upload, csv_bytes, read_upload
 from geozones.web.openapi import document
 from geozones.web.site import site
@@ -69,7 +76,12 @@ def _cached_answer(
     answer is never older than the data behind it.
     """
     del store_stamp
-    return classifier.classify(query).to_dict()
+    return _explained(classifier, classifier.classify(query))
+
+
+def _explained(classifier: Classifier, answer: Answer) -> dict[str, Any]:
+    """An answer as JSON-ready values, with ``why`` it is in its band (:func:`explain`)."""
+    return {**answer.to_dict(), "why": explain(classifier.scheme, answer).to_dict()}
 
 
 def _arg(name: str) -> str:
@@ -110,6 +122,33 @@ def _query_text(query: object, where: str) -> str:
     return query.strip()
 
 
+def _typed(query: str) -> str:
+    """The ``q`` of ``GET /suggest``: checked as by :func:`_query_text`, and free of controls."""
+    text = _query_text(query, "q")
+    control = next((c for c in text if unicodedata.category(c) == "Cc" and not c.isspace()), None)
+    if control is not None:
+        raise InputError(
+            f"q holds the control character U+{ord(control):04X} at character "
+            f"{text.index(control) + 1}; send only the text typed in the search box"
+        )
+    return text
+
+
+def _limit() -> int:
+    """The ``limit`` of ``GET /suggest``: 1 to :data:`MAX_SUGGESTIONS`."""
+    raw = request.args.get("limit", str(SUGGESTIONS))
+    if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_SUGGESTIONS):
+        raise InputError(f"limit must be a whole number from 1 to {MAX_SUGGESTIONS}; got {raw!r}")
+    return int(raw)
+
+
+@clearable(maxsize=16)
+def _region_geocoder(name: str, build: Path, stamp: int) -> Geocoder:
+    """One geocoder per region build (``stamp``), so that its suggestion index is made once."""
+    del stamp
+    return Geocoder.for_region(name, build)
+
+
 def _json_body() -> object:
     """The request body read as JSON; a body that is not JSON is a 400 saying why."""
     try:
@@ -145,7 +184,8 @@ def lookup() -> Response:
     """Classify one address, postcode, place, grid reference or point.
 
     Without ``scheme``, the scheme in force in the served region where the
-    point lies answers (:func:`~geozones.zones.lookup.scheme_at`).
+    point lies answers (:func:`~geozones.zones.lookup.scheme_at`); an answer
+    outside the scheme's region offers the one it lies in (:func:`_offer_elsewhere`).
     """
     gz = site()
     has_point = "lat" in request.args or "lon" in request.args
@@ -162,8 +202,47 @@ def lookup() -> Response:
         )
     package = _package({i.name: request.args.get(i.name) for i in PACKAGE_INPUTS}, "")
     scheme = _scheme_for(query)
-    answer = _cached_answer(gz.classifier(scheme.id), gz.store_stamp(), query)
+    [answer] = _offer_elsewhere([_cached_answer(gz.classifier(scheme.id), gz.store_stamp(), query)])
     return jsonify(_with_price(answer, scheme, package))
+
+
+def _offer_elsewhere(answers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The answers, each with ``elsewhere``: where one located outside its scheme's region lies.
+
+    An answer of status ``outside_region`` whose point (EPSG:27700) lies in
+    another served, built region with a default scheme gets that region and
+    scheme (region, region_title, scheme, scheme_title), found as
+    :func:`~geozones.zones.place.place_queries` finds them, and its message
+    ends with the offer; every other answer gets None.
+    """
+    gz = site()
+    out = [{**answer, "elsewhere": None} for answer in answers]
+    outside = [
+        i
+        for i, answer in enumerate(answers)
+        if answer["status"] == Status.OUTSIDE_REGION and answer["easting"] is not None
+    ]
+    if not outside:
+        return out
+    # "easting northing" text, which the geocoder reads as EPSG:27700 coordinates
+    points = [f"{answers[i]['easting']} {answers[i]['northing']}" for i in outside]
+    placed = place_queries(points, gz.build, [spec.name for spec in gz.regions()])
+    for i, region, scheme_id in zip(outside, placed.region, placed.scheme, strict=True):
+        if scheme_id is None or region == get_scheme(answers[i]["scheme"]).region:
+            continue
+        there = get_scheme(str(scheme_id))
+        title = get_region_spec(str(region)).title
+        out[i]["elsewhere"] = {
+            "region": there.region,
+            "region_title": title,
+            "scheme": there.id,
+            "scheme_title": there.title,
+        }
+        out[i]["message"] = (
+            f"{answers[i]['message']}; it lies in {title}: look it up under {title}'s scheme, "
+            f"{there.title} ({there.id})"
+        )
+    return out
 
 
 def _scheme_for(query: str) -> Scheme:
@@ -184,8 +263,12 @@ def route() -> Response:
     ``scheme`` is optional, as for ``GET /lookup``.
     """
     query = _query_text(_arg("q"), "q")
-    found = route_for(site().classifier(_scheme_for(query).id), query)
-    return Response(json.dumps(found.to_geojson()), mimetype=GEOJSON)
+    classifier = site().classifier(_scheme_for(query).id)
+    routed = route_for(classifier, query)
+    found = routed.to_geojson()
+    # shaped as every lookup's answer
+    [found["answer"]] = _offer_elsewhere([_explained(classifier, routed.answer)])
+    return Response(json.dumps(found), mimetype=GEOJSON)
 
 
 def _package(values: dict[str, object], where: str) -> Package:
@@ -211,7 +294,7 @@ def _answers(classifier: Classifier, queries: list[str]) -> list[dict[str, Any]]
     """Answers to many queries at once, shaped as :meth:`Answer.to_dict`."""
     frame = classifier.classify_many(queries)
     return [
-        Answer.from_row(query, row).to_dict()
+        _explained(classifier, Answer.from_row(query, row))
         for query, row in zip(queries, frame.to_dict("records"), strict=True)
     ]
 
@@ -259,10 +342,30 @@ def lookup_many() -> Response:
             answers[i] = _with_price(answer, classifier.scheme, package)
     if placed is not None:
         for i in np.flatnonzero(schemes == None):  # noqa: E711 - elementwise on an object array
-            answers[i] = Answer(texts[i], None, placed.status[i], str(placed.message[i])).to_dict()
+            unplaced = Answer(texts[i], None, placed.status[i], str(placed.message[i]))
+            answers[i] = {**unplaced.to_dict(), "why": Explanation((), None).to_dict()}
     used = sorted({str(s) for s in schemes if s is not None})
     one = used[0] if len(used) == 1 and all(s is not None for s in schemes) else None
+    answers = _offer_elsewhere(answers)
     return jsonify(scheme=one, schemes=used, count=len(answers), answers=answers)
+
+
+@bp.get("/suggest")
+def suggest() -> Response:
+    """Completions of what is typed in the search box: a region's postcodes, places and streets.
+
+    Each suggestion's text, looked up, is located by its kind
+    (:meth:`~geozones.geocode.geocoder.Geocoder.suggest`); under two characters, none.
+    """
+    if "q" not in request.args:
+        raise BadRequest("missing query parameter 'q' (the text typed so far)")
+    text = _typed(request.args["q"])
+    limit = _limit()
+    gz = site()
+    region = gz.region(_arg("region"))
+    geocoder = _region_geocoder(region.name, gz.build, gz.stamp(region.name))
+    found = geocoder.suggest(text, limit)
+    return jsonify(query=text, region=region.name, suggestions=[s.to_dict() for s in found])
 
 
 @bp.get("/regions")

@@ -1,5 +1,8 @@
 """Every error the app answers with, as JSON ``{"error": ..., "detail": ...}``: the one place.
 
+A browser asking for a page (not ``/api/...``, HTML preferred over JSON) gets
+the same message as an HTML page with a way back to the map instead.
+
 * :class:`~geozones._errors.GeozonesError`: the status :data:`HTTP_STATUS` gives
   its kind (422 input, 404 not found, 409 conflict, 503 data) and its message,
   which says what to do.
@@ -12,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app, jsonify
+from flask import Flask, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from geozones._errors import ConflictError, DataError, GeozonesError, InputError, NotFoundError
@@ -34,8 +37,31 @@ def http_status(exc: GeozonesError) -> int:
     return next(HTTP_STATUS[c] for c in type(exc).__mro__ if c in HTTP_STATUS)
 
 
+#: Page titles of the statuses a page's error shows; any other is "Something went wrong".
+_TITLES = {
+    400: "That request could not be read",
+    404: "Not found",
+    409: "Changed in the meantime",
+    413: "Too large",
+    422: "That cannot be answered",
+    503: "Not available yet",
+}
+
+
+def _wants_page() -> bool:
+    """True for a browser asking for a page: not the API, HTML preferred over JSON."""
+    accept = request.accept_mimetypes
+    return (
+        not request.path.startswith("/api/")
+        and accept.best_match(["application/json", "text/html"]) == "text/html"
+    )
+
+
 def error_response(error: str, detail: str, status: int) -> tuple[Any, int]:
-    """The JSON body and status of an error."""
+    """The body and status of an error: JSON, or an HTML page for a browser asking for one."""
+    if _wants_page():
+        title = _TITLES.get(status, "Something went wrong")
+        return render_template("error.html", title=title, detail=detail), status
     return jsonify(error=error, detail=detail), status
 
 

@@ -27,7 +27,7 @@ from geozones._vocab import SchemeMethod
 from geozones.regions.data import RegionData
 from geozones.schemes.pricing import hourly_rate
 from geozones.schemes.scheme import Scheme
-from geozones.zones.builders import area_outline, band_colours, pcn_plan
+from geozones.zones.builders import area_outline, band_colours, pcn_plan, radius_areas
 from geozones.zones.plan import DRIVE_COLUMNS, ZonePlan
 
 __all__ = ["PRECISION_DEG", "SIMPLIFY_M", "MapLayers", "to_geojson"]
@@ -134,22 +134,29 @@ class MapLayers:
         )
 
     def band_areas(self, region: RegionData, stamp: int, scheme: Scheme) -> GeoJSON | None:
-        """Price-band areas of a road-distance-bands scheme (None for other schemes).
+        """Price-band areas of a banded scheme (None for a flat rate): label, colour and rate.
 
-        The region's built ``band_areas`` layer (each place takes the band of its
-        nearest postcode, cut to the scheme's declared area: :mod:`geozones.zones.derived`);
-        properties ``label``, ``colour``, ``rate`` (pounds per hour, text) and the
-        band's mean and 90th percentile drive minutes (:data:`DRIVE_COLUMNS`).
+        Road-distance bands: the region's built ``band_areas`` layer (each place
+        takes the band of its nearest postcode, cut to the scheme's declared
+        area: :mod:`geozones.zones.derived`), with the band's mean and 90th
+        percentile drive minutes (:data:`DRIVE_COLUMNS`). A straight-line
+        radius: the areas within and beyond the radius of the scheme's centres
+        (:func:`geozones.zones.builders.radius_areas`), with the ``centres``
+        named. ``rate`` is pounds an hour, as text.
         """
-        if scheme.method != SchemeMethod.ROAD_DISTANCE_BANDS:
+        if scheme.method == SchemeMethod.FLAT:
             return None
 
         def make() -> GeoJSON:
-            layer = region.band_areas
-            areas = layer[layer["scheme"] == scheme.id].rename(columns={"band": "label"})
+            if scheme.method == SchemeMethod.STRAIGHT_LINE_RADIUS:
+                areas, extra = radius_areas(region, scheme), ["centres"]
+            else:
+                layer = region.band_areas
+                areas = layer[layer["scheme"] == scheme.id].rename(columns={"band": "label"})
+                extra = list(DRIVE_COLUMNS)
             rates = {label: str(hourly_rate(scheme, label)) for label in band_colours(scheme)}
             areas = areas.assign(rate=areas["label"].map(rates))
-            return to_geojson(areas, ["label", "colour", "rate", *DRIVE_COLUMNS])
+            return to_geojson(areas, ["label", "colour", "rate", *extra])
 
         return self._cached(
             ("bands", region.name, str(stamp), scheme.id),

@@ -38,14 +38,23 @@ __all__ = [
     "AREA_COLOUR",
     "ATTRIBUTION",
     "CREDITS",
+    "ROUTE_COLOUR",
+    "SURGERY_COLOUR",
+    "KeyItem",
+    "LayerKey",
     "LegendEntry",
     "MapParts",
     "legend",
+    "plan_provenance",
     "render_map",
 ]
 
 #: Colour of the dashed outline of a scheme's declared area (Norfolk's Central Belt).
 AREA_COLOUR = "#6a3d9a"
+#: Ring of the GP surgeries' dots.
+SURGERY_COLOUR = "#08306b"
+#: The route from the nearest surgery, and that surgery's ring (``static/map.js`` draws them).
+ROUTE_COLOUR = "#d95f02"
 
 #: How every credit links out: in a new tab, so that a tap on a credit does not leave the app.
 _NEW_TAB = 'target="_blank" rel="noopener"'
@@ -84,6 +93,23 @@ class _Attribution(MacroElement):
         self._name = "Attribution"
         self.text = text
         self.prefix = prefix
+
+
+class _ExposeControl(MacroElement):
+    """Hangs the layer control on its map as ``gzLayerControl`` (folium declares it by ``let``)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            {{ this._parent.get_name() }}.gzLayerControl = {{ this.control }};
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, control: str) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]  # branca publishes no types
+        self._name = "ExposeControl"
+        self.control = control
 
 
 @dataclass(frozen=True)
@@ -148,9 +174,68 @@ def legend(scheme: Scheme | None) -> list[LegendEntry]:
 
 
 @dataclass(frozen=True)
-class MapParts:
-    """A rendered map, to place in a page: head elements, map element, script, JS name.
+class KeyItem:
+    """One line of a layer's key: a colour drawn as ``kind``, what it is, and a note.
 
+    ``kind`` is how the map draws it: ``fill`` (an area), ``line``, ``dashed``,
+    ``point`` (a ringed dot) or ``route`` (a line ending at a ringed dot).
+    """
+
+    colour: str | None
+    label: str
+    note: str = ""
+    kind: str = "fill"
+
+
+@dataclass(frozen=True)
+class LayerKey:
+    """The key of one overlay: its name in the layer control, its items, and what it shows."""
+
+    layer: str
+    items: tuple[KeyItem, ...]
+    note: str = ""
+
+
+def _rate_words(entry: LegendEntry) -> str:
+    """A legend entry's rate and what it covers, e.g. "£19.68 an hour, 3 to 6 miles by road"."""
+    return f"£{entry.rate} an hour, {entry.note}" if entry.rate else entry.note
+
+
+def _band_key_note(scheme: Scheme, bands: dict[str, Any]) -> str:
+    """What a scheme's band areas show, in words (the centres of a straight-line radius)."""
+    if scheme.method == SchemeMethod.STRAIGHT_LINE_RADIUS and scheme.centres is not None:
+        centres = next((f["properties"]["centres"] for f in bands["features"]), "")
+        radius = f"{scheme.centres.radius_miles:g}"
+        return (
+            f"{bands['features'][0]['properties']['label']}: within {radius} miles in a straight "
+            f"line of {centres}."
+        )
+    return "Each place takes the band of its nearest postcode, measured as a lookup measures it."
+
+
+def _zone_items(zones: dict[str, Any]) -> tuple[KeyItem, ...]:
+    """Every zone of a plan layer with its colour, in the plan's order."""
+    return tuple(
+        KeyItem(f["properties"]["colour"], str(f["properties"]["zone"])) for f in zones["features"]
+    )
+
+
+def plan_provenance(plan: ZonePlan) -> str:
+    """Who made a plan, in words for the map: a model, the council's rules, or a person."""
+    if plan.modelled:
+        made = f"Modelled by geozones, not zones the council adopted: {plan.method}."
+    elif plan.version is None:
+        made = f"The council's areas, built from its rules: {plan.method}."
+    else:
+        made = f"Saved by {plan.author}: {plan.method}."
+    return f"{made} {plan.notes}".strip() if plan.notes else made
+
+
+@dataclass(frozen=True)
+class MapParts:
+    """A rendered map, to place in a page: head elements, map element, script, JS name, keys.
+
+    ``keys`` are the map key of each overlay, in the layer control's order.
     The head elements leave out folium's viewport, which blocks page zoom: the page sets its own.
     """
 
@@ -158,6 +243,7 @@ class MapParts:
     html: str
     script: str
     name: str
+    keys: tuple[LayerKey, ...] = ()
 
 
 def _area_style(opacity: float, weight: float) -> Callable[[dict[str, Any]], dict[str, Any]]:
@@ -212,23 +298,54 @@ def render_map(
     if tiles:
         attribution = tiles_attribution or f"Basemap: {urlsplit(tiles).hostname or tiles}"
         folium.TileLayer(tiles=tiles, attr=attribution, name="Basemap").add_to(fmap)
+    keys: list[LayerKey] = []
+
+    def overlay(data: dict[str, Any], key: LayerKey, **options: Any) -> None:
+        folium.GeoJson(data, name=key.layer, **options).add_to(fmap)
+        keys.append(key)
+
     bands = layers.band_areas(region, stamp, scheme) if scheme is not None else None
     if scheme is not None and bands is not None:
-        folium.GeoJson(
-            bands,
-            name=f"Price bands ({scheme.id})",
-            style_function=_area_style(0.35, 0.5),
-            tooltip=folium.GeoJsonTooltip(
+        radius = scheme.method == SchemeMethod.STRAIGHT_LINE_RADIUS
+        fields, aliases = (
+            (["label", "rate", "centres"], ["Band", "£ an hour", "Within the radius of"])
+            if radius
+            else (
                 ["label", "rate", *DRIVE_COLUMNS],
-                aliases=["Band", "£ an hour", "Drive, mean (min)", "Drive, 90% within (min)"],
+                ["Band", "£ an hour", "Drive, mean (min)", "Drive, 90% within (min)"],
+            )
+        )
+        overlay(
+            bands,
+            LayerKey(
+                f"Price bands ({scheme.id})",
+                tuple(
+                    KeyItem(e.colour, e.label, _rate_words(e))
+                    for e in legend(scheme)
+                    if not e.outline
+                ),
+                _band_key_note(scheme, bands),
             ),
-        ).add_to(fmap)
+            style_function=_area_style(0.35, 0.5),
+            tooltip=folium.GeoJsonTooltip(fields, aliases=aliases),
+        )
     area = scheme.area if scheme is not None else None
     outline = layers.scheme_area(region, stamp, scheme) if scheme is not None else None
     if scheme is not None and area is not None and outline is not None:
-        folium.GeoJson(
+        described = area_description(scheme)
+        overlay(
             outline,
-            name=f"{area.name}: {area_description(scheme)}",
+            LayerKey(
+                f"{area.name}: {described}",
+                (
+                    KeyItem(
+                        AREA_COLOUR,
+                        area.name or "",
+                        "the bands apply inside this outline",
+                        "dashed",
+                    ),
+                ),
+            ),
             style_function=lambda _: {
                 "color": AREA_COLOUR,
                 "weight": 3,
@@ -236,25 +353,33 @@ def render_map(
                 "fill": False,
             },
             tooltip=folium.GeoJsonTooltip(["name", "area"], aliases=["Banding area", "Made of"]),
-        ).add_to(fmap)
+        )
     for title, plan in plans:
-        folium.GeoJson(
-            layers.plan_zones(plan, stamp),
-            name=title,
+        zones = layers.plan_zones(plan, stamp)
+        overlay(
+            zones,
+            LayerKey(title, _zone_items(zones), plan_provenance(plan)),
             show=plan.version is not None and plan is plans[0][1],
             style_function=_area_style(0.2, 2),
             tooltip=folium.GeoJsonTooltip(["zone"], aliases=["Zone"]),
-        ).add_to(fmap)
-    folium.GeoJson(
-        layers.pcn_areas(region, stamp),
-        name="PCN areas",
+        )
+    pcns = layers.pcn_areas(region, stamp)
+    overlay(
+        pcns,
+        LayerKey(
+            "PCN areas",
+            (),
+            f"{len(pcns['features'])} primary care networks, each in its own colour: each "
+            "area is the LSOAs nearest one of the network's practices. Point at an area for "
+            "its name.",
+        ),
         show=False,
         style_function=_area_style(0.25, 1),
         tooltip=folium.GeoJsonTooltip(["zone"], aliases=["PCN"]),
-    ).add_to(fmap)
-    folium.GeoJson(
+    )
+    overlay(
         layers.districts(region, stamp),
-        name="Districts",
+        LayerKey("Districts", (KeyItem("#444", "District boundary", "", "dashed"),)),
         style_function=lambda _: {
             "color": "#444",
             "weight": 1.5,
@@ -262,27 +387,39 @@ def render_map(
             "fill": False,
         },
         tooltip=folium.GeoJsonTooltip(["name"], aliases=["District"]),
-    ).add_to(fmap)
-    folium.GeoJson(
+    )
+    overlay(
         layers.boundary(region, stamp),
-        name="County boundary",
+        LayerKey("County boundary", (KeyItem("#111", region.spec.title, "", "line"),)),
         style_function=lambda _: {"color": "#111", "weight": 3, "fill": False},
         interactive=False,
-    ).add_to(fmap)
-    folium.GeoJson(
+    )
+    overlay(
         layers.practices(region, stamp),
-        name="GP surgeries",
+        LayerKey(
+            "GP surgeries",
+            (
+                KeyItem(SURGERY_COLOUR, "GP surgery", "click one for its name and PCN", "point"),
+                KeyItem(
+                    ROUTE_COLOUR,
+                    "The nearest surgery and the road to it",
+                    "drawn after a lookup measured by road",
+                    "route",
+                ),
+            ),
+        ),
         marker=folium.CircleMarker(
             radius=5,
-            color="#08306b",
+            color=SURGERY_COLOUR,
             weight=1.5,
             fill_color="#ffffff",
             fill_opacity=1,
             bubbling_mouse_events=False,
         ),
         popup=folium.GeoJsonPopup(["name", "pcn_name"], aliases=["Surgery", "PCN"]),
-    ).add_to(fmap)
-    folium.LayerControl(collapsed=False).add_to(fmap)
+    )
+    control = folium.LayerControl(collapsed=False).add_to(fmap)
+    fmap.add_child(_ExposeControl(control.get_name()))
     fmap.add_child(_Attribution(ATTRIBUTION, _LEAFLET_CREDIT))
     fmap.fit_bounds([[south, west], [north, east]])
     figure: Any = fmap.get_root()  # a branca Figure; branca publishes no types
@@ -292,4 +429,5 @@ def render_map(
         html=figure.html.render(),
         script=figure.script.render(),
         name=fmap.get_name(),
+        keys=tuple(keys),
     )

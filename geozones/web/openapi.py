@@ -12,7 +12,14 @@ from typing import Any
 from geozones._vocab import AreaKind, Confidence, DistanceMethod, SchemeMethod, Status
 from geozones.classification.classifier import Answer
 from geozones.classification.package import PACKAGE_INPUTS
-from geozones.geocode.geocoder import PRECISIONS
+from geozones.geocode.geocoder import (
+    MAX_SUGGESTIONS,
+    MIN_SUGGEST_CHARS,
+    PRECISIONS,
+    SUGGESTION_KINDS,
+    SUGGESTIONS,
+)
+from geozones.web.basemap import EXTENT, MAX_ZOOM, MIN_ZOOM, PLACE_KINDS, ROAD_CLASSES
 
 __all__ = ["document"]
 
@@ -108,7 +115,8 @@ _ANSWER_NOTES: dict[str, Schema] = {
             "how sure the band is, from how the query was located and measured: exact (a live "
             "postcode, coordinates, a grid reference under 1 km), estimate (straight-line "
             "distance), approximate (a terminated postcode at its output area's centre, a "
-            "place's centre, a grid square of 1 km or more), near radius, near band edge, "
+            "street's point nearest its place's centre, a place's centre, a grid square of 1 "
+            "km or more), near radius, near band edge, "
             "range (a postcode sector or district); null without a band"
         )
     },
@@ -157,9 +165,77 @@ def _answer_schema() -> Schema:
                 **_ref("PackagePrice"),
                 "description": "the package's price, only when package inputs were given",
             },
+            "elsewhere": {
+                "oneOf": [_ELSEWHERE, {"type": "null"}],
+                "description": "in GET and POST /lookup and GET /route answers: for one "
+                "outside_region, the served region where the point does lie and the scheme in "
+                "force there (the message ends with the offer); null when it lies in none or "
+                "is not outside",
+            },
+            "why": {
+                **_WHY,
+                "description": "in GET and POST /lookup and GET /route answers: why the answer "
+                "is in its band, in plain sentences, and the distance its rate depends on",
+            },
         },
-        optional=("package",),
+        optional=("package", "elsewhere", "why"),
     )
+
+
+#: Why an answer is in its band (``why``, :class:`~geozones.classification.explain.Explanation`).
+_WHY = _object(
+    {
+        "sentences": {
+            "type": "array",
+            "items": _TEXT,
+            "description": "the rule, where the place lies, its distance and band edges; "
+            "empty for an answer not located",
+        },
+        "counts": {
+            "enum": ["road", "straight line", None],
+            "description": "the distance the rate depends on; null where none does (a flat "
+            "rate, or an elsewhere rate such as Norfolk's spot rate)",
+        },
+    }
+)
+
+
+#: Where an answer outside its scheme's region lies instead (``elsewhere``).
+_ELSEWHERE = _object(
+    {
+        "region": {**_TEXT, "description": "e.g. hertfordshire"},
+        "region_title": {**_TEXT, "description": "e.g. Hertfordshire"},
+        "scheme": {**_TEXT, "description": "its default scheme, e.g. hertfordshire-2022"},
+        "scheme_title": _TEXT,
+    }
+)
+
+#: ``GET /suggest``: what was typed and the completions, best first.
+_SUGGESTIONS = _object(
+    {
+        "query": {**_TEXT, "description": "the text typed, as read"},
+        "region": _TEXT,
+        "suggestions": {
+            "type": "array",
+            "maxItems": MAX_SUGGESTIONS,
+            "items": _object(
+                {
+                    "text": {
+                        **_TEXT,
+                        "description": "what to look up: it is located by its kind, e.g. "
+                        "'NR1 3QU', 'Aylsham', 'Market Place, Aylsham'",
+                    },
+                    "kind": {"enum": list(SUGGESTION_KINDS)},
+                    "detail": {
+                        **_TEXT,
+                        "description": "a postcode's or street's district, a place's type and "
+                        "district, e.g. 'Town, Broadland'",
+                    },
+                }
+            ),
+        },
+    }
+)
 
 
 #: The schema of :meth:`PackagePrice.to_dict`.
@@ -491,6 +567,50 @@ _ROUTE = {
     "required": ["type", "features", "answer"],
 }
 
+#: A position in tile units (``extent`` across the tile, from its top-left corner, y down).
+_TILE_UNITS: Schema = {"type": "integer"}
+
+
+def _row(*items: Schema) -> Schema:
+    """A JSON array of exactly these items, in order."""
+    return {"type": "array", "prefixItems": list(items), "items": False, "minItems": len(items)}
+
+
+#: ``GET /basemap/{region}/{z}/{x}/{y}.json``: one tile (:mod:`geozones.web.basemap`).
+_BASEMAP_TILE = _object(
+    {
+        "extent": {
+            "const": EXTENT,
+            "description": "tile units across the tile (4 to a pixel of its 256)",
+        },
+        "roads": {
+            "type": "array",
+            "description": "[class, name, ref, [x0, y0, x1, y1, ...]] in drawing order, the "
+            "least important class first; name and ref are '' when the road has none or the "
+            "zoom is too low for it; lines run 8 pixels past the tile's edges",
+            "items": _row(
+                {"enum": [c.name for c in ROAD_CLASSES]},
+                {**_TEXT, "description": "the road's name, e.g. 'Prince of Wales Road'"},
+                {**_TEXT, "description": "the road's reference, e.g. 'A147'"},
+                {"type": "array", "items": _TILE_UNITS, "minItems": 4},
+            ),
+        },
+        "places": {
+            "type": "array",
+            "description": "[name, kind, x, y] of the places inside the tile, the most "
+            "important first",
+            "items": _row(_TEXT, {"enum": list(PLACE_KINDS)}, _TILE_UNITS, _TILE_UNITS),
+        },
+    }
+)
+_TILE_PARAMS = [
+    _param("region", "path", "region name, e.g. norfolk"),
+    _param("z", "path", "zoom", type="integer", minimum=MIN_ZOOM, maximum=MAX_ZOOM),
+    _param("x", "path", "column, eastwards from 0 to 2^z - 1", type="integer", minimum=0),
+    _param("y", "path", "row, southwards from 0 to 2^z - 1", type="integer", minimum=0),
+    _param("v", "query", "the region's build stamp, which only makes a rebuild's URLs new"),
+]
+
 _CSV = {"text/csv": {"schema": {"type": "string"}}}
 _SCHEME_PARAM = _param(
     "scheme",
@@ -590,6 +710,42 @@ def _paths(max_queries: int, max_upload_mb: float) -> dict[str, Schema]:
                     **_errors(400, 404, 413, 422, 503),
                 },
             },
+        },
+        "/suggest": {
+            "get": {
+                "summary": "Suggestions as the search box is typed in: postcodes, places, streets",
+                "description": "Completions from one region's live postcodes (by prefix, spaces "
+                "aside, once a district digit is typed: 'nr13', 'NR1 3'), its places (by the "
+                "start of the name or of a later word: 'Ayl', 'walsham') and its streets with "
+                "the town they lie in ('Market Pl', 'Market Place, Ayl'); streets only where the "
+                "region has a road network. Exact matches first, then postcodes, places and "
+                "streets, towns by size. Each suggestion's text, looked up (GET /lookup q=), "
+                "is located by its kind. A q with control characters or over the query length "
+                "limit is a 422.",
+                "operationId": "suggest",
+                "parameters": [
+                    _param(
+                        "q",
+                        "query",
+                        f"the text typed so far; under {MIN_SUGGEST_CHARS} characters, no "
+                        "suggestions",
+                        required=True,
+                    ),
+                    _param("region", "query", "region name, e.g. norfolk", required=True),
+                    _param(
+                        "limit",
+                        "query",
+                        f"the most suggestions to give (default {SUGGESTIONS})",
+                        type="integer",
+                        minimum=1,
+                        maximum=MAX_SUGGESTIONS,
+                    ),
+                ],
+                "responses": {
+                    "200": _json(_SUGGESTIONS, "The suggestions, best first (none may fit)."),
+                    **_errors(400, 404, 422, 503),
+                },
+            }
         },
         "/route": {
             "get": {
@@ -705,6 +861,23 @@ def _paths(max_queries: int, max_upload_mb: float) -> dict[str, Schema]:
                 },
             }
         },
+        "/basemap/{region}/{z}/{x}/{y}.json": {
+            "get": {
+                "summary": "One tile of the basemap drawn from the region's build: roads, places",
+                "description": f"The XYZ tile z/x/y (256 pixels, Web Mercator) at zooms "
+                f"{MIN_ZOOM} to {MAX_ZOOM}: the region's roads by class, with the names and "
+                "references to label at that zoom, and its populated places (OS Open Names). "
+                "A tile beyond the region is empty; a region built without roads has places "
+                "only. Kept for a day (Cache-Control) under a weak ETag of the build.",
+                "operationId": "basemapTile",
+                "parameters": _TILE_PARAMS,
+                "responses": {
+                    "200": _json(_ref("BasemapTile"), "The tile's roads and places."),
+                    "304": {"description": "The tile is the one the browser holds (ETag)."},
+                    **_errors(404, 422, 503),
+                },
+            }
+        },
         "/batch": {
             "post": {
                 "summary": "Classify every row of a CSV or XLSX upload; the result as CSV",
@@ -810,6 +983,7 @@ def document(max_queries: int, max_upload_mb: float) -> dict[str, Any]:
                     }
                 ),
                 "Job": _JOB,
+                "BasemapTile": _BASEMAP_TILE,
                 "Error": error,
             },
             "responses": {

@@ -5,16 +5,23 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from dataclasses import asdict
 
 from flask import Blueprint, current_app, render_template, request, url_for
 
 from geozones._errors import DataError, InputError
 from geozones._vocab import ZoneColumn
 from geozones.regions.specs import REGIONS
+from geozones.schemes.pricing import rates_in_words, rules_in_words
 from geozones.schemes.scheme import Scheme
 from geozones.web import assets
-from geozones.web.mapview import ATTRIBUTION, CREDITS, MapParts, legend, render_map
+from geozones.web.mapview import (
+    ATTRIBUTION,
+    CREDITS,
+    ROUTE_COLOUR,
+    MapParts,
+    legend,
+    render_map,
+)
 from geozones.web.site import Site, site
 from geozones.zones.lookup import PlanZones
 from geozones.zones.plan import ZonePlan
@@ -56,25 +63,36 @@ def _cached_map(key: Hashable, make: Callable[[], MapParts]) -> MapParts:
 
 def _plans(
     gz: Site, region: str, scheme: Scheme | None
-) -> tuple[ZonePlan | None, list[tuple[str, ZonePlan]]]:
-    """The region's latest saved plan, and the plans shown: it, then the scheme's zones and lots.
+) -> tuple[ZonePlan | None, list[tuple[str, ZonePlan]], dict[str, str]]:
+    """The region's latest saved plan, the plans shown, and where answers' zones come from.
 
-    The scheme's plans are those its answers take ``zone`` and ``lot`` from.
+    The plans shown are the saved plan, then the scheme's zones and lots: those
+    its answers take ``zone`` and ``lot`` from. The sources say, for ``zone``
+    and ``lot``, how their plan was made, in words for the answer panel.
     """
     shown: list[tuple[str, ZonePlan]] = []
+    sources: dict[str, str] = {}
     saved = gz.latest_plan(region)
     if saved is not None:
-        shown.append((f"Zone plan: {saved.name} v{saved.version}", saved))
+        modelled = ", modelled" if saved.modelled else ""
+        shown.append((f"Zone plan: {saved.name} v{saved.version}{modelled}", saved))
     if scheme is not None:
         zones = gz.classifier(scheme.id).zones
         plans = zones.plans() if isinstance(zones, PlanZones) else {}
         for column, plan in plans.items():
-            if column == ZoneColumn.PCN or (saved is not None and plan.name == saved.name):
+            if column == ZoneColumn.PCN:
                 continue
             kind = "Lots" if column == ZoneColumn.LOT else "Zones"
+            if plan.version is None:
+                sources[column.value] = f"the council's {kind.lower()}, built from its rules"
+            else:
+                how = "modelled by geozones" if plan.modelled else f"saved by {plan.author}"
+                sources[column.value] = f"{plan.name} v{plan.version}, {how}"
+            if saved is not None and plan.name == saved.name:
+                continue
             version = f" v{plan.version}" if plan.version is not None else " (from rules)"
             shown.append((f"{kind}: {plan.name}{version}", plan))
-    return saved, shown
+    return saved, shown, sources
 
 
 @bp.get("/")
@@ -98,7 +116,7 @@ def map_page() -> str:
     schemes = gz.schemes(region.name)
     if scheme is None and schemes:
         scheme = schemes[0]
-    saved, plans = _plans(gz, region.name, scheme)
+    saved, plans, sources = _plans(gz, region.name, scheme)
     stamp = gz.stamp(region.name)
     tiles = current_app.config["TILES"], current_app.config["TILES_ATTRIBUTION"]
     key = (
@@ -131,8 +149,18 @@ def map_page() -> str:
         "region": region.name,
         "title": region.spec.title,
         "credits": CREDITS,
-        "plan": {"id": saved.name, "version": saved.version} if saved else None,
+        "plan": (
+            {"id": saved.name, "version": saved.version, "modelled": saved.modelled}
+            if saved
+            else None
+        ),
+        "sources": sources,
+        "route": ROUTE_COLOUR,
+        "tiled": bool(tiles[0]),
         "bands": {e.label: e.colour for e in entries if e.colour and not e.outline},
+        "basemap": url_for(
+            "tiles.basemap_tile", region=region.name, z=0, x=0, y=0, v=stamp
+        ).replace("/0/0/0.json", "/{z}/{x}/{y}.json"),
     }
     return render_template(
         "map.html",
@@ -142,8 +170,12 @@ def map_page() -> str:
         regions=built,
         scheme=scheme,
         schemes=schemes,
-        plans=[title for title, _ in plans],
-        legend=[asdict(e) for e in entries],
+        keys=parts.keys,
+        rates=[
+            {"label": label, "rate": rate, "note": note}
+            for label, rate, note in (rates_in_words(scheme) if scheme else [])
+        ],
+        rules=rules_in_words(scheme) if scheme else [],
         attribution=ATTRIBUTION,
     )
 

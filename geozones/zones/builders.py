@@ -65,6 +65,7 @@ __all__ = [
     "pcn_members",
     "pcn_plan",
     "pcn_zone_plan",
+    "radius_areas",
     "scheme_band_polygons",
 ]
 
@@ -709,6 +710,52 @@ def area_outline(region: RegionData, scheme: Scheme) -> gpd.GeoDataFrame:
         shape = shapely.union_all(units.geometry.to_numpy()[inside])
     return gpd.GeoDataFrame(
         {"name": [area.name], "area": [area_description(scheme)]}, geometry=[shape], crs=BNG
+    )
+
+
+#: Segments per quarter circle of a straight-line radius drawn as a polygon: the drawn
+#: edge lies within 0.2 m of the true circle at Herefordshire's 4 miles.
+_RADIUS_QUADSEGS = 128
+
+
+def radius_areas(region: RegionData, scheme: Scheme) -> gpd.GeoDataFrame:
+    """The two areas of a straight-line-radius scheme: within the radius of a centre, and beyond.
+
+    Herefordshire's 2016 rule: within 4 miles in a straight line of Hereford or
+    a market town is Urban, the rest of the county Rural. The circles around
+    the scheme's centres (the build's ``scheme_centres``), cut to the region's
+    boundary, are the first band; the rest of the boundary the second.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``label`` (the scheme's two band labels), ``colour``, ``centres`` (the
+        centres' names, on the first row) and a (Multi)Polygon each, EPSG:27700.
+
+    Raises
+    ------
+    InputError
+        ``scheme`` is not a straight-line-radius scheme of ``region``.
+
+    """
+    _check_scheme(region, scheme)
+    spec = scheme.centres
+    if scheme.method != SchemeMethod.STRAIGHT_LINE_RADIUS or spec is None or not spec.radius_m:
+        raise InputError(f"scheme {scheme.id} does not price by a straight-line radius")
+    centres = region.scheme_centres
+    centres = centres[centres["scheme"] == scheme.id]
+    circles = shapely.buffer(centres.geometry.to_numpy(), spec.radius_m, quad_segs=_RADIUS_QUADSEGS)
+    county = shapely.union_all(region.boundary.geometry.to_numpy())
+    within = shapely.intersection(shapely.union_all(circles), county)
+    near, far = scheme.bands[:2]
+    return gpd.GeoDataFrame(
+        {
+            "label": [near.label, far.label],
+            "colour": [near.colour, far.colour],
+            "centres": [", ".join(centres["name"]), ""],
+        },
+        geometry=[within, shapely.difference(county, within)],
+        crs=BNG,
     )
 
 

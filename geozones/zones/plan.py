@@ -32,6 +32,7 @@ from geozones.zones.units import UNIT_LAYERS, UnitLayer, load_units
 __all__ = [
     "DEMAND_COLUMNS",
     "DRIVE_COLUMNS",
+    "MODELLED_METHODS",
     "PALETTE",
     "TOTAL",
     "PlanCheck",
@@ -58,6 +59,10 @@ DRIVE_COLUMNS: tuple[str, ...] = ("drive_minutes_mean", "drive_minutes_p90")
 DRIVE_PERCENTILE = 0.9
 
 _COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+
+#: How the methods of modelled plans begin (:func:`geozones.balance.solver.balance` and
+#: :func:`~geozones.balance.solver.improve`): zones a model proposes, labelled as modelled.
+MODELLED_METHODS: tuple[str, ...] = ("balanced ", "improved ")
 
 
 def now() -> datetime:
@@ -224,6 +229,14 @@ class ZonePlan:
             f"ZonePlan({self.name!r}{version}, {self.region.name}, {self.unit_layer}, "
             f"{len(self.zones)} zones, {len(self.assignment)} units)"
         )
+
+    @property
+    def modelled(self) -> bool:
+        """True when a model drew the zones (the balancer's ``balanced ...`` or ``improved ...``).
+
+        Such a plan is a proposal to weigh, not zones a council adopted: the map says so.
+        """
+        return self.method.startswith(MODELLED_METHODS)
 
     @property
     def based_on(self) -> int | None:

@@ -12,11 +12,14 @@
   var SURENESS = {
     "exact": "exact (located at its own point)",
     "estimate": "an estimate (a straight-line distance: no road map here)",
-    "approximate": "approximate (at the centre of the area it names)",
+    "approximate": "approximate (at the centre of the area it names, or on the street named)",
     "near radius": "near the radius (the other rate is possible)",
     "near band edge": "near a band edge (the next band is possible)",
     "range": "a range (only the postcode sector or district is known)"
   };
+
+  // What each suggestion is (the API's `kind`), shown beside it in the list.
+  var KINDS = { "postcode": "Postcode", "place": "Place", "street": "Street" };
 
   function add(parent, tag, text, className) {
     var node = document.createElement(tag);
@@ -86,6 +89,23 @@
     }
   }
 
+  // The map key shows the key of each overlay that is on the map, and follows the layer
+  // control as layers are turned on and off.
+  function keysFollow(map, control) {
+    var keys = {};
+    document.querySelectorAll(".gz-key[data-layer]").forEach(function (key) {
+      keys[key.getAttribute("data-layer")] = key;
+    });
+    control._layers.forEach(function (entry) {
+      var key = keys[entry.name];
+      if (key) { key.hidden = !map.hasLayer(entry.layer); }
+    });
+    map.on("overlayadd overlayremove", function (event) {
+      var key = keys[event.name];
+      if (key) { key.hidden = event.type === "overlayremove"; }
+    });
+  }
+
   function init(config) {
     var map = window[config.map];
     var container = map.getContainer();
@@ -105,18 +125,23 @@
 
     function unplace() {
       if (marker !== null) { marker.remove(); marker = null; }
+      unroute();
     }
 
     // Leaflet (1.9) drops a new view asked for while a zoom runs (such as the map's first
-    // fit): centre the map when that zoom ends. The answer may have just grown the sheet,
+    // fit): set the view when that zoom ends. The answer may have just grown the sheet,
     // so the map is measured afresh first.
-    function centre(lat, lon) {
+    function view(set) {
       if (map._animatingZoom) {
-        map.once("zoomend", function () { centre(lat, lon); });
+        map.once("zoomend", function () { view(set); });
         return;
       }
       map.invalidateSize();
-      map.setView([lat, lon], Math.max(map.getZoom(), 12));
+      set();
+    }
+
+    function centre(lat, lon) {
+      view(function () { map.setView([lat, lon], Math.max(map.getZoom(), 12)); });
     }
 
     function place(lat, lon, zoomIn) {
@@ -133,10 +158,59 @@
       unplace();
     }
 
+    // The road from the nearest surgery to the place, with the surgery ringed: the drive
+    // the answer's road distance was measured along (GET /route).
+    var routeLayer = L.featureGroup().addTo(map);
+    function unroute() { routeLayer.clearLayers(); }
+    // `frame` is the place to frame the route with (null: leave the view as it is).
+    function road(q, mine, frame) {
+      var params = new URLSearchParams({ q: q, scheme: config.scheme });
+      function without() {
+        if (mine === asked && frame) { centre(frame[0], frame[1]); }
+      }
+      fetch(config.api + "/route?" + params.toString(), { headers: { Accept: "application/geo+json" } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (found) {
+          if (mine !== asked) { return; }
+          if (found === null) {
+            without();
+            return;
+          }
+          var line = found.features[0], surgery = found.features[1];
+          L.geoJSON(line, {
+            interactive: false,
+            style: { color: config.route, weight: 5, opacity: 0.85 }
+          }).addTo(routeLayer);
+          var ring = L.circleMarker(L.GeoJSON.coordsToLatLng(surgery.geometry.coordinates), {
+            radius: 9, color: config.route, weight: 4, fillColor: "#ffffff", fillOpacity: 1,
+            interactive: false
+          }).addTo(routeLayer);
+          ring.bindTooltip(surgery.properties.name, { permanent: true, direction: "top", offset: [0, -8] });
+          var props = line.properties;
+          var words = add(answerBox.querySelector(".gz-why ul") || add(answerBox, "ul"), "li",
+            "The route drawn on the map: " + props.miles.toFixed(2) + " miles, " +
+            props.minutes.toFixed(0) + " min from " + props.surgery + ".");
+          words.className = "gz-route";
+          if (frame) {
+            view(function () {
+              // clear of the layer list above and the credits below
+              var above = map.gzLayerControl.getContainer().offsetHeight + 30;
+              map.fitBounds(routeLayer.getBounds().extend(frame), {
+                paddingTopLeft: [40, above], paddingBottomRight: [40, 60], maxZoom: 15
+              });
+            });
+          }
+        })
+        .catch(without);
+    }
+
+    // The answer in plain words: what is paid, why, and where the place lies. A distance
+    // is shown as part of the rate only when the rate depends on it (the answer's `why`).
     function show(answer) {
       answerBox.textContent = "";
       add(answerBox, "h2", answer.matched || answer.query);
       var list = add(answerBox, "dl");
+      var counts = answer.why ? answer.why.counts : null;
       if (answer.band !== null) {
         add(list, "dt", "Band");
         var band = add(list, "dd");
@@ -149,31 +223,56 @@
       }
       row(list, "Rate", answer.rate === null ? null : "£" + answer.rate + " an hour");
       row(list, "Banding area", answer.area);
-      if (answer.distance_miles !== null) {
+      if (counts !== null && answer.distance_miles !== null) {
         row(list, "Distance", answer.distance_miles.toFixed(2) + " miles (" + answer.method + ")");
       }
-      if (answer.road_miles !== null && answer.road_miles !== answer.distance_miles) {
-        row(list, "By road", answer.road_miles.toFixed(2) + " miles from the nearest surgery");
+      if (counts !== "road" && answer.road_miles !== null) {
+        row(list, "By road", answer.road_miles.toFixed(2) +
+          " miles from the nearest surgery (not part of the rate)");
       }
       if (answer.drive_minutes !== null) {
         row(list, "Drive", answer.drive_minutes.toFixed(1) + " min (the quickest from any surgery)");
       }
-      row(list, "District", answer.district);
-      row(list, "Zone", answer.zone);
-      row(list, "Lot", answer.lot);
-      row(list, "Primary care network", answer.pcn);
       row(list, "Nearest surgery", answer.nearest_surgery);
+      row(list, "District", answer.district);
+      sourced(list, "Zone", answer.zone, config.sources.zone);
+      sourced(list, "Lot", answer.lot, config.sources.lot);
+      row(list, "Primary care network", answer.pcn);
       row(list, "How sure", SURENESS[answer.confidence] || answer.confidence);
       row(list, "How it was found", answer.located_by);
       row(list, "Its postcodes", answer.band_shares);
       showPackage(list, answer.package);
       add(answerBox, "p", answer.message, answer.status === "ok" ? "gz-note" : "gz-status gz-error");
+      if (answer.elsewhere) { offer(answer); }
+      if (answer.why && answer.why.sentences.length) {
+        var why = add(answerBox, "section", null, "gz-why");
+        why.setAttribute("aria-label", "Why this band");
+        add(why, "h3", "Why " + (answer.band || "this rate"));
+        var steps = add(why, "ul");
+        answer.why.sentences.forEach(function (text) { add(steps, "li", text); });
+      }
       if (answer.caveats.length) {
-        var caveats = add(answerBox, "ul");
+        var caveats = add(answerBox, "ul", null, "gz-caveats");
         answer.caveats.forEach(function (c) { add(caveats, "li", c); });
       }
       answerBox.scrollIntoView({ block: "nearest" });
       return list;
+    }
+
+    // A zone or lot, and how the plan it comes from was made ("modelled by geozones").
+    function sourced(list, term, value, source) {
+      row(list, term, value === null || !source ? value : value + " (" + source + ")");
+    }
+
+    // A place outside this map's region that lies in another served region: a link to
+    // the same question asked there.
+    function offer(answer) {
+      var there = answer.elsewhere;
+      var link = add(add(answerBox, "p", null, "gz-offer"), "a",
+        "Look it up under " + there.region_title + ": " + there.scheme_title);
+      link.href = "?" + new URLSearchParams({
+        region: there.region, scheme: there.scheme, q: answer.query
+      }).toString();
     }
 
     function showPackage(list, price) {
@@ -223,6 +322,7 @@
           }
           var answer = res.body;
           say("", false);
+          unroute();
           var list = show(answer);
           var lat = point ? point.lat : answer.lat;
           var lon = point ? point.lng : answer.lon;
@@ -230,8 +330,13 @@
             unplace();
             return;
           }
-          place(lat, lon, !point);
+          // a place measured by road is framed with its route once that comes
+          var byRoad = answer.method === "road";
+          place(lat, lon, !point && !byRoad);
           if (config.plan) { planZone(list, lat, lon); }
+          if (byRoad) {
+            road(params.get("q") || lat + ", " + lon, mine, point ? null : [lat, lon]);
+          }
         })
         .catch(function () {
           if (mine !== asked) { return; }
@@ -240,17 +345,56 @@
         });
     }
 
+    // The question goes into the page's address, so that an answer can be shared.
+    function remember(q) {
+      var params = new URLSearchParams({ region: config.region, scheme: config.scheme, q: q });
+      history.replaceState(null, "", "?" + params.toString());
+    }
+
     function identify(latlng) {
-      lookup(withPackage(new URLSearchParams({
-        lat: latlng.lat.toFixed(6),
-        lon: latlng.lng.toFixed(6)
-      })), latlng);
+      var lat = latlng.lat.toFixed(6), lon = latlng.lng.toFixed(6);
+      remember(lat + ", " + lon);
+      lookup(withPackage(new URLSearchParams({ lat: lat, lon: lon })), latlng);
+    }
+
+    function search() {
+      var q = form.elements.q.value.trim();
+      if (!q || !config.scheme) { return; }
+      remember(q);
+      lookup(withPackage(new URLSearchParams({ q: q })), null);
     }
 
     form.addEventListener("submit", function (event) {
       event.preventDefault();
+      search();
+    });
+
+    // Suggestions as the user types (GET /suggest): postcodes, places and streets of the
+    // region, offered by the browser's own list; picking one asks at once.
+    var suggestions = document.getElementById("gz-suggestions");
+    var typed = 0, waiting = null;
+    form.elements.q.addEventListener("input", function (event) {
+      if (event.inputType === "insertReplacementText") {
+        search();
+        return;
+      }
       var q = form.elements.q.value.trim();
-      if (q && config.scheme) { lookup(withPackage(new URLSearchParams({ q: q })), null); }
+      clearTimeout(waiting);
+      if (q.length < 2) { suggestions.textContent = ""; return; }
+      waiting = setTimeout(function () {
+        var mine = ++typed;
+        fetch(config.api + "/suggest?" + new URLSearchParams({ q: q, region: config.region }))
+          .then(function (r) { return r.ok ? r.json() : null; })
+          .then(function (found) {
+            if (mine !== typed || found === null) { return; }
+            suggestions.textContent = "";
+            found.suggestions.forEach(function (s) {
+              var option = add(suggestions, "option");
+              option.value = s.text;
+              option.label = KINDS[s.kind] + (s.detail ? ", " + s.detail : "");
+            });
+          });
+      }, 120);
     });
 
     // The keyboard: the map takes focus (Leaflet moves it with the arrow keys and zooms
@@ -279,6 +423,11 @@
     new ResizeObserver(function () { map.invalidateSize(); }).observe(container);
 
     var credits = new Credits({ text: config.credits }).addTo(map);
+    // The basemap the app draws from the region's own build (static/basemap.js), under
+    // every overlay; a configured tile layer is shown instead, with this one a choice.
+    var basemap = L.gridLayer.geozonesBasemap(config.basemap);
+    if (!config.tiled) { basemap.addTo(map); }
+    map.gzLayerControl.addBaseLayer(basemap, "Roads and places (from the build)");
     var layers = foldingLayers(map);
 
     // On phones the panel opens and folds as a bottom sheet; the search and answer stay.
@@ -297,6 +446,14 @@
     }
     NARROW.addEventListener("change", fit);
     fit();
+
+    keysFollow(map, map.gzLayerControl);
+
+    var shared = new URLSearchParams(window.location.search).get("q");
+    if (shared && config.scheme) {
+      form.elements.q.value = shared;
+      search();
+    }
 
     select.elements.region.addEventListener("change", function () {
       select.elements.scheme.disabled = true;
