@@ -465,6 +465,23 @@ def test_the_route_from_the_nearest_surgery_is_drawn_and_the_answer_says_why(siz
     assert shown["y"] <= drawn["y"] and drawn["y"] + drawn["height"] <= shown["y"] + shown["height"]
     # the question is in the page's address, to share
     assert "q=NR1+3QU" in sized.url and "scheme=norfolk-2019" in sized.url
+    # the basemap the app draws from the build names the streets around the pin
+    pin = sized.evaluate(
+        f"Object.values({name}._layers).find(l => l instanceof L.Marker).getLatLng()"
+    )
+    basemap = f"Object.values({name}._layers).find(l => l instanceof L.GridLayer.GeozonesBasemap)"
+    sized.wait_for_function(
+        f"(() => {{ const b = {basemap}; return !b.isLoading()"
+        " && b.drawnLabels().some(l => l.kind === 'road'); })()"
+    )
+    streets = {
+        label["text"]
+        for label in sized.evaluate(f"{basemap}.drawnLabels()")
+        if label["kind"] == "road"
+        and abs(label["lat"] - pin["lat"]) < 0.005
+        and abs(label["lng"] - pin["lng"]) < 0.008
+    }
+    assert len(streets) >= 3, streets
     shot(sized, "map-route")
 
 
