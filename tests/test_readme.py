@@ -10,6 +10,7 @@ runs ``make lint`` and ``make test`` itself, and the benchmarks are not tests.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shlex
@@ -96,7 +97,11 @@ def _curl(client, words: list[str], work: Path) -> None:
         (work / words[words.index("-o") + 1]).write_bytes(response.get_data())
 
 
-def test_every_readme_command_runs_as_written(checkout, run_cli):
+#: What the README's prompting commands are answered, by their first two arguments.
+ANSWERS = {("users", "add"): "a README password\na README password\n"}
+
+
+def test_every_readme_command_runs_as_written(checkout, run_cli, monkeypatch):
     from geozones.web import create_app
 
     outcomes = {}
@@ -110,6 +115,7 @@ def test_every_readme_command_runs_as_written(checkout, run_cli):
             continue
         args = [w.replace(README_OUT, str(checkout.parent / "other-build"))
                 for w in words[1:]]  # fmt: skip
+        monkeypatch.setattr("sys.stdin", io.StringIO(ANSWERS.get(tuple(args[:2]), "")))
         code, out, err = run_cli(*args)
         assert code == 0, (words, err)
         outcomes[" ".join(words[1:3])] = out

@@ -6,10 +6,17 @@ by another council's: Herefordshire's providers put a viable lot at 700 to
 "2,000+" hours a week, a floor and no ceiling; where a council published none,
 every lot says "no published threshold". A provider minimum (Hertfordshire:
 each provider at least 200 hours a week) is shown beside each lot's hours.
+
+A plan with targets gets each lot's target and its deviation from it
+(:data:`TARGET_COLUMNS`); given the council's published per-zone table
+(:attr:`ZoneLayer.reference <geozones.schemes.scheme.ZoneLayer.reference>`, e.g.
+Herefordshire's seed 002 Table 12.2), its figures stand beside the plan's
+(:data:`REFERENCE_COLUMNS`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 import numpy as np
@@ -22,10 +29,18 @@ from geozones.balance.solver import polsby_popper, unit_demand
 from geozones.classification.classifier import Classifier
 from geozones.demand.packages import Demand, hours_column, package_hours
 from geozones.schemes.pricing import WEEKS_PER_YEAR
-from geozones.schemes.scheme import Scheme, Viability
-from geozones.zones.plan import TOTAL, ZonePlan
+from geozones.schemes.scheme import Scheme, Viability, ZoneReference
+from geozones.zones.plan import TARGET_COLUMN, TOTAL, ZonePlan
 
-__all__ = ["NO_THRESHOLD", "REPORT_COLUMNS", "Viability", "lot_report", "own_price_demand"]
+__all__ = [
+    "NO_THRESHOLD",
+    "REFERENCE_COLUMNS",
+    "REPORT_COLUMNS",
+    "TARGET_COLUMNS",
+    "Viability",
+    "lot_report",
+    "own_price_demand",
+]
 
 #: The viability of every lot where the council published no threshold.
 NO_THRESHOLD = "no published threshold"
@@ -34,6 +49,16 @@ REPORT_COLUMNS: tuple[str, ...] = (
     "lot", "units", "clients", "weekly_hours", "provider_min_hours", "annual_hours", "rate",
     "cost", "deviation_pct", "polsby_popper", "viability", "modelled",
 )  # fmt: skip
+#: Columns added after :data:`REPORT_COLUMNS` for a plan with targets.
+TARGET_COLUMNS: tuple[str, ...] = (TARGET_COLUMN, "target_deviation_pct")
+#: Columns added last, given the council's published table: its figures of each lot.
+REFERENCE_COLUMNS: tuple[str, ...] = (
+    "council_clients", "council_weekly_hours", "council_annual_hours", "council_cost",
+)  # fmt: skip
+#: The :class:`ZoneReference` field each of :data:`REFERENCE_COLUMNS` shows.
+_REFERENCE_FIELDS = dict(
+    zip(REFERENCE_COLUMNS, ("clients", "weekly_hours", "annual_hours", "annual_cost"), strict=True)
+)
 
 
 def _lot_sums(plan: ZonePlan, demand: pd.DataFrame) -> pd.DataFrame:
@@ -72,8 +97,9 @@ def lot_report(
     *,
     rate: str | None = None,
     viability: Viability | None = None,
+    reference: Sequence[ZoneReference] = (),
 ) -> pd.DataFrame:
-    """Per-lot clients, hours, cost, deviation, compactness and viability.
+    """Per-lot clients, hours, cost, deviation, compactness, viability, targets and reference.
 
     Parameters
     ----------
@@ -89,6 +115,9 @@ def lot_report(
     viability : Viability, optional
         Hours a week that make a lot viable (default: the scheme's published
         ``[viability]``; without either, no lot is judged).
+    reference : sequence of ZoneReference
+        The council's published figures per zone (a scheme's
+        ``zone_layer(...).reference``), matched to the lots by name.
 
     Returns
     -------
@@ -101,7 +130,21 @@ def lot_report(
         circle), ``viability`` ("viable", "under minimum", "over maximum", or
         :data:`NO_THRESHOLD` where neither a minimum nor a maximum was
         published), ``provider_min_hours`` (hours a week each provider must
-        deliver, NaN where none was published) and ``modelled``.
+        deliver, NaN where none was published) and ``modelled``. Then, for a
+        plan with targets, :data:`TARGET_COLUMNS`: ``target_hours`` (NaN for
+        a lot without one; the total row: their sum) and
+        ``target_deviation_pct`` (percent of the target); given a reference,
+        :data:`REFERENCE_COLUMNS`: the council's clients (int), hours a week
+        and a year (float) and cost (pounds a year, Decimal) of each lot,
+        None (NaN for hours) for a lot it has no figures of; the total row
+        adds up the council's rows
+        (the printed totals may differ by rounding: Table 12.2's costs add up
+        to £7,557,965, printed £7,557,964).
+
+    Raises
+    ------
+    InputError
+        A reference that names none of the plan's lots (naming both).
 
     """
     if viability is None and scheme is not None:
@@ -122,7 +165,10 @@ def lot_report(
     shapes = plan.geometry()
     geoms = shapes.geometry.to_numpy()
     score = pd.Series(polsby_popper(shapely.area(geoms), shapely.length(geoms)), shapes["zone"])
-    table["deviation_pct"] = np.where(is_lot, 100 * (weekly - mean) / mean, np.nan)
+    # no demand at all (mean 0): no lot deviates from anything
+    table["deviation_pct"] = np.where(
+        is_lot & (mean > 0), 100 * (weekly - mean) / (mean or 1), np.nan
+    )
     table["polsby_popper"] = table["zone"].map(score)
     low = viability.min_hours if viability is not None else None
     high = viability.max_hours if viability is not None else None
@@ -139,7 +185,36 @@ def lot_report(
     provider = viability.provider_min_hours if viability is not None else None
     table["provider_min_hours"] = np.where(is_lot, np.nan if provider is None else provider, np.nan)
     table["modelled"] = table["modelled"].astype(bool)
-    return table.rename(columns={"zone": "lot"})[list(REPORT_COLUMNS)]
+    columns = list(REPORT_COLUMNS)
+    if plan.targets:
+        target = table[TARGET_COLUMN].to_numpy(dtype=float)
+        table["target_deviation_pct"] = 100 * (weekly - target) / target
+        columns += TARGET_COLUMNS
+    if reference:
+        table = _with_reference(table, reference, plan)
+        columns += REFERENCE_COLUMNS
+    return table.rename(columns={"zone": "lot"})[columns]
+
+
+def _with_reference(
+    table: pd.DataFrame, reference: Sequence[ZoneReference], plan: ZonePlan
+) -> pd.DataFrame:
+    """``table`` with :data:`REFERENCE_COLUMNS`: the council's figures of each lot, summed."""
+    rows = {row.zone: row for row in reference}
+    if not set(rows) & set(plan.zones):
+        raise InputError(
+            f"the council's table names zones {', '.join(rows)}, and plan {plan.name} has none "
+            f"of them (its zones: {', '.join(plan.zones)}); give the table of this plan's zones"
+        )
+    zones = table["zone"].tolist()
+    out = table.copy()
+    for column, name in _REFERENCE_FIELDS.items():
+        values = [getattr(rows[z], name) if z in rows else None for z in zones]
+        values[zones.index(TOTAL)] = sum(getattr(row, name) for row in reference)
+        out[column] = pd.Series(values, index=out.index, dtype=object)
+    for column in ("council_weekly_hours", "council_annual_hours"):
+        out[column] = out[column].astype(float)
+    return out
 
 
 def own_price_demand(demand: Demand, classifier: Classifier) -> pd.DataFrame:

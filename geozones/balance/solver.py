@@ -1,33 +1,45 @@
-"""Balancing care hours across contract lots: contiguous lots of whole units with equal hours.
+"""Balancing care hours across contract lots: contiguous lots of whole units near their targets.
 
 A council splits its county into lots that providers bid for, each with about
 the same weekly care hours (Herefordshire drew its 'D' lots "looking at
 broadly equitable hours per lot"; providers called a lot viable at 700 to
-2,000+ hours a week). :func:`balance` draws ``k`` such lots from units (LSOAs
-or wards) and the demand in each; :func:`improve` rebalances an existing plan
-with as few unit moves as possible; :func:`geozones.balance.report.lot_report`
-gives the per-lot figures (hours, cost, deviation, compactness, viability).
+2,000+ hours a week), or each with hours of its own (Herefordshire's 'O'
+zones, seed 002 Table 12.2: Zone A 1,682 to Zone D 2,352 hours a week).
+:func:`balance` draws ``k`` such lots from units (LSOAs or wards) and the
+demand in each; :func:`improve` rebalances an existing plan with as few unit
+moves as possible; :func:`geozones.balance.report.lot_report` gives the
+per-lot figures (hours, cost, deviation, compactness, viability).
 
 The solvers follow spopt's pattern: construct :class:`LotBalancer` or
 :class:`LotImprover` with the data and parameters, call ``solve()``, read
 ``labels_`` (and ``hours_``, ``deviation_``, ``met_``).
+
+Each lot aims at its **target**: an equal share of the hours (the mean), or,
+given :attr:`Constraints.targets`, its own hours a week; the tolerance applies
+to each lot's own target. Deviations are weighed relative to the targets (a lot
+10 hours off a 1,000-hour target counts as much as one 20 hours off 2,000).
 
 :class:`LotBalancer`, from each of ``restarts`` starts drawn from one seeded
 generator (:func:`numpy.random.default_rng`), keeping the best:
 
 1. **Seeds**: farthest-point sampling on the units' population-weighted
    points (the first seed drawn at random), per parent when nested.
-2. **Growth**: the lot with the fewest hours takes its unassigned neighbour
-   nearest its seed, until every unit has a lot.
-3. **Balance**: steepest descent on the sum of squared differences between
-   each lot's hours and the mean, by moving a boundary unit to a neighbouring
-   lot or swapping two units between neighbouring lots; ties go to the more
-   compact result. Short of the target (e.g. a lot hemmed in by one
-   neighbour), a "kick": the worst lot and a random neighbouring lot are
+2. **Growth**: the lot furthest below its target (the fewest hours when the
+   targets are equal) takes its unassigned neighbour nearest its seed, until
+   every unit has a lot.
+3. **Balance**: steepest descent on the sum of squared relative differences
+   between each lot's hours and its target, by moving a boundary unit to a
+   neighbouring lot or swapping two units between neighbouring lots; ties go
+   to the more compact result. Short of the target (e.g. a lot hemmed in by
+   one neighbour), a "kick": the worst lot and a random neighbouring lot are
    merged and grown again as two lots from two far-apart units of the union,
    then descend again; the best state is kept.
 4. **Compactness**: once every lot meets the target, moves and swaps that
    raise the lots' summed Polsby-Popper score while every lot stays within it.
+
+Locks: a locked unit stays in its lot; a locked zone (:attr:`Constraints.locked_zones`)
+keeps exactly its units, neither losing nor gaining one. Both solvers can report
+their progress to a ``progress(fraction, message)`` callback (a web job shows it).
 
 Contiguity: neighbours are those of :attr:`UnitLayer.adjacency
 <geozones.zones.units.UnitLayer.adjacency>` (within one parent when nested);
@@ -40,7 +52,7 @@ EPSG:27700 metres.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import cast
 
@@ -53,7 +65,8 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 
 from geozones._errors import InputError
 from geozones.demand.packages import Demand
-from geozones.zones.plan import DEMAND_COLUMNS, ZonePlan
+from geozones.zones.nesting import union_plan
+from geozones.zones.plan import DEMAND_COLUMNS, ZonePlan, target_hours
 from geozones.zones.units import UnitLayer
 
 __all__ = [
@@ -64,6 +77,7 @@ __all__ = [
     "Constraints",
     "LotBalancer",
     "LotImprover",
+    "Progress",
     "balance",
     "improve",
     "polsby_popper",
@@ -84,6 +98,8 @@ _GROWTH_UNIT_SHARE = 0.1  # a unit counts this share of a mean unit's hours whil
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.integer]
 Bools = npt.NDArray[np.bool_]
+#: A progress callback: ``progress(fraction, message)``, the fraction done from 0 to 1.
+Progress = Callable[[float, str], None]
 
 
 def _sum_by(index: npt.ArrayLike, weights: npt.ArrayLike, minlength: int) -> Floats:
@@ -99,7 +115,8 @@ class Constraints:
     Attributes
     ----------
     tolerance : float or None
-        Every lot's hours within this fraction of the mean (0.02: +/-2%).
+        Every lot's hours within this fraction of its target (0.02: +/-2%):
+        of the mean, or of its own target when ``targets`` are given.
         None: no tolerance target (then give ``min_hours`` and/or ``max_hours``).
     min_hours, max_hours : float or None
         Every lot within these hours a week. With ``tolerance`` too, both apply.
@@ -111,12 +128,36 @@ class Constraints:
         Unit code to the lot name it must be in.
     compactness : bool
         Once the target is met, improve the lots' compactness within it.
+    targets : mapping of str to float
+        Lot name to its own target hours a week (e.g. Herefordshire's
+        ``{"Zone A": 1682, ...}``). :func:`balance` then draws one lot per
+        target, named as the targets name them; :func:`improve` needs one
+        for every lot holding units. Empty: every lot aims at the mean.
+    scale_targets : bool
+        Scale the targets in proportion so that they add up to the demand's
+        total (the council's shares applied to other demand, e.g. a package
+        list of another month); default: the hours as given.
+    locked_zones : tuple of str
+        Lots that keep exactly the units they have, neither losing nor gaining
+        one. In :func:`improve`, zones of the plan; in :func:`balance`, lots
+        named in ``locked`` (their locked units are all they hold).
+    groups : mapping of str to tuple of str
+        Lots with targets that together form larger lots, each group one
+        contiguous union (Herefordshire's 'D' lots: ``{"Complex A & B":
+        ("Zone A", "Zone B"), "Complex C, D, E": ("Zone C", "Zone D", "Zone
+        E")}``), every target in one group. :func:`balance` draws the groups
+        first (each aiming at its lots' summed targets), then the lots inside
+        them; given ``within`` too, its zones are the groups. :func:`improve`
+        keeps every lot inside its group's union as the plan has it.
 
     Raises
     ------
     InputError
         A tolerance outside (0, 1), negative or crossed hour limits, no
-        target at all, or ``within`` that is neither "districts" nor a plan.
+        target at all, ``within`` that is neither "districts" nor a plan,
+        a target that is not a number of hours above 0, targets with
+        ``within`` but no groups, groups without targets or not sharing them
+        out one to a group, or ``scale_targets`` without targets.
 
     """
 
@@ -126,6 +167,10 @@ class Constraints:
     within: str | ZonePlan | None = None
     locked: Mapping[str, str] = field(default_factory=dict)
     compactness: bool = True
+    targets: Mapping[str, float] = field(default_factory=dict)
+    scale_targets: bool = False
+    locked_zones: tuple[str, ...] = ()
+    groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.tolerance is not None and not 0 < self.tolerance < 1:
@@ -149,34 +194,168 @@ class Constraints:
             )
         if isinstance(self.within, str) and self.within != "districts":
             raise InputError(f"within must be 'districts' or a zone plan, got {self.within!r}")
+        object.__setattr__(self, "targets", target_hours(self.targets, "lot"))
+        object.__setattr__(self, "locked_zones", tuple(str(z) for z in self.locked_zones))
+        object.__setattr__(
+            self, "groups", {str(g): tuple(map(str, m)) for g, m in self.groups.items()}
+        )
+        if self.scale_targets and not self.targets:
+            raise InputError("scale_targets scales the lots' targets; give targets too")
+        self._check_groups()
+
+    def _check_groups(self) -> None:
+        """Groups share out the targets, one group each; nesting with targets needs groups."""
+        if self.targets and self.within is not None and not self.groups:
+            raise InputError(
+                "lots with targets nest only in groups: give groups (the zones of within, "
+                "each with the lots it holds), or leave out within"
+            )
+        if not self.groups:
+            return
+        if not self.targets:
+            raise InputError("groups join lots with targets of their own; give the targets too")
+        owner: dict[str, str] = {}
+        for group, members in self.groups.items():
+            for lot in members:
+                if lot not in self.targets:
+                    raise InputError(
+                        f"group {group!r} holds lot {lot!r}, which has no target; "
+                        f"the targets: {', '.join(self.targets)}"
+                    )
+                if lot in owner:
+                    raise InputError(
+                        f"lot {lot!r} is in group {owner[lot]!r} and in {group!r}; "
+                        "a lot can be in one group"
+                    )
+                owner[lot] = group
+        left = [lot for lot in self.targets if lot not in owner]
+        if left:
+            raise InputError(f"lot(s) {', '.join(left)} are in no group; put each in one")
+
+    def group_targets(self) -> dict[str, float]:
+        """Each group's target: the sum of its lots' targets (hours a week)."""
+        return {g: sum(self.targets[lot] for lot in m) for g, m in self.groups.items()}
 
     def band(self, mean: float) -> tuple[float, float]:
-        """The hours a week every lot must have, (low, high), given the mean hours per lot."""
-        low, high = 0.0, np.inf
+        """The hours a week a lot must have, (low, high), given its target (the mean hours)."""
+        low, high = self.bands(np.array([mean]))
+        return float(low[0]), float(high[0])
+
+    def bands(self, targets: Floats) -> tuple[Floats, Floats]:
+        """The hours a week (low, high) of lots with these target hours, one pair per lot."""
+        low, high = np.zeros(len(targets)), np.full(len(targets), np.inf)
         if self.tolerance is not None:
-            low, high = mean * (1 - self.tolerance), mean * (1 + self.tolerance)
+            low, high = targets * (1 - self.tolerance), targets * (1 + self.tolerance)
         if self.min_hours is not None:
-            low = max(low, self.min_hours)
+            low = np.maximum(low, self.min_hours)
         if self.max_hours is not None:
-            high = min(high, self.max_hours)
+            high = np.minimum(high, self.max_hours)
         return low, high
+
+    def met(self, hours: Floats, targets: Floats) -> bool:
+        """True when each lot's ``hours`` are within its band (up to rounding) for ``targets``."""
+        low, high = self.bands(targets)
+        return bool(_Goal(targets, low, high, float(targets.mean())).inside(hours).all())
 
     def describe(self) -> str:
         """The target in words, e.g. ``"within 2% of the mean hours, inside districts"``."""
         parts = []
-        if self.tolerance is not None:
+        if self.tolerance is not None and self.targets:
+            parts.append(f"within {self.tolerance:.1%} of each lot's target hours")
+        elif self.tolerance is not None:
             parts.append(f"within {self.tolerance:.1%} of the mean hours")
+        if self.targets:
+            scaled = ", scaled to the demand's total" if self.scale_targets else ""
+            parts.append(
+                f"targets {', '.join(f'{n} {h:,.0f}' for n, h in self.targets.items())} "
+                f"h/week{scaled}"
+            )
         if self.min_hours is not None:
             parts.append(f"at least {self.min_hours:,.0f} h/week")
         if self.max_hours is not None:
             parts.append(f"at most {self.max_hours:,.0f} h/week")
+        if self.groups:
+            parts.append(
+                "in groups " + "; ".join(f"{g} = {' + '.join(m)}" for g, m in self.groups.items())
+            )
         if isinstance(self.within, ZonePlan):
             parts.append(f"inside the zones of plan {self.within.name}")
         elif self.within:
             parts.append(f"inside {self.within}")
         if self.locked:
             parts.append(f"{len(self.locked)} locked unit(s)")
+        if self.locked_zones:
+            parts.append(f"locked zone(s) {', '.join(self.locked_zones)}")
         return ", ".join(parts)
+
+    def lot_targets(self, names: Sequence[str], total: float) -> Floats:
+        """Target hours a week of the lots ``names``, given the demand's ``total``.
+
+        Raises
+        ------
+        InputError
+            With targets: a lot without one, or a target for no lot of ``names``.
+
+        """
+        if not self.targets:
+            return np.full(len(names), total / len(names))
+        missing = [n for n in names if n not in self.targets]
+        unknown = [n for n in self.targets if n not in names]
+        if missing or unknown:
+            problems = [f"no target for lot(s) {', '.join(missing)}"] if missing else []
+            problems += [f"targets for no lot: {', '.join(unknown)}"] if unknown else []
+            raise InputError(
+                f"{'; '.join(problems)}; give one target for each of the lots "
+                f"{', '.join(names)}, or none (equal shares)"
+            )
+        hours = np.array([self.targets[n] for n in names], dtype=float)
+        return hours * (total / hours.sum()) if self.scale_targets else hours
+
+
+@dataclass(frozen=True)
+class _Goal:
+    """What each lot aims at: its target and band (hours a week) and how its deviation weighs.
+
+    ``scale`` is ``mean / target``: a lot's gap times its scale is its gap as
+    a share of its target, in hours of the mean lot (1 when the targets are
+    equal, so the sums are those of plain hours).
+    """
+
+    target: Floats
+    low: Floats
+    high: Floats
+    mean: float
+
+    @property
+    def scale(self) -> Floats:
+        scale: Floats = self.mean / self.target
+        return scale
+
+    def inside(self, hours: Floats, lots: Ints | slice = slice(None)) -> Bools:
+        """Whether lots ``lots`` with ``hours`` lie within their bands, up to rounding."""
+        slack = 1e-9 * max(self.mean, 1.0)
+        inside: Bools = (hours >= self.low[lots] - slack) & (hours <= self.high[lots] + slack)
+        return inside
+
+    def gap(self, hours: Floats) -> Floats:
+        """Every lot's hours less its target, weighed by :attr:`scale`."""
+        gap: Floats = (hours - self.target) * self.scale
+        return gap
+
+    def deviation(self, hours: Floats) -> float:
+        """The largest difference between a lot's hours and its target, as a share of it."""
+        return float((np.abs(hours - self.target) / self.target).max())
+
+    def excess(self, hours: Floats) -> float:
+        """Hours a week outside the bands, over every lot."""
+        return float((np.maximum(self.low - hours, 0) + np.maximum(hours - self.high, 0)).sum())
+
+
+def _goal(constraints: Constraints, names: Sequence[str], total: float) -> _Goal:
+    """The goal of lots ``names`` (their targets and bands) for demand of ``total`` hours."""
+    target = constraints.lot_targets(names, total)
+    low, high = constraints.bands(target)
+    return _Goal(target, low, high, total / len(names))
 
 
 # -- the units as a graph --------------------------------------------------------------------
@@ -322,10 +501,22 @@ def polsby_popper(area: Floats, perimeter: Floats) -> Floats:
 
 
 class _Lots:
-    """An assignment of units to lots with running hours, areas and perimeters."""
+    """An assignment of units to lots with running hours, areas and perimeters.
 
-    def __init__(self, graph: _Graph, hours: Floats, labels: Ints, k: int, fixed: Bools) -> None:
+    ``fixed`` units never leave their lot; ``closed`` lots (locked zones) take no unit.
+    """
+
+    def __init__(
+        self,
+        graph: _Graph,
+        hours: Floats,
+        labels: Ints,
+        k: int,
+        fixed: Bools,
+        closed: Bools | None = None,
+    ) -> None:
         self.g, self.w, self.k, self.fixed = graph, hours, k, fixed
+        self.closed = np.zeros(k, dtype=bool) if closed is None else closed
         self.labels = labels.astype(np.int64).copy()
         self.hours = _sum_by(self.labels, hours, k)
         self.area = _sum_by(self.labels, graph.area, k)
@@ -373,7 +564,7 @@ class _Lots:
         """Every single move and (with ``swaps``) every swap that keeps all lots connected."""
         g, lab, k = self.g, self.labels, self.k
         movable = self.movable()
-        edge = movable[g.src] & (lab[g.src] != lab[g.dst])
+        edge = movable[g.src] & (lab[g.src] != lab[g.dst]) & ~self.closed[lab[g.dst]]
         key = np.unique(g.src[edge] * k + lab[g.dst[edge]])
         u, b = key // k, key % k
         a = lab[u]
@@ -529,10 +720,13 @@ def _unit_label(units: UnitLayer, i: int) -> str:
 
 
 def _check_target(
-    graph: _Graph, hours: Floats, k: int, band: tuple[float, float], target: str
+    graph: _Graph, hours: Floats, goal: _Goal, target: str, names: Sequence[str] | None
 ) -> None:
-    """Fail before searching when no plan can meet the target; say what to change."""
-    units, (low, high), total = graph.units, band, hours.sum()
+    """Fail before searching when no plan can meet the target; say what to change.
+
+    ``names`` are the names of lots with targets of their own (None: lots aim at the mean).
+    """
+    units, total, k = graph.units, hours.sum(), len(goal.target)
     if k > graph.n:
         raise InputError(
             f"{k} lots need at least {k} units; {units.region.name} has {graph.n} "
@@ -540,10 +734,15 @@ def _check_target(
         )
     if total <= 0:
         raise InputError("the demand has no hours to balance; check the package list or pathway")
-    if low > high:
+    crossed = np.flatnonzero(goal.low > goal.high)
+    if len(crossed):
+        lot = crossed[0]
+        which = "no lot can" if names is None else f"lot {names[lot]!r} cannot"
         raise InputError(
-            f"no lot can be {target}: that asks for {low:,.1f} to {high:,.1f} hours a week"
+            f"{which} be {target}: that asks for {goal.low[lot]:,.1f} to "
+            f"{goal.high[lot]:,.1f} hours a week"
         )
+    high = goal.high.max()
     big = np.flatnonzero(hours > high)
     if len(big):
         top = big[np.argmax(hours[big])]
@@ -553,10 +752,12 @@ def _check_target(
             f"more than the maximum of {high:,.1f} hours a week per lot ({target}){others}; "
             "allow more hours per lot (tolerance or maximum), or use fewer lots"
         )
-    if k * low > total or k * high < total:
+    low_sum, high_sum = goal.low.sum(), goal.high.sum()
+    if low_sum > total or high_sum < total:
+        fix = "the number of lots" if names is None else "the targets (or scale them)"
         raise InputError(
-            f"{k} lots {target} need between {k * low:,.1f} and {k * high:,.1f} hours a week "
-            f"in all, but the demand has {total:,.1f}; change the number of lots or the limits"
+            f"{k} lots {target} need between {low_sum:,.1f} and {high_sum:,.1f} hours a week "
+            f"in all, but the demand has {total:,.1f}; change {fix} or the limits"
         )
 
 
@@ -564,7 +765,7 @@ def _check_target(
 
 
 class LotBalancer:
-    """Contiguous lots with equal weekly hours, spopt-style: construct, ``solve()``, ``labels_``.
+    """Contiguous lots near their target hours, spopt-style: construct, ``solve()``, ``labels_``.
 
     Parameters
     ----------
@@ -573,9 +774,10 @@ class LotBalancer:
     hours : ndarray of float
         Hours a week in each unit, in layer order.
     k : int
-        Number of lots.
+        Number of lots (with targets: one per target).
     constraints : Constraints, optional
-        Target, nesting, locks (default: within 2% of the mean).
+        Target, per-lot targets, nesting, locks, locked zones (default:
+        within 2% of the mean).
     seed : int
         Seed of the random generator; the same seed gives the same lots.
     restarts : int
@@ -586,16 +788,19 @@ class LotBalancer:
     labels_ : ndarray of int
         Lot number of every unit, in layer order (after :meth:`solve`).
     lot_names_ : tuple of str
-        Name of every lot number: the locked lots' names, others "Lot 1",
-        "Lot 2"... (or "<parent> lot 1"... when nested), north to south.
+        Name of every lot number: with targets, the targets' names in their
+        order; else the locked lots' names, others "Lot 1", "Lot 2"... (or
+        "<parent> lot 1"... when nested), north to south.
     lot_parents_ : tuple of str
         The parent each lot lies in ("" when not nested).
     hours_ : ndarray of float
         Hours a week per lot.
+    targets_ : ndarray of float
+        Target hours a week per lot (the mean for every lot without targets).
     deviation_ : float
-        Largest difference between a lot's hours and the mean, as a fraction of the mean.
+        Largest difference between a lot's hours and its target, as a fraction of the target.
     met_ : bool
-        True when every lot is within the target band.
+        True when every lot is within its target band.
     compactness_ : ndarray of float
         Polsby-Popper score per lot.
 
@@ -605,7 +810,9 @@ class LotBalancer:
         On construction, before any search: more lots than units, no hours,
         a unit alone above the maximum (naming it, its hours and the
         maximum), limits that ``k`` lots cannot meet, unknown or conflicting
-        locks.
+        locks, a ``k`` other than the number of targets, a lock or locked
+        zone naming a lot without a target, a locked zone without locked units,
+        or groups that are not the zones of ``within`` (each holding a lot).
 
     """
 
@@ -627,30 +834,72 @@ class LotBalancer:
         self.restarts = max(1, int(restarts))
         if self.k < 1:
             raise InputError(f"ask for at least one lot, got {k}")
+        targets = self.constraints.targets
+        if targets and self.k != len(targets):
+            raise InputError(
+                f"{len(targets)} targets make {len(targets)} lots, but {k} lots were asked for; "
+                "leave out the number of lots or give a target for each"
+            )
         parent, names = _parents(units, self.constraints.within)
         self.graph = _graph(units, parent, names)
-        self.mean = self.hours.sum() / self.k
-        self.band = self.constraints.band(self.mean)
-        _check_target(self.graph, self.hours, self.k, self.band, self.constraints.describe())
         self.locked, self._locked_names = _locks(units, self.constraints.locked)
+        self._names = self._lot_names()
+        self.goal = _goal(self.constraints, self._names, self.hours.sum())
+        _check_target(
+            self.graph,
+            self.hours,
+            self.goal,
+            self.constraints.describe(),
+            self._names if targets else None,
+        )
+        self.closed = np.isin(self._names, self.constraints.locked_zones)
         self.lot_parent = self._share_lots()
         self._start_labels = self._join_locks()
         joined = self._start_labels >= 0
         start = _sum_by(self._start_labels[joined], self.hours[joined], self.k)
-        over = np.flatnonzero(start > self.band[1])
+        over = np.flatnonzero(start > self.goal.high)
         if len(over):
             lot = over[0]
             raise InputError(
                 f"the locked units of lot {self._locked_names[lot]!r} (with the units joining "
                 f"them) have {start[lot]:,.1f} hours a week, more than the maximum of "
-                f"{self.band[1]:,.1f} per lot; lock fewer units or allow more hours"
+                f"{self.goal.high[lot]:,.1f} for that lot; lock fewer units or allow more hours"
             )
+
+    def _lot_names(self) -> tuple[str, ...]:
+        """Lot names by lot number: the locked lots', then the other targets' ("" unnamed yet).
+
+        Raises
+        ------
+        InputError
+            A lock naming a lot without a target, or a locked zone without locked units.
+
+        """
+        targets, locked = self.constraints.targets, self._locked_names
+        untargeted = [name for name in locked if targets and name not in targets]
+        if untargeted:
+            raise InputError(
+                f"unit(s) are locked to lot(s) without a target: {', '.join(untargeted)}; "
+                f"lock units to the lots of the targets ({', '.join(targets)})"
+            )
+        if len(locked) > self.k:
+            raise InputError(f"{len(locked)} lots are named in the locks but k is {self.k}")
+        unlocked = [z for z in self.constraints.locked_zones if z not in locked]
+        if unlocked:
+            raise InputError(
+                f"locked zone(s) {', '.join(unlocked)} have no locked units; a locked zone "
+                "keeps exactly its locked units, so lock its units to it"
+            )
+        if targets:
+            return (*locked, *(name for name in targets if name not in locked))
+        return (*locked, *[""] * (self.k - len(locked)))
 
     def _share_lots(self) -> Ints:
         """Parent of every lot, locked lots first.
 
-        Each parent gets one lot (or one per locked lot in it); each further
-        lot goes to the parent whose lots now have the most hours each.
+        With groups, each lot's group is its parent. Otherwise each parent gets
+        one lot (or one per locked lot in it), and each further lot goes to the
+        parent whose lots now have the most hours each.
         """
         g, k = self.graph, self.k
         n_parents = len(g.parent_names)
@@ -663,8 +912,8 @@ class LotBalancer:
                     f"({', '.join(g.parent_names[p] for p in parents)}); lots must nest in one"
                 )
             locked_parent.append(int(parents[0]))
-        if len(locked_parent) > k:
-            raise InputError(f"{len(locked_parent)} lots are named in the locks but k is {k}")
+        if self.constraints.groups:
+            return self._grouped(np.array(locked_parent, dtype=np.int64))
         per = np.bincount(np.array(locked_parent, dtype=np.int64), minlength=n_parents)
         count = np.maximum(per, 1)
         if count.sum() > k:
@@ -680,12 +929,49 @@ class LotBalancer:
         free = np.repeat(np.arange(n_parents), count - per)
         return np.concatenate([np.array(locked_parent, dtype=np.int64), free])
 
+    def _grouped(self, locked_parent: Ints) -> Ints:
+        """Parent of every lot: its group, which must be a zone of ``within``.
+
+        Raises
+        ------
+        InputError
+            A group that is no zone of ``within``, a zone of ``within`` without
+            a lot, or a lot whose locked units lie outside its group.
+
+        """
+        parents = pd.Index(self.graph.parent_names)
+        owner = {lot: grp for grp, members in self.constraints.groups.items() for lot in members}
+        unknown = [grp for grp in self.constraints.groups if grp not in parents]
+        if unknown:
+            raise InputError(
+                f"group(s) {', '.join(unknown)} are not zones of the plan the lots nest in "
+                f"(its zones: {', '.join(parents)}); name the groups as its zones"
+            )
+        lot_parent = parents.get_indexer(pd.Index([owner[name] for name in self._names]))
+        empty = [parents[p] for p in np.setdiff1d(np.arange(len(parents)), lot_parent)]
+        if empty:
+            raise InputError(
+                f"zone(s) {', '.join(empty)} of the plan the lots nest in hold no lot; give "
+                "each a group of lots"
+            )
+        wrong = np.flatnonzero(locked_parent != lot_parent[: len(locked_parent)])
+        if len(wrong):
+            name = self._names[wrong[0]]
+            raise InputError(
+                f"lot {name!r} has locked units in {parents[locked_parent[wrong[0]]]}, "
+                f"outside its group {owner[name]!r}"
+            )
+        return lot_parent.astype(np.int64)
+
     def _join_locks(self) -> Ints:
-        """Start labels: locked units, each lot's pieces joined by shortest chains of free units."""
+        """Start labels: locked units, each lot's pieces joined by shortest chains of free units.
+
+        A locked zone's units are taken as they are: it gains no unit, not even to join them.
+        """
         g = self.graph
         labels = self.locked.copy()
         for lot, name in enumerate(self._locked_names):
-            while True:
+            while not self.closed[lot]:
                 members = np.flatnonzero(labels == lot)
                 piece = connected_components(g.matrix[members][:, members], directed=False)[1]
                 if not piece.any():
@@ -713,8 +999,13 @@ class LotBalancer:
                     step = pred[step]
         return labels
 
-    def solve(self) -> LotBalancer:
+    def solve(self, progress: Progress | None = None) -> LotBalancer:
         """Search from each start and keep the best plan (target met, then most compact).
+
+        Parameters
+        ----------
+        progress : callable, optional
+            Called as ``progress(fraction, message)`` after each start (fraction 0 to 1).
 
         Returns
         -------
@@ -724,30 +1015,44 @@ class LotBalancer:
         """
         rng = np.random.default_rng(self.seed)
         best_key, best = self._attempt(rng)
-        for _ in range(self.restarts - 1):
-            key, lots = self._attempt(rng)
-            if key < best_key:
-                best_key, best = key, lots
+        for start in range(1, self.restarts + 1):
+            if start > 1:
+                key, lots = self._attempt(rng)
+                if key < best_key:
+                    best_key, best = key, lots
+            if progress is not None:
+                progress(
+                    start / self.restarts,
+                    f"start {start} of {self.restarts} done; the best so far is "
+                    f"{self.goal.deviation(best.hours):.2%} from target at most",
+                )
         self._finish(best)
         return self
 
+    def _lots(self, labels: Ints) -> _Lots:
+        return _Lots(self.graph, self.hours, labels, self.k, self.locked >= 0, self.closed)
+
     def _attempt(self, rng: np.random.Generator) -> tuple[tuple[bool, float, float], _Lots]:
         """One start grown, balanced and (target met) compacted, with its rank (lowest best)."""
-        lots = _Lots(self.graph, self.hours, self._start(rng), self.k, self.locked >= 0)
-        lots = self._balance(lots, rng)
-        met = bool(_inside(self.band, self.mean, lots.hours).all())
+        lots = self._balance(self._lots(self._start(rng)), rng)
+        met = bool(self.goal.inside(lots.hours).all())
         if met and self.constraints.compactness:
             self._compact(lots)
-        deviation = float(np.abs(lots.hours - self.mean).max() / self.mean)
+        deviation = self.goal.deviation(lots.hours)
         return (not met, 0.0 if met else deviation, -float(lots.compactness().sum())), lots
 
     def _start(self, rng: np.random.Generator) -> Ints:
-        """Start labels: locked lots as joined, free lots seeded far apart, all grown."""
+        """Start labels: locked lots as joined, free lots seeded far apart, all grown.
+
+        Locked zones do not grow.
+        """
         labels = self._start_labels.copy()
         seeds = self._seeds(labels, rng)
         for lot, members in enumerate(seeds):
             labels[members] = lot
-        _grow(self.graph, self.hours, labels, seeds)
+        for closed in np.flatnonzero(self.closed):
+            seeds[closed] = np.zeros(0, dtype=np.int64)
+        _grow(self.graph, self.hours, labels, seeds, self.goal.scale)
         return labels
 
     def _seeds(self, labels: Ints, rng: np.random.Generator) -> list[Ints]:
@@ -775,16 +1080,16 @@ class LotBalancer:
 
     def _balance(self, lots: _Lots, rng: np.random.Generator) -> _Lots:
         """Descend; while short of the target, re-split the worst lot with a neighbour."""
-        _descend(lots, self.mean)
+        _descend(lots, self.goal)
         best = lots
         for _ in range(KICKS):
-            if _inside(self.band, self.mean, best.hours).all():
+            if self.goal.inside(best.hours).all():
                 break
             trial = self._kick(best, rng)
             if trial is None:
                 break
-            _descend(trial, self.mean)
-            if _spread(trial, self.mean) < _spread(best, self.mean):
+            _descend(trial, self.goal)
+            if _spread(trial, self.goal) < _spread(best, self.goal):
                 best = trial
         return best
 
@@ -801,7 +1106,7 @@ class LotBalancer:
         usable = free[first] & free[second]
         if not usable.any():
             return None
-        gap = np.abs(lots.hours - self.mean)[first]
+        gap = np.abs(self.goal.gap(lots.hours))[first]
         worst = first[usable][np.argmax(gap[usable])]
         partners = second[usable & (first == worst)]
         other = int(partners[rng.integers(len(partners))])
@@ -813,22 +1118,40 @@ class LotBalancer:
         labels[one], labels[two] = worst, other
         seeds: list[Ints] = [np.zeros(0, dtype=np.int64)] * self.k
         seeds[worst], seeds[other] = np.array([one]), np.array([two])
-        _grow(g, self.hours, labels, seeds)
-        return _Lots(g, self.hours, labels, self.k, self.locked >= 0)
+        _grow(g, self.hours, labels, seeds, self.goal.scale)
+        return self._lots(labels)
 
     def _compact(self, lots: _Lots) -> None:
         """Raise the summed Polsby-Popper score by moves and swaps that keep the target."""
         while True:
             o = lots.options()
-            inside = _inside(self.band, self.mean, lots.hours[o.a] - o.transfer)
-            inside &= _inside(self.band, self.mean, lots.hours[o.b] + o.transfer)
+            inside = self.goal.inside(lots.hours[o.a] - o.transfer, o.a)
+            inside &= self.goal.inside(lots.hours[o.b] + o.transfer, o.b)
             gain = np.where(inside, o.compactness, -np.inf)
             if not len(gain) or gain.max() <= 1e-9:
                 return
             lots.apply(o, int(np.argmax(gain)))
 
     def _finish(self, lots: _Lots) -> None:
-        """Number the lots: locked lots keep their names, others north to south per parent."""
+        """Number and name the lots: in the targets' order, else as :meth:`_numbered` does."""
+        if self.constraints.targets:
+            order = np.array([self._names.index(t) for t in self.constraints.targets])
+            names = list(self.constraints.targets)
+        else:
+            order, names = self._numbered(lots)
+        rank = np.empty(self.k, dtype=np.int64)
+        rank[order] = np.arange(self.k)
+        self.labels_ = rank[lots.labels]
+        self.lot_names_ = tuple(names)
+        self.lot_parents_ = tuple(self.graph.parent_names[p] for p in self.lot_parent[order])
+        self.hours_ = lots.hours[order]
+        self.targets_ = self.goal.target[order]
+        self.deviation_ = self.goal.deviation(lots.hours)
+        self.met_ = bool(self.goal.inside(lots.hours).all())
+        self.compactness_ = lots.compactness()[order]
+
+    def _numbered(self, lots: _Lots) -> tuple[Ints, list[str]]:
+        """Lot order and names: locked lots first, the others north to south per parent."""
         g = self.graph
         n_locked = len(self._locked_names)
         north = _sum_by(lots.labels, g.points[:, 1], self.k) / lots.size
@@ -849,15 +1172,7 @@ class LotBalancer:
                     break
             names.append(name)
             taken.add(name)
-        rank = np.empty(self.k, dtype=np.int64)
-        rank[order] = np.arange(self.k)
-        self.labels_ = rank[lots.labels]
-        self.lot_names_ = tuple(names)
-        self.lot_parents_ = tuple(g.parent_names[p] for p in self.lot_parent[order])
-        self.hours_ = lots.hours[order]
-        self.deviation_ = float(np.abs(self.hours_ - self.mean).max() / self.mean)
-        self.met_ = bool(_inside(self.band, self.mean, self.hours_).all())
-        self.compactness_ = lots.compactness()[order]
+        return order, names
 
 
 def _distance(points: Floats, point: Floats) -> Floats:
@@ -866,12 +1181,13 @@ def _distance(points: Floats, point: Floats) -> Floats:
     return metres
 
 
-def _grow(graph: _Graph, hours: Floats, labels: Ints, seeds: list[Ints]) -> None:
+def _grow(graph: _Graph, hours: Floats, labels: Ints, seeds: list[Ints], scale: Floats) -> None:
     """Grow the seeded lots over the units labelled -1 until none is left that they can reach.
 
-    In turn, the lot with the fewest hours (each unit also counting a tenth of
-    a mean unit's hours, so lots also grow through units without demand) takes
-    its free neighbour nearest its seed. Changes ``labels`` in place.
+    In turn, the lot with the fewest hours for its target (its hours times its
+    ``scale``, mean / target; each unit also counting a tenth of a mean unit's
+    hours, so lots also grow through units without demand) takes its free
+    neighbour nearest its seed. Changes ``labels`` in place.
     """
     per_unit = _GROWTH_UNIT_SHARE * hours.mean()
     grown = [lot for lot, members in enumerate(seeds) if len(members)]
@@ -883,7 +1199,7 @@ def _grow(graph: _Graph, hours: Floats, labels: Ints, seeds: list[Ints]) -> None
     for start in np.flatnonzero(np.isin(labels, grown)):
         frontier[int(labels[start])].update(_free_neighbours(graph, labels, int(start)))
     while open_lots := [lot for lot in grown if frontier[lot]]:
-        lot = min(open_lots, key=lambda x: (size[x], x))
+        lot = min(open_lots, key=lambda x: (size[x] * scale[x], x))
         choices = np.array(sorted(frontier[lot]))
         u = int(choices[np.argmin(_distance(graph.points[choices], centre[lot]))])
         labels[u] = lot
@@ -899,28 +1215,27 @@ def _free_neighbours(graph: _Graph, labels: Ints, u: int) -> list[int]:
     return [int(v) for v in near[labels[near] < 0]]
 
 
-def _inside(band: tuple[float, float], mean: float, hours: Floats) -> Bools:
-    """Whether each of ``hours`` lies within ``band`` (low, high), up to rounding."""
-    low, high = band
-    slack = 1e-9 * max(mean, 1.0)
-    return (hours >= low - slack) & (hours <= high + slack)
-
-
-def _spread(lots: _Lots, mean: float) -> tuple[float, float]:
-    gap = lots.hours - mean
+def _spread(lots: _Lots, goal: _Goal) -> tuple[float, float]:
+    gap = goal.gap(lots.hours)
     return float(np.abs(gap).max()), float((gap**2).sum())
 
 
-def _descend(lots: _Lots, mean: float) -> None:
-    """Steepest descent on the summed squared deviations (ties: more compact)."""
-    eps = 1e-9 * max(mean, 1.0) ** 2
+def _descend(lots: _Lots, goal: _Goal) -> None:
+    """Steepest descent on the summed squared deviations, weighed (ties: more compact).
+
+    A move of ``t`` hours from lot a to b changes ``sum w (hours - target)^2``
+    (``w = scale^2``) by ``2 t ((w_a + w_b) / 2 t + w_b gap_b - w_a gap_a)``.
+    """
+    eps = 1e-9 * max(goal.mean, 1.0) ** 2
+    w = goal.scale**2
     while True:
         o = lots.options()
         if not len(o.first):
             return
-        gap = lots.hours - mean
+        gap = lots.hours - goal.target
         t = o.transfer
-        change = 2 * t * (t + gap[o.b] - gap[o.a])
+        wa, wb = w[o.a], w[o.b]
+        change = 2 * t * ((wa + wb) / 2 * t + wb * gap[o.b] - wa * gap[o.a])
         x = int(np.lexsort((-o.compactness, change))[0])
         if change[x] >= -eps:
             return
@@ -934,10 +1249,10 @@ class LotImprover:
     """Rebalance existing lots with as few unit moves as possible, spopt-style.
 
     Greedy: each step makes the move of one boundary unit to a neighbouring
-    lot that most reduces the largest deviation from the mean (then the sum
-    of squared deviations), keeping every lot connected; only when no single
-    move helps, a swap of two units. It stops as soon as every lot meets the
-    target, or when no move helps.
+    lot that most reduces the largest deviation from the target (then the sum
+    of squared deviations; both relative to each lot's target), keeping every
+    lot connected; only when no single move helps, a swap of two units. It
+    stops as soon as every lot meets the target, or when no move helps.
 
     Parameters
     ----------
@@ -948,10 +1263,12 @@ class LotImprover:
     labels : ndarray of int
         Lot number of every unit (0 to ``len(lot_names) - 1``), each lot holding units.
     lot_names : sequence of str
-        The lots' names (locks name lots by these).
+        The lots' names (locks, locked zones and targets name lots by these).
     constraints : Constraints, optional
-        Target, nesting (each lot must already lie in one parent) and locks
-        (locked units must already be in their lot; they do not move).
+        Target (the mean, or a target for every lot), nesting (each lot must
+        already lie in one parent), locks (locked units must already be in
+        their lot; they do not move) and locked zones (they neither lose nor
+        gain a unit).
 
     Attributes
     ----------
@@ -961,16 +1278,19 @@ class LotImprover:
         Each step's (unit position, from lot, to lot), in order.
     hours_ : ndarray of float
         Hours a week per lot.
+    targets_ : ndarray of float
+        Target hours a week per lot.
     deviation_ : float
-        Largest difference from the mean, as a fraction of the mean.
+        Largest difference from the target, as a fraction of the target.
     met_ : bool
-        True when every lot is within the target band.
+        True when every lot is within its target band.
 
     Raises
     ------
     InputError
         On construction: a lot without units, a lot across parents, a
-        locked unit in another lot, or a target no plan can meet (e.g. a unit
+        locked unit in another lot, a locked zone the plan does not have,
+        targets missing for a lot, or a target no plan can meet (e.g. a unit
         alone above the maximum).
 
     """
@@ -1004,9 +1324,21 @@ class LotImprover:
                     f"({', '.join(names[p] for p in spans[:5])}); nesting needs each lot in one"
                 )
         self.graph = _graph(units, parent, names)
-        self.mean = self.hours.sum() / self.k
-        self.band = self.constraints.band(self.mean)
-        _check_target(self.graph, self.hours, self.k, self.band, self.constraints.describe())
+        self.goal = _goal(self.constraints, self.lot_names, self.hours.sum())
+        _check_target(
+            self.graph,
+            self.hours,
+            self.goal,
+            self.constraints.describe(),
+            self.lot_names if self.constraints.targets else None,
+        )
+        unknown = [z for z in self.constraints.locked_zones if z not in self.lot_names]
+        if unknown:
+            raise InputError(
+                f"locked zone(s) {', '.join(unknown)} are not lots holding units; "
+                f"the lots: {', '.join(self.lot_names)}"
+            )
+        self.closed = np.isin(self.lot_names, self.constraints.locked_zones)
         locked, locked_names = _locks(units, self.constraints.locked)
         want = pd.Index(self.lot_names).get_indexer(pd.Index(list(locked_names)))
         for lot, name in enumerate(locked_names):
@@ -1018,10 +1350,17 @@ class LotImprover:
                     f"unit {_unit_label(units, int(wrong[0]))} is locked to lot {name!r} but "
                     f"the plan has it in lot {now!r}; move it there first or unlock it"
                 )
-        self.fixed = locked >= 0
+        self.fixed = (locked >= 0) | self.closed[self.labels]
 
-    def solve(self) -> LotImprover:
+    def solve(self, progress: Progress | None = None) -> LotImprover:
         """Move units greedily until the target is met or no move helps.
+
+        Parameters
+        ----------
+        progress : callable, optional
+            Called as ``progress(fraction, message)`` after each step, the
+            fraction being the share of the hours outside the target bands
+            at the start that is no longer outside (at most 0.99 until done).
 
         Returns
         -------
@@ -1029,19 +1368,23 @@ class LotImprover:
             ``self``, with the fitted attributes set.
 
         """
-        lots = _Lots(self.graph, self.hours, self.labels, self.k, self.fixed)
+        goal, scale = self.goal, self.goal.scale
+        lots = _Lots(self.graph, self.hours, self.labels, self.k, self.fixed, self.closed)
         self.moves_: list[tuple[int, int, int]] = []
-        eps = 1e-9 * max(self.mean, 1.0)
-        while not _inside(self.band, self.mean, lots.hours).all():
+        eps = 1e-9 * max(goal.mean, 1.0)
+        outside = goal.excess(lots.hours)
+        while not goal.inside(lots.hours).all():
             o = lots.options()
-            gap = lots.hours - self.mean
-            new_a, new_b = gap[o.a] - o.transfer, gap[o.b] + o.transfer
+            raw = lots.hours - goal.target
+            gap = raw * scale
+            new_a = (raw[o.a] - o.transfer) * scale[o.a]
+            new_b = (raw[o.b] + o.transfer) * scale[o.b]
             worst = np.maximum(_other_worst(np.abs(gap), o.a, o.b), np.abs(new_a))
             worst = np.maximum(worst, np.abs(new_b))
             squares = (gap**2).sum() - gap[o.a] ** 2 - gap[o.b] ** 2 + new_a**2 + new_b**2
             now_worst, now_squares = np.abs(gap).max(), (gap**2).sum()
             better = (worst < now_worst - eps) | (
-                (worst <= now_worst + eps) & (squares < now_squares - eps * self.mean)
+                (worst <= now_worst + eps) & (squares < now_squares - eps * goal.mean)
             )
             if not better.any():
                 break
@@ -1051,10 +1394,21 @@ class LotImprover:
             if o.second[x] >= 0:
                 self.moves_.append((int(o.second[x]), int(o.b[x]), int(o.a[x])))
             lots.apply(o, x)
+            if progress is not None:
+                done = 1 - goal.excess(lots.hours) / outside
+                progress(
+                    min(max(done, 0.0), 0.99),
+                    f"{len(self.moves_)} unit move(s); largest deviation from target "
+                    f"{goal.deviation(lots.hours):.2%}",
+                )
         self.labels_ = lots.labels
         self.hours_ = lots.hours
-        self.deviation_ = float(np.abs(lots.hours - self.mean).max() / self.mean)
-        self.met_ = bool(_inside(self.band, self.mean, lots.hours).all())
+        self.targets_ = goal.target
+        self.deviation_ = goal.deviation(lots.hours)
+        self.met_ = bool(goal.inside(lots.hours).all())
+        if progress is not None:
+            outcome = "target met" if self.met_ else "no move brings the lots nearer the target"
+            progress(1.0, f"{len(self.moves_)} unit move(s); {outcome}")
         return self
 
 
@@ -1075,15 +1429,16 @@ def _other_worst(size: Floats, a: Ints, b: Ints) -> Floats:
 def balance(
     units: UnitLayer,
     demand: Demand | pd.DataFrame,
-    k: int,
+    k: int | None = None,
     constraints: Constraints | None = None,
     *,
     seed: int = 0,
     restarts: int = DEFAULT_RESTARTS,
     name: str | None = None,
     author: str = "geozones",
+    progress: Progress | None = None,
 ) -> ZonePlan:
-    """Draw ``k`` contiguous lots of units with equal weekly care hours.
+    """Draw ``k`` contiguous lots of units, each near its target weekly care hours.
 
     Parameters
     ----------
@@ -1093,10 +1448,14 @@ def balance(
         Hours per unit: a :class:`~geozones.demand.packages.Demand`, or a frame with
         ``unit``, ``clients`` and ``weekly_hours`` (several rows per unit are
         added up; ``modelled`` column or ``attrs["modelled"]`` flags modelled demand).
-    k : int
-        Number of lots.
+    k : int, optional
+        Number of lots; default (and only choice) with targets: one per target.
     constraints : Constraints, optional
-        Default: every lot within 2% of the mean.
+        Default: every lot within 2% of the mean. With ``targets``, the lots
+        take the targets' names, in their order, each within the tolerance
+        of its own target; with ``groups`` too, the groups are drawn first
+        (to their summed targets) and the lots inside them, so that every
+        group's union is contiguous.
     seed : int
         Random seed: the same seed gives the same plan.
     restarts : int
@@ -1105,27 +1464,49 @@ def balance(
         Plan name (default ``<region>-<pathway>-<k>-lots``).
     author : str
         Recorded on the plan.
+    progress : callable, optional
+        ``progress(fraction, message)``, called after each start.
 
     Returns
     -------
     ZonePlan
         Unsaved; its ``method`` states the target and seed, its ``notes`` the
         demand (with ``modelled=True`` when modelled), the largest deviation
-        and whether the target was met.
+        and whether the target was met; with targets, its ``targets`` are
+        those the lots were drawn to (scaled, when asked).
 
     Raises
     ------
     InputError
         Before searching, when the target cannot be met (e.g. a unit alone
-        above the maximum, naming it), or bad demand or locks.
+        above the maximum, naming it), no number of lots (nor targets), or
+        bad demand, targets or locks.
 
     """
     hours, modelled = unit_demand(units, demand)
     constraints = constraints or Constraints()
-    solver = LotBalancer(units, hours, k, constraints, seed=seed, restarts=restarts).solve()
+    if k is None and not constraints.targets:
+        raise InputError("give the number of lots, or a target for each lot")
+    k = len(constraints.targets) if k is None else k
+    nested = constraints
+    if constraints.groups and constraints.within is None:
+        outer = balance(
+            units,
+            demand,
+            constraints=_group_constraints(constraints),
+            seed=seed,
+            restarts=restarts,
+            name=f"{name or units.region.name}-groups",
+            progress=_half(progress, 0.0, "groups: "),
+        )
+        nested = replace(constraints, within=outer)
+        progress = _half(progress, 0.5, "lots in the groups: ")
+    solver = LotBalancer(units, hours, k, nested, seed=seed, restarts=restarts)
+    solver.solve(progress)
     pathway = demand.pathway if isinstance(demand, Demand) else None
     default = f"{units.region.name}-{pathway.lower() + '-' if pathway else ''}{k}-lots"
     outcome = "target met" if solver.met_ else "TARGET NOT MET"
+    targets = dict(zip(solver.lot_names_, solver.targets_.tolist(), strict=True))
     return ZonePlan(
         name=name or default,
         region=units.region,
@@ -1134,16 +1515,42 @@ def balance(
             np.array(solver.lot_names_, dtype=object)[solver.labels_], index=units.codes
         ),
         zones=solver.lot_names_,
+        targets=targets if constraints.targets else {},
         method=(
             f"balanced {k} lots of {units.layer} by weekly hours ({constraints.describe()}); "
             f"seed {seed}, best of {solver.restarts} starts"
         ),
         author=author,
         notes=(
-            f"{_describe_demand(demand, hours, modelled)}; largest deviation from the mean "
-            f"{solver.deviation_:.2%} ({outcome})"
+            f"{_describe_demand(demand, hours, modelled)}; largest deviation from "
+            f"{_from(constraints)} {solver.deviation_:.2%} ({outcome})"
         ),
     )
+
+
+def _group_constraints(constraints: Constraints) -> Constraints:
+    """The constraints of drawing the groups: the summed targets, locks moved to the groups."""
+    owner = {lot: grp for grp, members in constraints.groups.items() for lot in members}
+    return replace(
+        constraints,
+        targets=constraints.group_targets(),
+        groups={},
+        locked={unit: owner[lot] for unit, lot in constraints.locked.items() if lot in owner},
+        locked_zones=(),
+    )
+
+
+def _half(progress: Progress | None, start: float, prefix: str) -> Progress | None:
+    """``progress`` of half the work: fractions 0 to 1 told as ``start`` to ``start + 0.5``."""
+    if progress is None:
+        return None
+    report = progress
+    return lambda fraction, message: report(start + fraction / 2, prefix + message)
+
+
+def _from(constraints: Constraints) -> str:
+    """What the deviations are measured from, in words."""
+    return "a lot's target" if constraints.targets else "the mean"
 
 
 def improve(
@@ -1152,6 +1559,7 @@ def improve(
     constraints: Constraints | None = None,
     *,
     author: str | None = None,
+    progress: Progress | None = None,
 ) -> tuple[ZonePlan, pd.DataFrame]:
     """Rebalance a plan's lots with as few unit moves as possible.
 
@@ -1162,14 +1570,20 @@ def improve(
     demand : Demand or DataFrame
         Hours per unit (as for :func:`balance`).
     constraints : Constraints, optional
-        Target (default within 2% of the mean), nesting, locked units.
+        Target (default within 2% of the mean), nesting, locked units, locked
+        zones (zones of the plan that keep exactly their units) and targets
+        (for every lot holding units; default the plan's own ``targets``,
+        when it has some).
     author : str, optional
         Who made the edit (default the plan's author).
+    progress : callable, optional
+        ``progress(fraction, message)``, called after each move.
 
     Returns
     -------
     plan : ZonePlan
-        The edited plan (unsaved; ``parent`` is the plan's version).
+        The edited plan (unsaved; ``parent`` is the plan's version), with the
+        targets it was balanced to.
     moves : DataFrame
         One row per unit that changed lot, in the order moved: :data:`MOVE_COLUMNS`.
 
@@ -1177,12 +1591,19 @@ def improve(
     ------
     InputError
         Units without a lot, lots across parents, a locked unit elsewhere,
-        or a target no plan can meet.
+        targets for zones the plan does not have or missing for a lot, or a
+        target no plan can meet.
 
     """
     units = plan.units
     hours, modelled = unit_demand(units, demand)
     constraints = constraints or Constraints()
+    if not constraints.targets and plan.targets:
+        constraints = replace(constraints, targets=plan.targets)
+    if constraints.groups and constraints.within is None:
+        constraints = replace(
+            constraints, within=union_plan(plan, constraints.groups, f"{plan.name}-groups")
+        )
     zone = pd.Index(plan.zones).get_indexer(
         pd.Index(plan.assignment.reindex(units.codes).to_numpy())
     )
@@ -1192,9 +1613,19 @@ def improve(
             f"plan {plan.name} leaves {len(loose)} unit(s) without a lot, e.g. {loose[0]}; "
             "assign every unit first"
         )
+    unknown = [z for z in constraints.targets if z not in plan.zones]
+    if unknown:
+        raise InputError(
+            f"target(s) for zone(s) plan {plan.name} does not have: {', '.join(unknown)}; "
+            f"its zones: {', '.join(plan.zones)}"
+        )
     held, labels = np.unique(zone, return_inverse=True)
     names = [plan.zones[z] for z in held]
-    solver = LotImprover(units, hours, labels, names, constraints).solve()
+    if constraints.targets:
+        constraints = replace(
+            constraints, targets={z: h for z, h in constraints.targets.items() if z in names}
+        )
+    solver = LotImprover(units, hours, labels, names, constraints).solve(progress)
     in_order = dict.fromkeys(u for u, _, _ in solver.moves_)
     moved = [u for u in in_order if solver.labels_[u] != labels[u]]
     moves = pd.DataFrame(
@@ -1213,7 +1644,13 @@ def improve(
         author=author,
         notes=(
             f"{_describe_demand(demand, hours, modelled)}; {len(moves)} unit(s) moved to "
-            f"balance hours; largest deviation from the mean {solver.deviation_:.2%} ({outcome})"
+            f"balance hours; largest deviation from {_from(constraints)} "
+            f"{solver.deviation_:.2%} ({outcome})"
         ),
     )
-    return replace(edited, method=f"improved by unit moves ({constraints.describe()})"), moves
+    targets = dict(plan.targets)
+    if constraints.targets:
+        targets.update(zip(names, solver.targets_.tolist(), strict=True))
+    return replace(
+        edited, method=f"improved by unit moves ({constraints.describe()})", targets=targets
+    ), moves

@@ -6,11 +6,17 @@ unit moves as possible), prints the per-lot report, writes the plan to a file
 (:func:`geozones.zones.io.export_plan`) and saves it as a new version in the
 plan store (:class:`geozones.zones.store.PlanStore`). Errors are geozones
 errors, which :func:`geozones.cli.main.main` prints as one line.
+
+Lots can have targets of their own (``--target``, or a council's published
+table with ``--targets-from``, whose figures the report then prints beside the
+plan's) and be drawn in groups that form contiguous unions (``--group``; build
+the union plan with ``geozones zones union``).
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,18 +24,26 @@ import click
 
 from geozones._errors import InputError
 from geozones.cli.options import PATH, PLAN, build_option, scheme_option, store_option
+from geozones.cli.targets import parse_groups, parse_targets, reference_layer
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from geozones.balance.solver import Constraints
     from geozones.demand.packages import Demand
-    from geozones.schemes.scheme import Scheme, Viability
+    from geozones.schemes.scheme import Scheme, Viability, ZoneLayer
     from geozones.zones.plan import ZonePlan
     from geozones.zones.store import PlanRef, PlanStore
 
 #: Problem rows of a package list printed in full (the rest are counted).
 SHOWN_PROBLEMS = 20
+#: The council's figures printed beside the plan's: (plan column, council column).
+SIDE_BY_SIDE: tuple[tuple[str, str], ...] = (
+    ("clients", "council_clients"),
+    ("weekly_hours", "council_weekly_hours"),
+    ("annual_hours", "council_annual_hours"),
+    ("cost", "council_cost"),
+)
 
 
 def _read_locks(path: Path | None) -> dict[str, str]:
@@ -143,27 +157,57 @@ def _echo_demand(demand: Demand) -> None:
         click.echo(f"  ... and {len(problems) - SHOWN_PROBLEMS:,} more rows not counted")
 
 
-def _echo_report(report: pd.DataFrame, constraints: Constraints, plan: ZonePlan) -> None:
-    formats = {
-        "weekly_hours": "{:,.1f}".format,
-        "provider_min_hours": lambda v: "" if v != v else f"{v:,.0f}",
-        "annual_hours": "{:,.0f}".format,
-        "rate": lambda v: "-" if v is None else f"£{v:,.2f}",
-        "cost": lambda v: "-" if v is None else f"£{v:,.2f}",
-        "deviation_pct": lambda v: "" if v != v else f"{v:+.2f}%",
-        "polsby_popper": lambda v: "" if v != v else f"{v:.3f}",
-    }
-    click.echo(report.to_string(index=False, formatters=formats, na_rep=""))
+def _money(value: object) -> str:
+    return "-" if value is None or value != value else f"£{value:,.2f}"
+
+
+#: How the report prints its columns.
+_FORMATS = {
+    "weekly_hours": "{:,.1f}".format,
+    "provider_min_hours": lambda v: "" if v != v else f"{v:,.0f}",
+    "annual_hours": "{:,.0f}".format,
+    "rate": _money,
+    "cost": _money,
+    "deviation_pct": lambda v: "" if v != v else f"{v:+.2f}%",
+    "polsby_popper": lambda v: "" if v != v else f"{v:.3f}",
+    "target_hours": lambda v: "" if v != v else f"{v:,.1f}",
+    "target_deviation_pct": lambda v: "" if v != v else f"{v:+.2f}%",
+    "council_clients": lambda v: "" if v is None else f"{v:,}",
+    "council_weekly_hours": lambda v: "" if v != v else f"{v:,.0f}",
+    "council_annual_hours": lambda v: "" if v != v else f"{v:,.0f}",
+    "council_cost": _money,
+}
+
+
+def _echo_report(
+    report: pd.DataFrame, constraints: Constraints, plan: ZonePlan, layer: ZoneLayer | None
+) -> None:
+    """The per-lot report, whether the target is met, the council's figures beside the plan's."""
+    import numpy as np
+
+    own = report.drop(columns=[c for _, c in SIDE_BY_SIDE if c in report])
+    click.echo(own.to_string(index=False, formatters=_FORMATS, na_rep=""))
     lots = report.iloc[:-1]
     mean = lots["weekly_hours"].sum() / max(int((lots["units"] > 0).sum()), 1)
-    low, high = constraints.band(mean)
-    slack = 1e-9 * max(mean, 1.0)
-    met = bool(lots["weekly_hours"].between(low - slack, high + slack).all())
+    targeted = "target_hours" in lots
+    goal = lots["target_hours"].to_numpy(dtype=float) if targeted else np.full(len(lots), mean)
+    met = constraints.met(
+        lots["weekly_hours"].to_numpy(dtype=float), np.where(np.isnan(goal), mean, goal)
+    )
+    if targeted:
+        shown = constraints if constraints.targets else replace(constraints, targets=plan.targets)
+        deviation = f"from a lot's target: {lots['target_deviation_pct'].abs().max():.2f}%"
+    else:
+        shown = constraints
+        deviation = f"from the mean ({mean:,.1f} h/week): {lots['deviation_pct'].abs().max():.2f}%"
     click.echo(
-        f"largest deviation from the mean ({mean:,.1f} h/week): "
-        f"{lots['deviation_pct'].abs().max():.2f}%; target ({constraints.describe()}) "
+        f"largest deviation {deviation}; target ({shown.describe()}) "
         + ("met" if met else "NOT MET")
     )
+    if layer is not None:
+        click.echo(f"beside the council's figures ({layer.reference[0].source}):")
+        columns = ["lot", *(c for pair in SIDE_BY_SIDE for c in pair)]
+        click.echo(report[columns].to_string(index=False, formatters=_FORMATS, na_rep=""))
     for line in plan.check().report():
         click.echo(f"  check: {line}")
 
@@ -175,8 +219,9 @@ def _constraints(
     max_hours: float | None,
     within: str | None,
     lock: Path | None,
+    lots: Lots,
 ) -> Constraints:
-    """The hours target, nesting and locks of a balance run."""
+    """The hours target, per-lot targets, groups, nesting and locks of a balance run."""
     from geozones.balance.solver import DEFAULT_TOLERANCE, Constraints
     from geozones.zones.store import parse_plan_ref
 
@@ -192,7 +237,49 @@ def _constraints(
         max_hours=max_hours,
         within=parent,
         locked=_read_locks(lock),
+        targets=lots.targets,
+        scale_targets=lots.scale,
+        locked_zones=lots.locked_zones,
+        groups=lots.groups,
     )
+
+
+@dataclass(frozen=True)
+class Lots:
+    """What the options say of the lots: targets, the council's table, groups, locked zones."""
+
+    targets: dict[str, float]
+    layer: ZoneLayer | None
+    scale: bool
+    groups: dict[str, tuple[str, ...]]
+    locked_zones: tuple[str, ...]
+
+    @classmethod
+    def read(
+        cls,
+        region: str,
+        target: tuple[str, ...],
+        targets_from: str | None,
+        scale: bool,
+        group: tuple[str, ...],
+        lock_zone: tuple[str, ...],
+        base: ZonePlan | None,
+    ) -> Lots:
+        """The lots' options: ``--target`` values over the ``--targets-from`` table's hours.
+
+        ``base`` is the plan to improve (--lock-zone locks its zones; none without one).
+        """
+        if lock_zone and base is None:
+            raise InputError("--lock-zone keeps a zone of a plan as it is; use it with --improve")
+        layer = None if targets_from is None else reference_layer(targets_from, region)
+        table = {} if layer is None else {r.zone: float(r.weekly_hours) for r in layer.reference}
+        return cls(
+            targets={**table, **parse_targets(target)},
+            layer=layer,
+            scale=scale,
+            groups=parse_groups(group),
+            locked_zones=lock_zone,
+        )
 
 
 @click.command("balance")
@@ -233,6 +320,33 @@ def _constraints(
 )
 @click.option(
     "--lock", type=PATH, help="CSV or XLSX with columns unit and lot: units fixed in named lots."
+)
+@click.option(
+    "--target",
+    multiple=True,
+    help='A lot and its own target hours a week, e.g. "Zone A=1682" (repeat for each lot; '
+    "the lots take these names; over --targets-from's figure for that lot).",
+)
+@click.option(
+    "--targets-from",
+    help="SCHEME:LAYER whose published per-zone table gives each zone's weekly hours as its "
+    "target, e.g. herefordshire-2017:o-zones; the report prints its figures beside the plan's.",
+)
+@click.option(
+    "--scale-targets",
+    is_flag=True,
+    help="Scale the targets in proportion to add up to the demand's total hours.",
+)
+@click.option(
+    "--group",
+    multiple=True,
+    help='Lots with targets drawn to form one contiguous union, e.g. "Complex A & B=Zone A,'
+    'Zone B" (repeat; every target in one group; build the union plan with zones union).',
+)
+@click.option(
+    "--lock-zone",
+    multiple=True,
+    help="With --improve: a zone of the plan that keeps exactly its units (repeat).",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the search.")
 @click.option(
@@ -278,6 +392,11 @@ def balance(
     max_hours: float | None,
     within: str | None,
     lock: Path | None,
+    target: tuple[str, ...],
+    targets_from: str | None,
+    scale_targets: bool,
+    group: tuple[str, ...],
+    lock_zone: tuple[str, ...],
     seed: int,
     demand_seed: int,
     scheme: Scheme | None,
@@ -294,8 +413,10 @@ def balance(
 
     Prints the per-lot report (clients, hours, cost, deviation from the mean,
     Polsby-Popper compactness, viability against the council's published
-    figures or "no published threshold", modelled flag), writes the plan to
-    the --out file and saves it as a new version in the plan store.
+    figures or "no published threshold", modelled flag; with targets, each
+    lot's target and deviation from it; with --targets-from, the council's
+    figures beside the plan's), writes the plan to the --out file and saves
+    it as a new version in the plan store.
     """
     from geozones.balance.report import lot_report, own_price_demand
     from geozones.balance.solver import balance as draw_lots
@@ -327,12 +448,16 @@ def balance(
     else:
         demand = modelled_demand(data, pathway, layer=layer, seed=demand_seed)
     _echo_demand(demand)
-    constraints = _constraints(plans, tolerance, min_hours, max_hours, within, lock)
+    lots = Lots.read(region, target, targets_from, scale_targets, group, lock_zone, base)
+    constraints = _constraints(plans, tolerance, min_hours, max_hours, within, lock, lots)
     started = time.perf_counter()
     if base is not None:
         plan, moves = improve(base, demand, constraints, author=author)
-    elif k is None:
-        raise InputError("give the number of lots with --lots (or a plan to rebalance: --improve)")
+    elif k is None and not lots.targets:
+        raise InputError(
+            "give the number of lots with --lots, targets (--target, --targets-from), "
+            "or a plan to rebalance (--improve)"
+        )
     else:
         units = load_units(data, layer)
         plan = draw_lots(units, demand, k, constraints, seed=seed, name=name, author=author)
@@ -345,10 +470,15 @@ def balance(
         if rate is None and chosen.default_rate is None:
             costed = own_price_demand(demand, classifier_for(chosen.id, build, store))
     report = lot_report(
-        plan, demand if costed is None else costed, chosen, rate=rate, viability=viability
+        plan,
+        demand if costed is None else costed,
+        chosen,
+        rate=rate,
+        viability=viability,
+        reference=() if lots.layer is None else lots.layer.reference,
     )
     click.echo(f"plan {plan.name}: {plan.method} ({seconds:.1f} s)")
-    _echo_report(report, constraints, plan)
+    _echo_report(report, constraints, plan, lots.layer)
     _echo_viability(region, viability)
     if chosen is None:
         click.echo("  cost: no single-rate scheme for this region; name one with --scheme/--rate")

@@ -24,6 +24,7 @@ from geozones.cli.errors import EXIT_HELP, EXIT_INTERRUPTED, exit_code
 from geozones.cli.options import BUILD_HELP, PATH, build_option, scheme_option
 from geozones.cli.route import route
 from geozones.cli.rurality import rurality
+from geozones.cli.users import users
 from geozones.cli.visits import visits
 from geozones.cli.zones import zones
 
@@ -409,6 +410,7 @@ cli.add_command(balance)
 cli.add_command(visits)
 cli.add_command(rurality)
 cli.add_command(route)
+cli.add_command(users)
 
 
 def main(argv: list[str] | None = None) -> None:

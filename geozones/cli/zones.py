@@ -1,4 +1,4 @@
-"""The ``geozones zones`` commands: build, list, show, history, export and import plans.
+"""The ``geozones zones`` commands: build, list, show, history, export, import and union plans.
 
 Plans are kept in the plan store (``--store``, default ``zones.sqlite`` in the
 instance folder, ``$GEOZONES_INSTANCE``); regions are read from the build
@@ -23,6 +23,7 @@ from geozones.cli.options import (
     store_option,
     with_version,
 )
+from geozones.cli.targets import parse_groups
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -311,3 +312,44 @@ def import_cmd(
     version = plans.save(plan, base_version=base)
     click.echo(f"saved {plan.name} version {version} in {plans.path}")
     _echo_plan(plans.get(plan.name, version))
+
+
+@zones.command("union")
+@click.argument("plan", type=PLAN)
+@click.option(
+    "--group",
+    "groups",
+    multiple=True,
+    required=True,
+    help='A zone of the new plan and the zones of PLAN it joins, e.g. "Complex A & B=Zone A,'
+    'Zone B" (repeat; every zone of PLAN in one group; ";" separates names holding commas).',
+)
+@click.option("--name", required=True, help="Name of the new plan.")
+@click.option("--author", default="geozones", show_default=True, help="Recorded on the version.")
+@_STORE
+@_BUILD
+def union_cmd(
+    plan: PlanRef,
+    groups: tuple[str, ...],
+    name: str,
+    author: str,
+    store: Path | None,
+    build: Path | None,
+) -> None:
+    """Save a plan whose zones are unions of PLAN's zones (name or id, optionally @VERSION).
+
+    Herefordshire's 'D' lots from its 'O' zones: --group "Complex A & B=Zone
+    A,Zone B" --group "Complex C, D, E=Zone C,Zone D,Zone E". The new plan
+    nests in PLAN by construction; it is saved as a new version of --name.
+    """
+    from geozones.zones.nesting import nested_in, union_plan
+
+    plans = _store(store, build)
+    parent = plans.get(plan.key, plan.version)
+    union = union_plan(parent, parse_groups(groups), name, author=author)
+    version = plans.save(union, base_version=plans.latest(union.name))
+    click.echo(f"saved {union.name} version {version} in {plans.path}")
+    saved = plans.get(union.name, version)
+    nested = "yes" if nested_in(parent, saved) else "NO"
+    click.echo(f"  {parent.name} version {parent.version} nests in it: {nested}")
+    _echo_plan(saved)

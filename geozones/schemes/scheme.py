@@ -89,7 +89,12 @@ are priced at), ``pathway`` (optional, ``O`` or ``D``; none: every pathway),
 answer the layer fills), ``names`` (zone or lot names as the council wrote
 them; optional for a layer its rule file builds from data, which then takes
 the names the rules make), ``rate`` (optional id of the rate the council's
-table used for that layer).
+table used for that layer). ``[[zone_layers.reference]]`` (optional, needs
+``names``): the council's published figures of one zone, a reference a plan's
+summary shows beside its own: ``zone`` (one of ``names``, each at most once),
+``clients`` (a whole number), ``weekly_hours``, ``annual_hours``,
+``annual_cost`` (pounds, as published; a caveat says where a figure is
+misprinted) and ``source`` (the table it comes from).
 
 ``[capacity_incentive]``: ``title``, ``period``, ``[[capacity_incentive.tiers]]``
 of ``within_hours``, ``single_worker`` and ``double_worker`` amounts in pounds,
@@ -104,6 +109,7 @@ float) with at most two decimal places; miles are converted to metres on load.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
@@ -151,6 +157,7 @@ __all__ = [
     "VisitEstimate",
     "VisitRule",
     "ZoneLayer",
+    "ZoneReference",
     "get_scheme",
     "list_schemes",
     "load_scheme",
@@ -350,8 +357,39 @@ class Centres:
 
 
 @dataclass(frozen=True)
+class ZoneReference:
+    """A council's published figures of one zone or lot (e.g. seed 002, Table 12.2, Zone A).
+
+    Attributes
+    ----------
+    zone : str
+        The zone's name, as in its layer's ``names``.
+    clients : int
+        Clients at one time.
+    weekly_hours, annual_hours : Decimal
+        Hours a week and a year, as published (rounded as the council rounded them).
+    annual_cost : Decimal
+        Pounds a year, as published.
+    source : str
+        Where the figures were published.
+
+    """
+
+    zone: str
+    clients: int
+    weekly_hours: Decimal
+    annual_hours: Decimal
+    annual_cost: Decimal
+    source: str
+
+
+@dataclass(frozen=True)
 class ZoneLayer:
-    """A set of zones or lots the council named (e.g. Herefordshire's 'O' zones A-E)."""
+    """A set of zones or lots the council named (e.g. Herefordshire's 'O' zones A-E).
+
+    ``reference`` holds the council's published figures per zone (none where it
+    published none), in the file's order.
+    """
 
     id: str
     title: str
@@ -359,6 +397,7 @@ class ZoneLayer:
     rate: str | None = None
     #: Which answer the layer fills: ``zone`` or ``lot``.
     kind: ZoneColumn = ZoneColumn.ZONE
+    reference: tuple[ZoneReference, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -633,12 +672,17 @@ def _read_centres(t: Table, method: SchemeMethod) -> Centres:
     )
 
 
+def _whole(t: Table, name: str, check: Callable[[Decimal], bool], expected: str) -> int:
+    """A whole number ``check`` accepts (an error says ``expected``)."""
+    number = t.number(name, expected, check)
+    if number != number.to_integral_value():
+        raise t.fail(name, expected, number)
+    return int(number)
+
+
 def _read_demand(t: Table) -> DemandTotal:
-    clients = t.number("clients", "a whole number of clients more than 0", positive)
-    if clients != clients.to_integral_value():
-        raise t.fail("clients", "a whole number of clients more than 0", clients)
     return DemandTotal(
-        clients=int(clients),
+        clients=_whole(t, "clients", positive, "a whole number of clients more than 0"),
         weekly_hours=t.number("weekly_hours", "hours a week more than 0", positive),
         rate=t.ident("rate"),
         as_at=t.text("as_at"),
@@ -647,13 +691,43 @@ def _read_demand(t: Table) -> DemandTotal:
     )
 
 
+def _read_reference(t: Table, names: tuple[str, ...]) -> ZoneReference:
+    zone = t.text("zone")
+    if zone not in names:
+        raise t.fail("zone", "one of the layer's names " + ", ".join(names), zone)
+    hours = "hours more than 0"
+    return ZoneReference(
+        zone=zone,
+        clients=_whole(t, "clients", not_negative, "a whole number of clients, 0 or more"),
+        weekly_hours=t.number("weekly_hours", f"weekly {hours}", positive),
+        annual_hours=t.number("annual_hours", f"annual {hours}", positive),
+        annual_cost=t.money("annual_cost"),
+        source=t.text("source"),
+    )
+
+
 def _read_zone_layer(t: Table) -> ZoneLayer:
+    names = t.texts("names") if t.has("names") else ()
+    reference: tuple[ZoneReference, ...] = ()
+    if t.has("reference"):
+        if not names:
+            raise DataError(
+                f"{t.file}: {t.key('reference')}: a reference needs the layer's names "
+                "(names = [...]) to match its zones against"
+            )
+        reference = read_each(t.tables("reference"), lambda r: _read_reference(r, names))
+        seen: set[str] = set()
+        for i, row in enumerate(reference):
+            if row.zone in seen:
+                raise t.fail(f"reference[{i}].zone", "each zone at most once", row.zone)
+            seen.add(row.zone)
     return ZoneLayer(
         id=t.ident("id"),
         title=t.text("title"),
-        names=t.texts("names") if t.has("names") else (),
+        names=names,
         rate=t.text("rate") if t.has("rate") else None,
         kind=t.choice("kind", (ZoneColumn.ZONE, ZoneColumn.LOT)),
+        reference=reference,
     )
 
 

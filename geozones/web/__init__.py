@@ -8,7 +8,10 @@
   jobs (default ``instance`` in the checkout).
 * ``GEOZONES_REGIONS`` (``REGIONS``): comma-separated regions served (default
   every region built).
-* ``GEOZONES_SECRET_KEY`` (``SECRET_KEY``): default random per process.
+* ``GEOZONES_SECRET_KEY`` (``SECRET_KEY``): signs the session cookie; set it in
+  production. Default a random key kept in ``<instance>/secret_key``
+  (:mod:`geozones.web.auth` says why, and how sessions and CSRF work).
+* ``GEOZONES_DEV=1``: session cookies over plain HTTP (the development server).
 * ``GEOZONES_TILES`` (``TILES``): a basemap tile URL template such as
   ``https://tiles.example/{z}/{x}/{y}.png``; no basemap by default, the map's
   vector layers give the context. ``GEOZONES_TILES_ATTRIBUTION``
@@ -31,11 +34,14 @@ from flask import Flask, jsonify
 from geozones._errors import InputError
 from geozones._settings import build_dir
 from geozones.regions.specs import REGIONS
-from geozones.web import delivery
+from geozones.web import auth, delivery
 from geozones.web.api import bp as api_bp
+from geozones.web.editor import bp as editor_bp
 from geozones.web.errors import register_error_handlers
 from geozones.web.pages import bp as pages_bp
+from geozones.web.plans import bp as plans_bp
 from geozones.web.site import Site
+from geozones.web.solve import bp as solve_bp
 from geozones.web.tiles import bp as tiles_bp
 from geozones.zones.store import instance_dir
 
@@ -52,7 +58,7 @@ def _env_config() -> dict[str, Any]:
         "BUILD_DIR": str(build_dir()),
         "INSTANCE_DIR": str(instance_dir()),
         "REGIONS": [r.strip() for r in regions.split(",") if r.strip()] if regions else None,
-        "SECRET_KEY": os.environ.get("GEOZONES_SECRET_KEY") or os.urandom(16).hex(),
+        "SECRET_KEY": os.environ.get("GEOZONES_SECRET_KEY") or None,
         "TILES": os.environ.get("GEOZONES_TILES") or None,
         "TILES_ATTRIBUTION": os.environ.get("GEOZONES_TILES_ATTRIBUTION") or None,
         "MAX_UPLOAD_MB": os.environ.get("GEOZONES_MAX_UPLOAD_MB") or DEFAULT_MAX_UPLOAD_MB,
@@ -105,9 +111,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     register_error_handlers(app)
     delivery.init_app(app)
+    auth.init_app(app)
+    app.register_blueprint(auth.bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(plans_bp)
     app.register_blueprint(pages_bp)
+    app.register_blueprint(editor_bp)
     app.register_blueprint(tiles_bp)
+    app.register_blueprint(solve_bp)
 
     @app.get("/healthz")
     def healthz() -> Any:

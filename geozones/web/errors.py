@@ -5,7 +5,10 @@ the same message as an HTML page with a way back to the map instead.
 
 * :class:`~geozones._errors.GeozonesError`: the status :data:`HTTP_STATUS` gives
   its kind (422 input, 404 not found, 409 conflict, 503 data) and its message,
-  which says what to do.
+  which says what to do. A refused plan save
+  (:class:`~geozones.zones.store.PlanConflict`) is a ``ConflictError`` whose
+  JSON also carries ``latest_version``, ``theirs`` (the units the other person
+  moved) and ``versions`` (who saved what since).
 * HTTP errors (400 bad request, 404 unknown URL, 405, 413 upload too large):
   their status and description; 413 states the upload limit.
 * Anything else: 500 with no detail; the exception and its traceback go to the log.
@@ -19,6 +22,7 @@ from flask import Flask, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from geozones._errors import ConflictError, DataError, GeozonesError, InputError, NotFoundError
+from geozones.zones.store import PlanConflict
 
 __all__ = ["HTTP_STATUS", "error_response", "http_status", "register_error_handlers"]
 
@@ -57,12 +61,12 @@ def _wants_page() -> bool:
     )
 
 
-def error_response(error: str, detail: str, status: int) -> tuple[Any, int]:
-    """The body and status of an error: JSON, or an HTML page for a browser asking for one."""
+def error_response(error: str, detail: str, status: int, **fields: Any) -> tuple[Any, int]:
+    """The body and status of an error: JSON (with ``fields``), or an HTML page for a browser."""
     if _wants_page():
         title = _TITLES.get(status, "Something went wrong")
         return render_template("error.html", title=title, detail=detail), status
-    return jsonify(error=error, detail=detail), status
+    return jsonify(error=error, detail=detail, **fields), status
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -70,6 +74,10 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(GeozonesError)
     def _geozones_error(exc: GeozonesError) -> tuple[Any, int]:
+        if isinstance(exc, PlanConflict):
+            return error_response(
+                ConflictError.__name__, str(exc), http_status(exc), **exc.to_dict()
+            )
         return error_response(type(exc).__name__, str(exc), http_status(exc))
 
     @app.errorhandler(RequestEntityTooLarge)

@@ -19,6 +19,7 @@ from geozones.geocode.geocoder import (
     SUGGESTION_KINDS,
     SUGGESTIONS,
 )
+from geozones.web.accounts import ROLES
 from geozones.web.basemap import EXTENT, MAX_ZOOM, MIN_ZOOM, PLACE_KINDS, ROAD_CLASSES
 
 __all__ = ["document"]
@@ -67,6 +68,9 @@ def _param(
 
 _ERROR_TEXT = {
     400: "The request is malformed or misses a parameter.",
+    401: "Nobody is logged in, or the API token is unknown, revoked or its user disabled.",
+    403: "The user's role is too low (the detail names the role needed), or a write on a "
+    "logged-in session lacks its CSRF token or comes from another site.",
     404: "No such region, scheme, plan, job or URL (or it is not served here).",
     409: "The batch job has not finished yet.",
     413: "The body is over the upload limit (or too many queries).",
@@ -627,10 +631,663 @@ _LAT = _param("lat", "query", "latitude, WGS84 degrees", type="number", minimum=
 _LON = _param("lon", "query", "longitude, WGS84 degrees", type="number", minimum=-180, maximum=180)
 
 
+#: Who may call the plans API: a logged-in session or an API token.
+_SIGNED_IN: list[dict[str, list[str]]] = [{"session": []}, {"bearer": []}]
+_PLAN_WRITE_ERRORS = (400, 401, 403, 404, 422, 503)
+_PLAN_READ_ERRORS = (401, 403, 404, 422, 503)
+_NULL_INTEGER: Schema = {"type": ["integer", "null"]}
+_HOURS: Schema = {"type": "number", "description": "hours a week"}
+_COLOUR: Schema = {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"}
+#: A unit moved between two versions (None: no zone).
+_MOVE = _object({"unit": _TEXT, "before": _NULL_TEXT, "after": _NULL_TEXT})
+#: ``POST /plans/{plan}/versions`` refused: what was saved since the edit's base version.
+_PLAN_CONFLICT = _object(
+    {
+        "error": {"const": "ConflictError"},
+        "detail": {
+            **_TEXT,
+            "description": "names the latest version and who saved it; nothing was saved",
+        },
+        "latest_version": {**_NULL_INTEGER, "description": "null: the plan has no version"},
+        "theirs": {
+            "type": "array",
+            "items": _MOVE,
+            "description": "the units moved between the base version and the latest: what "
+            "the other person changed (empty for a new plan under a taken name)",
+        },
+        "versions": {
+            "type": "array",
+            "items": _object(
+                {
+                    "version": {"type": "integer"},
+                    "author": _TEXT,
+                    "created": {**_TEXT, "format": "date-time"},
+                    "note": _TEXT,
+                }
+            ),
+            "description": "the versions saved after the base, oldest first",
+        },
+    }
+)
+_PLAN_INFO: dict[str, Schema] = {
+    "name": _TEXT,
+    "version": {"type": "integer"},
+    "region": _TEXT,
+    "unit_layer": {"enum": ["units", "wards"]},
+    "method": {**_TEXT, "description": "how the zones were made"},
+    "modelled": {
+        "type": "boolean",
+        "description": "true when a model drew the zones: a proposal, not adopted zones",
+    },
+    "author": _TEXT,
+    "created": {**_TEXT, "format": "date-time"},
+    "notes": _TEXT,
+}
+_DEMAND_INFO = _object(
+    {
+        "source": {**_TEXT, "description": "where the demand comes from, in words"},
+        "modelled": {
+            "type": "boolean",
+            "description": "true for modelled demand (not a recorded package list)",
+        },
+    }
+)
+#: ``scheme``, ``rate``, ``viability`` and ``reference`` of the editor payload and the summary.
+_PRICING_INFO: dict[str, Schema] = {
+    "scheme": {**_NULL_TEXT, "description": "the region's scheme, e.g. hertfordshire-2022"},
+    "rate": {**_NULL_POUNDS, "description": "its single hourly rate, pounds; null if banded"},
+    "viability": {
+        "oneOf": [_VIABILITY, {"type": "null"}],
+        "description": "the council's published lot viability (null: none published)",
+    },
+    "reference": {
+        "type": ["array", "null"],
+        "description": "the council's published figures per zone of the zone layer whose "
+        "names the plan's zones share (null: none)",
+        "items": _object(
+            {
+                "zone": _TEXT,
+                "clients": {"type": "integer"},
+                "weekly_hours": _HOURS,
+                "annual_hours": {"type": "number"},
+                "annual_cost": _POUNDS,
+            }
+        ),
+    },
+}
+_EDITOR_PAYLOAD = _object(
+    {
+        "plan": _object(
+            {
+                **_PLAN_INFO,
+                "zones": {
+                    "type": "array",
+                    "items": _object(
+                        {
+                            "name": _TEXT,
+                            "colour": _COLOUR,
+                            "target_hours": {**_NULL_NUMBER, "description": "hours a week"},
+                        }
+                    ),
+                },
+            }
+        ),
+        "demand": _DEMAND_INFO,
+        "units": _collection(
+            _object(
+                {
+                    "code": _TEXT,
+                    "name": _TEXT,
+                    "district": {**_TEXT, "description": "the district's name"},
+                    "zone": {**_NULL_TEXT, "description": "null: no zone"},
+                    "clients": {"type": "integer"},
+                    "weekly_hours": _HOURS,
+                    "weekly_cost": {
+                        "type": "number",
+                        "description": "pounds a week, at each package's own price",
+                    },
+                }
+            )
+        ),
+        "adjacency": {
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": _TEXT},
+            "description": "unit code -> the codes of its neighbours (within 1 m)",
+        },
+        **_PRICING_INFO,
+    }
+)
+_OPTIONAL_POUNDS: Schema = {**_NULL_POUNDS, "description": "pounds; null without a price"}
+_SUMMARY_ROW = _object(
+    {
+        "zone": _TEXT,
+        "colour": {**_NULL_TEXT, "description": "null for the total"},
+        "units": {"type": "integer"},
+        "clients": {"type": "integer"},
+        "weekly_hours": _HOURS,
+        "annual_hours": {"type": "number"},
+        "rate": {**_NULL_POUNDS, "description": "pounds an hour; null where rates mix"},
+        "weekly_cost": _OPTIONAL_POUNDS,
+        "annual_cost": _OPTIONAL_POUNDS,
+        "deviation_pct": {**_NULL_NUMBER, "description": "from the mean of the zones, %"},
+        "target_hours": {**_NULL_NUMBER, "description": "hours a week; the total: their sum"},
+        "target_deviation_pct": {**_NULL_NUMBER, "description": "from the target, %"},
+        "polsby_popper": {**_NULL_NUMBER, "description": "compactness, 1 for a circle"},
+        "viability": {
+            **_TEXT,
+            "description": "viable, under minimum, over maximum or no published threshold",
+        },
+        "provider_min_hours": _NULL_NUMBER,
+        "modelled": {"type": "boolean"},
+        "council": {
+            "oneOf": [
+                _object(
+                    {
+                        "clients": {"type": "integer"},
+                        "weekly_hours": _NULL_NUMBER,
+                        "annual_hours": _NULL_NUMBER,
+                        "annual_cost": _NULL_POUNDS,
+                    }
+                ),
+                {"type": "null"},
+            ],
+            "description": "the council's published figures of the zone (null: none)",
+        },
+    }
+)
+_SUMMARY = _object(
+    {
+        "plan": _object(_PLAN_INFO),
+        "demand": _DEMAND_INFO,
+        **_PRICING_INFO,
+        "zones": {"type": "array", "items": _SUMMARY_ROW},
+        "total": _SUMMARY_ROW,
+        "unassigned": _object(
+            {"units": {"type": "integer"}, "clients": {"type": "integer"}, "weekly_hours": _HOURS}
+        ),
+    }
+)
+_ZONE_FIGURES = _object(
+    {
+        "units": {"type": "integer"},
+        "clients": {"type": "integer"},
+        "weekly_hours": _HOURS,
+        "weekly_cost": {"type": "number", "description": "pounds a week"},
+    }
+)
+_COMPARISON = _object(
+    {
+        "plan": _TEXT,
+        "a": {"type": "integer"},
+        "b": {"type": "integer"},
+        "moved": {
+            "type": "array",
+            "items": _object(
+                {"unit": _TEXT, "name": _NULL_TEXT, "before": _NULL_TEXT, "after": _NULL_TEXT}
+            ),
+            "description": "units whose zone differs, by code; before: in a, after: in b",
+        },
+        "zones": {
+            "type": "array",
+            "items": _object(
+                {"zone": _TEXT, "a": _ZONE_FIGURES, "b": _ZONE_FIGURES, "delta": _ZONE_FIGURES}
+            ),
+            "description": "a's zones in order, then those only b has; delta is b - a",
+        },
+    }
+)
+_HISTORY = _object(
+    {
+        "plan": _TEXT,
+        "versions": {
+            "type": "array",
+            "items": _object(
+                {
+                    "version": {"type": "integer"},
+                    "parent": _NULL_INTEGER,
+                    "author": _TEXT,
+                    "created": {**_TEXT, "format": "date-time"},
+                    "method": _TEXT,
+                    "notes": _TEXT,
+                    "moved": {**_NULL_INTEGER, "description": "units moved from the parent"},
+                }
+            ),
+        },
+    }
+)
+_SAVED = _object({"plan": _TEXT, "version": {"type": "integer"}})
+_CREATE_PLAN = _object(
+    {
+        "name": {
+            "type": "string",
+            "pattern": r"^[A-Za-z0-9][A-Za-z0-9 ._&()-]{0,99}$",
+            "description": "not only digits (digits name a plan by id)",
+        },
+        "region": {**_TEXT, "description": "a served region, e.g. hertfordshire"},
+        "unit_layer": {"enum": ["units", "wards"], "description": "default units (LSOAs)"},
+        "copy_of": _object(
+            {"plan": _TEXT, "version": {"type": "integer", "minimum": 1}}, optional=("version",)
+        ),
+        "kind": {
+            "enum": ["districts", "pcn"],
+            "description": "without copy_of: one zone per district (default) or the PCN areas, "
+            "of LSOAs",
+        },
+        "note": {**_TEXT, "maxLength": 2000},
+    },
+    optional=("unit_layer", "copy_of", "kind", "note"),
+)
+_SAVE_VERSION = _object(
+    {
+        "base_version": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "the version the draft was made from; 409 when it is not the latest",
+        },
+        "assignment": {
+            "type": "object",
+            "additionalProperties": _NULL_TEXT,
+            "description": "the whole draft: unit code -> zone name; a unit left out or null "
+            "has no zone",
+        },
+        "zones": {
+            "type": "array",
+            "items": _object(
+                {"name": _TEXT, "colour": _COLOUR, "target_hours": _NULL_NUMBER},
+                optional=("colour", "target_hours"),
+            ),
+            "description": "every zone in display order (a colour left out takes the palette's)",
+        },
+        "note": {**_TEXT, "maxLength": 2000},
+    },
+    optional=("note",),
+)
+_BINARY: Schema = {"schema": {"type": "string", "contentMediaType": "application/octet-stream"}}
+_DEMAND_UPLOAD = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "file": {
+                        "type": "string",
+                        "contentMediaType": "application/octet-stream",
+                        "description": "a .csv or .xlsx package list: an address or postcode "
+                        "and weekly hours per package, optionally a pathway",
+                    },
+                    "pathway": {**_TEXT, "description": "count only this pathway, e.g. O"},
+                    "column": {**_TEXT, "description": "the address column (default: found)"},
+                },
+                "required": ["file"],
+            }
+        }
+    },
+}
+
+
+def _plan_paths() -> dict[str, Schema]:
+    """The plans API (:mod:`geozones.web.plans`) but ``POST /plans`` (in ``/plans``)."""
+    version = _VERSION_PARAM
+    return {
+        "/plans/{plan}/editor": {
+            "get": {
+                "summary": "The zone editor's payload: units, demand, zones, adjacency, pricing",
+                "description": "The plan (one version), its units with each one's zone and "
+                "demand, their neighbours, the region's scheme and rate, the council's lot "
+                "viability and published per-zone figures. Demand: the plan's stored package "
+                "list, else the region's modelled demand (marked modelled), else none.",
+                "operationId": "planEditor",
+                "security": _SIGNED_IN,
+                "parameters": [_PLAN_PARAM, version],
+                "responses": {
+                    "200": _json(_EDITOR_PAYLOAD, "The payload; units in EPSG:4326."),
+                    **_errors(*_PLAN_READ_ERRORS),
+                },
+            }
+        },
+        "/plans/{plan}/versions": {
+            "post": {
+                "summary": "Save a draft as the plan's next version (commissioners)",
+                "description": "Refused with 409 when base_version is not the latest: the "
+                "answer says who saved which version since and which units they moved, so "
+                "the edits can be carried onto the latest and saved again. Written to the "
+                "audit log with the user as actor.",
+                "operationId": "savePlanVersion",
+                "security": _SIGNED_IN,
+                "parameters": [_PLAN_PARAM],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": _SAVE_VERSION}},
+                },
+                "responses": {
+                    "201": _json(_SAVED, "Saved; the new version's number."),
+                    "409": _json(_ref("PlanConflict"), "Another version was saved first."),
+                    **_errors(*_PLAN_WRITE_ERRORS),
+                },
+            }
+        },
+        "/plans/{plan}/history": {
+            "get": {
+                "summary": "Every version of a plan, oldest first",
+                "operationId": "planHistory",
+                "security": _SIGNED_IN,
+                "parameters": [_PLAN_PARAM],
+                "responses": {
+                    "200": _json(_HISTORY, "The versions, with the units each moved."),
+                    **_errors(*_PLAN_READ_ERRORS),
+                },
+            }
+        },
+        "/plans/{plan}/compare": {
+            "get": {
+                "summary": "Two versions side by side: units moved, per-zone figures and deltas",
+                "operationId": "comparePlanVersions",
+                "security": _SIGNED_IN,
+                "parameters": [
+                    _PLAN_PARAM,
+                    _param("a", "query", "the earlier version", required=True, type="integer"),
+                    _param("b", "query", "the later version", required=True, type="integer"),
+                ],
+                "responses": {
+                    "200": _json(_COMPARISON, "b against a."),
+                    **_errors(400, *_PLAN_READ_ERRORS),
+                },
+            }
+        },
+        "/plans/{plan}/summary": {
+            "get": {
+                "summary": "Each zone's clients, hours, cost, targets, viability and the "
+                "council's published figures",
+                "operationId": "planSummary",
+                "security": _SIGNED_IN,
+                "parameters": [_PLAN_PARAM, version],
+                "responses": {
+                    "200": _json(_SUMMARY, "Zones in plan order, then the total."),
+                    **_errors(*_PLAN_READ_ERRORS),
+                },
+            }
+        },
+        "/plans/{plan}/export": {
+            "get": {
+                "summary": "The plan as a file, or a printable report",
+                "description": "geojson: zones with their figures (EPSG:4326); gpkg: layers "
+                "zones (EPSG:27700) and units; shp: a zipped Shapefile (EPSG:27700) with "
+                "units.csv and a README.txt naming the fields (10 characters at most: "
+                "weekly_hrs, annual_hrs, target_hrs, ...); csv: the unit table; report: an "
+                "HTML page to print (A4) with a map of the zones and the per-zone table.",
+                "operationId": "exportPlan",
+                "security": _SIGNED_IN,
+                "parameters": [
+                    _PLAN_PARAM,
+                    _param(
+                        "format",
+                        "query",
+                        "geojson (default), gpkg, shp, csv or report",
+                        enum=["geojson", "gpkg", "shp", "csv", "report"],
+                    ),
+                    version,
+                ],
+                "responses": {
+                    "200": {
+                        "description": "The file (an attachment), or the report page.",
+                        "content": {
+                            "application/geo+json": {"schema": _collection(extra=_PLAN_METADATA)},
+                            "application/geopackage+sqlite3": _BINARY,
+                            "application/zip": _BINARY,
+                            **_CSV,
+                            "text/html": {"schema": _TEXT},
+                        },
+                    },
+                    **_errors(*_PLAN_READ_ERRORS),
+                },
+            }
+        },
+        "/plans/{plan}/demand": {
+            "put": {
+                "summary": "Weigh the plan by a package list (commissioners)",
+                "description": "Each package is geocoded, placed in a unit and priced at the "
+                "rate answered where it lies; the plan's stored demand is replaced (an audit "
+                "row says so). Rows that cannot be placed are counted, not stored.",
+                "operationId": "putPlanDemand",
+                "security": _SIGNED_IN,
+                "parameters": [_PLAN_PARAM],
+                "requestBody": _DEMAND_UPLOAD,
+                "responses": {
+                    "200": _json(
+                        _object(
+                            {
+                                "plan": _TEXT,
+                                "source": _TEXT,
+                                "modelled": {"const": False},
+                                "clients": {"type": "integer"},
+                                "weekly_hours": _HOURS,
+                                "counts": {
+                                    "type": "object",
+                                    "additionalProperties": {"type": "integer"},
+                                    "description": "rows per status (ok counted)",
+                                },
+                            }
+                        ),
+                        "Stored; what was counted.",
+                    ),
+                    **_errors(*_PLAN_WRITE_ERRORS, 413),
+                },
+            }
+        },
+    }
+
+
+#: ``POST /plans/{plan}/solve``: the editor's draft, its targets and locks.
+_SOLVE_BODY = _object(
+    {
+        "mode": {
+            "enum": ["balance", "improve"],
+            "description": "balance: draw the zones afresh (named as listed); improve: move "
+            "the fewest units",
+        },
+        "assignment": _SAVE_VERSION["properties"]["assignment"],
+        "zones": {
+            **_SAVE_VERSION["properties"]["zones"],
+            "description": "the zones; a zone without target_hours aims at an equal share of "
+            "the hours the others' targets leave (the mean when none has one)",
+        },
+        "locked_units": {
+            "type": "object",
+            "additionalProperties": _TEXT,
+            "description": "unit code -> the zone it must keep",
+        },
+        "locked_zones": {
+            "type": "array",
+            "items": _TEXT,
+            "description": "zones that keep exactly their units, neither losing nor gaining one",
+        },
+        "tolerance": {
+            "type": "number",
+            "exclusiveMinimum": 0,
+            "exclusiveMaximum": 1,
+            "description": "every zone within this fraction of its target (default 0.02)",
+        },
+        "scale_targets": {
+            "type": "boolean",
+            "description": "scale the targets in proportion to add up to the demand's hours "
+            "(default false)",
+        },
+    },
+    optional=("locked_units", "locked_zones", "tolerance", "scale_targets"),
+)
+#: ``GET /plans/solve/{job}``: a solve's state; moves and zones once done.
+_SOLVE_JOB = _object(
+    {
+        "job": {**_TEXT, "pattern": "^[0-9a-f]{32}$"},
+        "plan": _TEXT,
+        "mode": {"enum": ["balance", "improve"]},
+        "state": {"enum": ["running", "done", "failed"]},
+        "progress": {"type": "number", "minimum": 0, "maximum": 1},
+        "message": {
+            **_TEXT,
+            "description": "how far it is; when done, the outcome; when failed, why",
+        },
+        "met": {
+            "type": ["boolean", "null"],
+            "description": "whether every zone is within the tolerance of its target; null "
+            "until done",
+        },
+        "moves": {
+            "type": "array",
+            "items": _object(
+                {"unit": _TEXT, "name": _TEXT, "before": _NULL_TEXT, "after": _NULL_TEXT}
+            ),
+            "description": "the units whose zone the solve changes, proposed (nothing is "
+            "saved); before null: the unit had no zone",
+        },
+        "zones": {
+            "type": "array",
+            "items": _object(
+                {
+                    "zone": _TEXT,
+                    "weekly_hours": _HOURS,
+                    "target_hours": {**_NULL_NUMBER, "description": "null: no targets"},
+                    "deviation_pct": {
+                        **_NULL_NUMBER,
+                        "description": "percent from the zone's target (from the mean "
+                        "without targets)",
+                    },
+                }
+            ),
+            "description": "every zone after the proposed moves",
+        },
+    }
+)
+
+
+def _solve_paths() -> dict[str, Schema]:
+    """The solver from the editor (:mod:`geozones.web.solve`)."""
+    return {
+        "/plans/{plan}/solve": {
+            "post": {
+                "summary": "Balance or improve the editor's draft in the background "
+                "(commissioners)",
+                "description": "Starts a job on the draft (its assignment, zones, targets, "
+                "locked units and zones), weighed by the plan's demand as the editor's payload "
+                "is (stored, else modelled); poll GET /plans/solve/{job}. Nothing is saved. "
+                "Jobs live in the serving process's memory, for the user who started them.",
+                "operationId": "solvePlan",
+                "security": _SIGNED_IN,
+                "parameters": [_PLAN_PARAM],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": _SOLVE_BODY}},
+                },
+                "responses": {
+                    "202": _json(
+                        _object({"job": {**_TEXT, "pattern": "^[0-9a-f]{32}$"}}),
+                        "Started; the job's id.",
+                    ),
+                    "409": _json(_ref("Error"), "Too many solves are running."),
+                    **_errors(*_PLAN_WRITE_ERRORS),
+                },
+            }
+        },
+        "/plans/solve/{job}": {
+            "get": {
+                "summary": "A solve's state, progress, proposed moves and zones' hours "
+                "against their targets",
+                "operationId": "solveJob",
+                "security": _SIGNED_IN,
+                "parameters": [_JOB_PARAM],
+                "responses": {
+                    "200": _json(_SOLVE_JOB, "The job (moves and zones once done)."),
+                    **_errors(401, 403, 404),
+                },
+            }
+        },
+    }
+
+
 def _paths(max_queries: int, max_upload_mb: float) -> dict[str, Schema]:
     limit = f"Uploads up to {max_upload_mb:g} MB (GEOZONES_MAX_UPLOAD_MB)."
     job_ok = _json(_ref("Job"), "The job's state, with the URLs of its status and files.")
     return {
+        "/me": {
+            "get": {
+                "summary": "Who is asking, and the CSRF token their JSON writes need",
+                "description": "A session's writes (POST, PUT, PATCH, DELETE) must send "
+                "csrf_token in the X-CSRF-Token header; requests with Authorization: Bearer "
+                "<token> need none.",
+                "operationId": "me",
+                "security": [{}, {"session": []}, {"bearer": []}],
+                "responses": {
+                    "200": _json(
+                        _object(
+                            {
+                                "user": {**_NULL_TEXT, "description": "null for nobody"},
+                                "role": {"enum": [*ROLES, None]},
+                                "csrf_token": {
+                                    **_NULL_TEXT,
+                                    "description": "the session's; null for nobody and for "
+                                    "Bearer requests",
+                                },
+                            }
+                        ),
+                        "The user (null when nobody is logged in).",
+                    )
+                },
+            }
+        },
+        "/audit": {
+            "get": {
+                "summary": "The audit log of every plan write, oldest first (admins only)",
+                "operationId": "audit",
+                "security": [{"session": []}, {"bearer": []}],
+                "parameters": [
+                    _param("plan", "query", "only this plan (name or id)"),
+                    _param("format", "query", "json (default) or csv", enum=["json", "csv"]),
+                ],
+                "responses": {
+                    "200": {
+                        "description": "The rows as JSON, or with format=csv a CSV file.",
+                        "content": {
+                            "application/json": {
+                                "schema": _object(
+                                    {
+                                        "plan": _NULL_TEXT,
+                                        "rows": {
+                                            "type": "array",
+                                            "items": _object(
+                                                {
+                                                    "when": {**_TEXT, "format": "date-time"},
+                                                    "actor": _TEXT,
+                                                    "action": {
+                                                        **_TEXT,
+                                                        "description": "create, save, demand",
+                                                    },
+                                                    "plan": _TEXT,
+                                                    "version": {"type": ["integer", "null"]},
+                                                    "base_version": {
+                                                        "type": ["integer", "null"],
+                                                        "description": "null for a new plan",
+                                                    },
+                                                    "moved": {"type": "integer"},
+                                                    "units": {
+                                                        **_TEXT,
+                                                        "description": "'E01...: Zone A -> "
+                                                        "Zone B; ...'",
+                                                    },
+                                                    "note": _TEXT,
+                                                }
+                                            ),
+                                        },
+                                    }
+                                )
+                            },
+                            **_CSV,
+                        },
+                    },
+                    **_errors(401, 403, 404, 422),
+                },
+            }
+        },
         "/openapi.json": {
             "get": {
                 "summary": "This document",
@@ -815,8 +1472,26 @@ def _paths(max_queries: int, max_upload_mb: float) -> dict[str, Schema]:
                     ),
                     **_errors(404),
                 },
-            }
+            },
+            "post": {
+                "summary": "Create a plan (commissioners): districts, PCN areas or a copy",
+                "description": "Saved as version 1 with the user as author; 409 when the name "
+                "is taken.",
+                "operationId": "createPlan",
+                "security": _SIGNED_IN,
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": _CREATE_PLAN}},
+                },
+                "responses": {
+                    "201": _json(_SAVED, "Created as version 1."),
+                    "409": _json(_ref("PlanConflict"), "A plan of that name exists."),
+                    **_errors(*_PLAN_WRITE_ERRORS),
+                },
+            },
         },
+        **_plan_paths(),
+        **_solve_paths(),
         "/plans/{plan}": {
             "get": {
                 "summary": "A plan's zones as GeoJSON (EPSG:4326) with their summary",
@@ -984,10 +1659,24 @@ def document(max_queries: int, max_upload_mb: float) -> dict[str, Any]:
                 ),
                 "Job": _JOB,
                 "BasemapTile": _BASEMAP_TILE,
+                "PlanConflict": _PLAN_CONFLICT,
                 "Error": error,
             },
             "responses": {
                 f"E{code}": _json(_ref("Error"), text) for code, text in _ERROR_TEXT.items()
+            },
+            "securitySchemes": {
+                "session": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": "session",
+                    "description": "a login at /login; writes also send X-CSRF-Token",
+                },
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "an API token an admin issued (geozones users token)",
+                },
             },
         },
     }

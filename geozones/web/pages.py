@@ -171,6 +171,7 @@ def map_page() -> str:
         scheme=scheme,
         schemes=schemes,
         keys=parts.keys,
+        saved=saved.name if saved else None,
         rates=[
             {"label": label, "rate": rate, "note": note}
             for label, rate, note in (rates_in_words(scheme) if scheme else [])

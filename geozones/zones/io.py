@@ -8,11 +8,17 @@ Formats, chosen by file suffix:
   identical plan (zones that hold no unit are not in it).
 * ``.geojson``: zone polygons in EPSG:4326 whose properties are the zone's
   summary (:meth:`ZonePlan.summary`; money and rates as pounds), with the plan's
-  metadata in a top-level ``geozones`` member.
+  metadata (version, zones, targets, method, author, notes) in a top-level
+  ``geozones`` member.
 * ``.gpkg``: layer ``zones`` (polygons and summary, EPSG:27700) and the unit
   table as attribute table ``units``.
-* ``.zip``: a zipped Shapefile ``zones.shp`` (EPSG:27700, field names cut to
-  10 characters) with the unit table as ``units.csv``.
+* ``.zip``: a zipped Shapefile ``zones.shp`` (EPSG:27700) with the unit table
+  as ``units.csv`` and a ``README.txt`` naming every field: a Shapefile field
+  name holds at most 10 characters, so ``weekly_hours`` is ``weekly_hrs``,
+  ``annual_hours`` ``annual_hrs``, ``target_hours`` ``target_hrs`` and the
+  drive minutes ``drive_mean`` and ``drive_p90`` (:data:`SHAPEFILE_FIELDS`).
+
+:func:`zone_svg` draws a plan's zones as SVG paths for a printable report.
 
 Import reads the unit table where the file has one (CSV, GeoPackage, zip), so
 the plan comes back exactly. Otherwise (GeoJSON, or polygons drawn elsewhere)
@@ -28,7 +34,9 @@ import json
 import tempfile
 import zipfile
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, TypedDict
 
@@ -43,17 +51,22 @@ from geozones._settings import WGS84
 from geozones._validate import to_bng
 from geozones.regions.data import RegionData, load_region
 from geozones.schemes.scheme import Scheme
-from geozones.zones.plan import ZonePlan
+from geozones.zones.plan import TARGET_COLUMN, ZonePlan
 from geozones.zones.units import UNIT_LAYERS, load_units
 
 __all__ = [
     "FORMATS",
+    "REPORT_SIMPLIFY_M",
+    "SHAPEFILE_FIELDS",
     "UNIT_TABLE_COLUMNS",
+    "SvgMap",
+    "SvgZone",
     "export_plan",
     "import_plan",
     "read_unit_table",
     "unit_table",
     "zone_layer",
+    "zone_svg",
 ]
 
 #: Export formats by file suffix.
@@ -74,13 +87,38 @@ UNIT_TABLE_COLUMNS: tuple[str, ...] = (
     "colour",
 )
 _REQUIRED = ("unit", "zone")
-_SHAPEFILE_FIELDS = {
+#: Shapefile field names (10 characters at most) of the zone columns whose names are longer.
+SHAPEFILE_FIELDS: dict[str, str] = {
     "weekly_hours": "weekly_hrs",
     "annual_hours": "annual_hrs",
+    TARGET_COLUMN: "target_hrs",
     "drive_minutes_mean": "drive_mean",
     "drive_minutes_p90": "drive_p90",
 }
+#: The longest field name a Shapefile (dBase) holds.
+_SHAPEFILE_NAME_CHARS = 10
 _UNITS_CSV = "units.csv"
+_README = "README.txt"
+#: What each zone column of an export holds (the zipped Shapefile's README lists them).
+_FIELD_MEANINGS: dict[str, str] = {
+    "zone": "zone name",
+    "colour": "zone colour, #rrggbb",
+    "units": "units (LSOAs or wards) in the zone",
+    "population": "people, mid-2017 (apportioned by area for wards)",
+    "age65": "people aged 65 or more, Census 2021",
+    "area_km2": "area, square kilometres",
+    "drive_minutes_mean": "mean drive minutes from the nearest GP surgery, live postcodes",
+    "drive_minutes_p90": "90th percentile of those drive minutes",
+    "clients": "clients",
+    "weekly_hours": "care hours a week",
+    "annual_hours": "care hours a year (weekly x 52)",
+    "rate": "pounds an hour (empty where the zone mixes rates)",
+    "cost": "pounds a year, at each package's own price",
+    "modelled": "1 where the demand is modelled, not a recorded package list",
+    TARGET_COLUMN: "the zone's target, care hours a week",
+}
+#: Simplification of the zone outlines drawn in a printable report (metres, EPSG:27700).
+REPORT_SIMPLIFY_M = 50.0
 
 
 class _Target(TypedDict):
@@ -149,6 +187,7 @@ def _metadata(plan: ZonePlan) -> dict[str, object]:
         "region": plan.region.name,
         "unit_layer": plan.unit_layer,
         "zones": list(plan.zones),
+        "targets": dict(plan.targets),
         "method": plan.method,
         "author": plan.author,
         "created": plan.created.isoformat(),
@@ -198,19 +237,106 @@ def export_plan(
         pyogrio.write_dataframe(zones, path, layer="zones", driver="GPKG")
         pyogrio.write_dataframe(unit_table(plan), path, layer="units", driver="GPKG")
     else:
-        with tempfile.TemporaryDirectory() as tmp:
-            shp = Path(tmp) / "zones.shp"
-            pyogrio.write_dataframe(
-                zones.rename(columns=_SHAPEFILE_FIELDS),
-                shp,
-                driver="ESRI Shapefile",
-                layer_options={"ENCODING": "UTF-8"},
-            )
-            with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-                for part in sorted(Path(tmp).iterdir()):
-                    archive.write(part, part.name)
-                archive.writestr(_UNITS_CSV, unit_table(plan).to_csv(index=False))
+        _write_shapefile_zip(plan, zones, path)
     return path
+
+
+def _write_shapefile_zip(plan: ZonePlan, zones: gpd.GeoDataFrame, path: Path) -> None:
+    """The zipped Shapefile: ``zones.*``, ``units.csv`` and a README naming the fields."""
+    fields = {
+        c: SHAPEFILE_FIELDS.get(c, c[:_SHAPEFILE_NAME_CHARS])
+        for c in zones.columns
+        if c != zones.geometry.name
+    }
+    readme = [
+        f"Zone plan {plan.name} version {plan.version} ({plan.region.name}, {plan.unit_layer})",
+        "zones.shp: one polygon per zone, British National Grid (EPSG:27700), UTF-8 text.",
+        f"{_UNITS_CSV}: the unit table, one row per unit and its zone (re-imports exactly).",
+        "",
+        f"A Shapefile field name holds at most {_SHAPEFILE_NAME_CHARS} characters; the fields:",
+        *(
+            f"  {short:<10}  {_FIELD_MEANINGS.get(column, column)}"
+            + (f" ({column})" if short != column else "")
+            for column, short in fields.items()
+        ),
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        pyogrio.write_dataframe(
+            zones.rename(columns=fields),
+            Path(tmp) / "zones.shp",
+            driver="ESRI Shapefile",
+            layer_options={"ENCODING": "UTF-8"},
+        )
+        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for part in sorted(Path(tmp).iterdir()):
+                archive.write(part, part.name)
+            archive.writestr(_UNITS_CSV, unit_table(plan).to_csv(index=False))
+            archive.writestr(_README, "\n".join(readme) + "\n")
+
+
+@dataclass(frozen=True)
+class SvgZone:
+    """One zone drawn in SVG: its name, ``#rrggbb`` colour, path and label point."""
+
+    zone: str
+    colour: str
+    path: str
+    label_x: float
+    label_y: float
+
+
+@dataclass(frozen=True)
+class SvgMap:
+    """A plan's zones as SVG: ``viewBox`` (``"0 0 width height"``, metres) and the zones."""
+
+    view_box: str
+    width_m: float
+    height_m: float
+    zones: tuple[SvgZone, ...]
+
+
+def zone_svg(plan: ZonePlan, simplify_m: float = REPORT_SIMPLIFY_M) -> SvgMap:
+    """The plan's zones as SVG paths, for a printable map without tiles or scripts.
+
+    The zone polygons (EPSG:27700) are simplified together by ``simplify_m``
+    metres (:func:`shapely.coverage_simplify`, so neighbouring zones keep
+    one shared edge) and placed in a viewBox whose units are metres east of
+    the plan's western edge and south of its northern edge (SVG's y runs
+    down), rounded to the metre. Each zone is one path of all its rings
+    (draw it with ``fill-rule: evenodd`` so that holes stay holes), labelled
+    at a point on its surface.
+
+    Returns
+    -------
+    SvgMap
+
+    """
+    shapes = plan.geometry()
+    geoms = shapely.coverage_simplify(shapes.geometry.to_numpy(), simplify_m)
+    west, south, east, north = shapely.total_bounds(geoms)
+    parts, part_zone = shapely.get_parts(geoms, return_index=True)
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    xy, ring_of_point = shapely.get_coordinates(rings, return_index=True)
+    xy = np.round(np.column_stack([xy[:, 0] - west, north - xy[:, 1]])).astype(np.int64)
+    text = np.char.add(np.char.add(xy[:, 0].astype(str), " "), xy[:, 1].astype(str))
+    ring = np.arange(len(rings))
+    starts = np.searchsorted(ring_of_point, ring)
+    ends = np.searchsorted(ring_of_point, ring, side="right") - 1  # the closing point: Z
+    ring_paths = [f"M{' L'.join(text[a:b])}Z" for a, b in zip(starts, ends, strict=True)]
+    cuts = np.searchsorted(part_zone[ring_part], np.arange(len(geoms) + 1))  # rings by zone
+    paths = [" ".join(ring_paths[a:b]) for a, b in pairwise(cuts)]
+    labels = shapely.get_coordinates(shapely.point_on_surface(geoms))
+    return SvgMap(
+        view_box=f"0 0 {round(east - west)} {round(north - south)}",
+        width_m=float(east - west),
+        height_m=float(north - south),
+        zones=tuple(
+            SvgZone(zone, colour, path, round(float(x - west)), round(float(north - y)))
+            for zone, colour, path, (x, y) in zip(
+                shapes["zone"], shapes["colour"], paths, labels, strict=True
+            )
+        ),
+    )
 
 
 def _region_and_layer(

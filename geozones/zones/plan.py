@@ -34,10 +34,12 @@ __all__ = [
     "DRIVE_COLUMNS",
     "MODELLED_METHODS",
     "PALETTE",
+    "TARGET_COLUMN",
     "TOTAL",
     "PlanCheck",
     "ZonePlan",
     "now",
+    "target_hours",
 ]
 
 #: Zone colours given in turn to zones without one (20 distinguishable colours).
@@ -51,6 +53,8 @@ PALETTE: tuple[str, ...] = (
 DEMAND_COLUMNS: tuple[str, ...] = ("unit", "clients", "weekly_hours")
 #: Zone name of the total row of a summary.
 TOTAL = "Total"
+#: The column of a summary holding each zone's target hours a week (plans with targets).
+TARGET_COLUMN = "target_hours"
 #: Drive-time columns of a summary where the region has a road network: the mean and the
 #: 90th percentile, over the zone's live postcodes, of the quickest drive from any GP
 #: surgery (minutes, to 0.1).
@@ -159,6 +163,10 @@ class ZonePlan:
     colours : mapping of str to str, optional
         Zone name to ``#rrggbb``; zones without one take :data:`PALETTE`
         colours by position.
+    targets : mapping of str to float, optional
+        Zone name to its target hours a week (Herefordshire's 'O' zones:
+        1,295 to 2,352, not equal shares); zones without one have none. Kept
+        in zone order, as floats.
     method : str
         How the assignment was made (builder, rule file, distance method).
     author, notes : str
@@ -174,7 +182,8 @@ class ZonePlan:
     ------
     InputError
         An empty name, an unknown unit layer, a unit listed twice, a zone
-        listed twice or a colour that is not ``#rrggbb``.
+        listed twice, a colour that is not ``#rrggbb``, or a target for a zone
+        the plan does not list or that is not a number of hours above 0.
 
     """
 
@@ -184,6 +193,7 @@ class ZonePlan:
     assignment: pd.Series
     zones: tuple[str, ...] = ()
     colours: Mapping[str, str] = field(default_factory=dict)
+    targets: Mapping[str, float] = field(default_factory=dict)
     method: str = "drawn by hand"
     author: str = "geozones"
     notes: str = ""
@@ -222,6 +232,18 @@ class ZonePlan:
         object.__setattr__(self, "assignment", assignment)
         object.__setattr__(self, "zones", zones)
         object.__setattr__(self, "colours", colours)
+        object.__setattr__(self, "targets", self._checked_targets())
+
+    def _checked_targets(self) -> dict[str, float]:
+        """The targets in zone order as floats; unknown zones or bad hours are errors."""
+        unknown = [str(z) for z in self.targets if z not in self.zones]
+        if unknown:
+            raise InputError(
+                f"plan {self.name}: target(s) for zone(s) the plan does not list: "
+                f"{', '.join(unknown)}; its zones: {', '.join(self.zones)}"
+            )
+        known = {z: self.targets[z] for z in self.zones if z in self.targets}
+        return target_hours(known, "zone", f"plan {self.name}: ")
 
     def __repr__(self) -> str:
         version = f" v{self.version}" if self.version is not None else ""
@@ -419,7 +441,9 @@ class ZonePlan:
             ``clients``, ``weekly_hours``, ``annual_hours`` (weekly x 52),
             ``rate`` (pounds per hour, None where a zone mixes rates),
             ``cost`` (pounds a year, Decimal, from
-            :func:`geozones.schemes.pricing.zone_table`) and ``modelled``.
+            :func:`geozones.schemes.pricing.zone_table`) and ``modelled``;
+            last, where the plan has targets, ``target_hours`` (hours a week,
+            NaN for a zone without one; the total row: their sum).
 
         Raises
         ------
@@ -453,12 +477,16 @@ class ZonePlan:
         priced_total: dict[str, object] = {}
         if demand is not None:
             out, priced_total = self._priced(out, demand, scheme, rate, labels, layer)
+        if self.targets:
+            out[TARGET_COLUMN] = out["zone"].map(self.targets).astype(float)
         if not total:
             return out
         row: dict[str, object] = {"zone": TOTAL, "colour": None}
         row.update({c: out[c].sum() for c in ("units", "population", "age65", "area_km2")})
         row.update(drive_total)
         row.update(priced_total)
+        if self.targets:
+            row[TARGET_COLUMN] = sum(self.targets.values())
         return pd.concat([out, pd.DataFrame([row])], ignore_index=True)[out.columns]
 
     def _priced(
@@ -536,6 +564,40 @@ class ZonePlan:
             flagged |= demand["modelled"].fillna(False).astype(bool).to_numpy()
         work["modelled"] = flagged
         return work
+
+
+def target_hours(targets: Mapping[str, object], kind: str, where: str = "") -> dict[str, float]:
+    """Targets as name -> hours a week (floats), each a finite number above 0.
+
+    Parameters
+    ----------
+    targets : mapping
+        Zone or lot name to its target (int, float, Decimal or numpy number).
+    kind : str
+        What the names name in messages ("zone", "lot").
+    where : str
+        Message prefix, e.g. ``"plan p: "``.
+
+    Raises
+    ------
+    InputError
+        An empty name, or a target that is no number of hours above 0 (naming it).
+
+    """
+    out = {}
+    for name, value in targets.items():
+        if not str(name).strip():
+            raise InputError(f"{where}a target needs a {kind} name (non-empty text); got {name!r}")
+        hours = np.nan
+        if isinstance(value, int | float | Decimal | np.integer | np.floating):
+            hours = np.nan if isinstance(value, bool) else float(value)
+        if not (np.isfinite(hours) and hours > 0):
+            raise InputError(
+                f"{where}the target of {kind} {name!r} must be a number of hours a week "
+                f"above 0; got {value!r}"
+            )
+        out[name] = hours
+    return out
 
 
 def _drive_summary(

@@ -8,6 +8,12 @@
   var rowsBar = document.getElementById("gz-rows-bar");
   var jobStatus = document.getElementById("gz-job-status");
   var result = document.getElementById("gz-result");
+  // a logged-in session's writes carry its CSRF token (anonymous uploads need none)
+  var csrf = document.querySelector("meta[name=csrf-token]");
+  function withToken(headers) {
+    if (csrf) { headers["X-CSRF-Token"] = csrf.content; }
+    return headers;
+  }
 
   function fail(text) {
     jobStatus.textContent = text;
@@ -91,7 +97,7 @@
     var column = document.getElementById("gz-column").value;
     if (column) { data.append("column", column); }
     schemeNote.textContent = "Finding where the rows lie…";
-    fetch(form.dataset.propose, { method: "POST", body: data, headers: { Accept: "application/json" } })
+    fetch(form.dataset.propose, { method: "POST", body: data, headers: withToken({ Accept: "application/json" }) })
       .then(function (r) { return r.json(); })
       .then(function (body) {
         if (body.scheme === undefined) { schemeNote.textContent = body.detail || ""; return; }
@@ -113,6 +119,7 @@
     var xhr = new XMLHttpRequest();
     xhr.open("POST", form.action);
     xhr.responseType = "json";
+    if (csrf) { xhr.setRequestHeader("X-CSRF-Token", csrf.content); }
     xhr.upload.onprogress = function (e) {
       if (e.lengthComputable) { uploadBar.value = e.loaded / e.total; }
     };
