@@ -54,6 +54,13 @@ _BYTES = """() => [performance.getEntriesByType("navigation")[0],
   ...performance.getEntriesByType("resource")].reduce(
     (t, e) => [t[0] + (e.transferSize || 0), t[1] + (e.decodedBodySize || 0)], [0, 0])"""
 
+#: Milliseconds to DOMContentLoaded, and the editor payload's request (start, duration).
+_STEPS = """() => {
+  const nav = performance.getEntriesByType("navigation")[0];
+  const payload = performance.getEntriesByType("resource").find(e => e.name.includes("/editor"));
+  return [nav.domContentLoadedEventEnd, payload.startTime, payload.duration];
+}"""
+
 
 class _Quiet(WSGIRequestHandler):
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
@@ -77,6 +84,7 @@ def main() -> None:
             "hertfordshire-lots": lot_plan(
                 herts, get_scheme("hertfordshire-2022"), name="hertfordshire-lots"
             ),
+            "hertfordshire-districts": district_plan(herts, name="hertfordshire-districts"),
             "norfolk-districts": district_plan(
                 load_region("norfolk", build), name="norfolk-districts"
             ),
@@ -106,10 +114,12 @@ def main() -> None:
                 fresh.evaluate("window.gzEditor.ready")
                 ready = time.perf_counter() - start
                 sent, decoded = fresh.evaluate(_BYTES)
+                dom, asked, took = fresh.evaluate(_STEPS)
                 units = len(plan.assignment)
                 print(
                     f"{name} ({units} {plan.unit_layer}, {len(plan.zones)} zones): ready to paint "
-                    f"in {ready * 1000:,.0f} ms; transferred {sent / 1024:,.0f} KB "
+                    f"in {ready * 1000:,.0f} ms (DOMContentLoaded {dom:,.0f} ms; the payload asked "
+                    f"at {asked:,.0f} ms took {took:,.0f} ms); transferred {sent / 1024:,.0f} KB "
                     f"({decoded / 1024:,.0f} KB decoded)"
                 )
                 panel, frame = [], []

@@ -74,7 +74,12 @@ PACKAGES = b"package_id,address,weekly_hours\nA1,NR1 3QU,10\nA2,NR21 0AA,4\nA3,n
 
 @contextmanager
 def watched_page(browser, **options):
-    """A page in a context of its own that must ask no other site and raise no JavaScript error."""
+    """A page in a context of its own that must ask no other site and raise no JavaScript error.
+
+    The Content-Security-Policy is bypassed (playwright's waits evaluate strings in the page)
+    unless ``bypass_csp=False`` is given: tests/test_hardening.py drives the pages under it.
+    """
+    options.setdefault("bypass_csp", True)
     context = browser.new_context(accept_downloads=True, **options)
     page = context.new_page()
     page.set_default_timeout(20_000)

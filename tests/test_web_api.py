@@ -360,7 +360,7 @@ def test_plan_errors(client, doc, saved_plan):
         ("/api/v1/plans/norfolk-test-districts?version=9", 404,
          "plan norfolk-test-districts has no version 9; versions: 1, 2"),
         ("/api/v1/plans/norfolk-test-districts?version=latest", 422,
-         "version must be a whole number; got 'latest'"),
+         "version must be a version number (a whole number from 1); got 'latest'"),
     ]:  # fmt: skip
         body = check_error(doc, client.get(url), "/plans/{plan}", "get", status)
         assert body["detail"].startswith(detail), url

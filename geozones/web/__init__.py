@@ -24,6 +24,7 @@ version and cache headers (:mod:`geozones.web.delivery`).
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -34,7 +35,7 @@ from flask import Flask, jsonify
 from geozones._errors import InputError
 from geozones._settings import build_dir
 from geozones.regions.specs import REGIONS
-from geozones.web import auth, delivery
+from geozones.web import auth, delivery, security
 from geozones.web.api import bp as api_bp
 from geozones.web.editor import bp as editor_bp
 from geozones.web.errors import register_error_handlers
@@ -70,9 +71,9 @@ def _upload_mb(value: object) -> float:
         mb = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         mb = float("nan")
-    if not mb > 0:
+    if not (math.isfinite(mb) and mb > 0):
         raise InputError(
-            f"GEOZONES_MAX_UPLOAD_MB must be a number of megabytes above 0; got {value!r}"
+            f"GEOZONES_MAX_UPLOAD_MB must be a finite number of megabytes above 0; got {value!r}"
         )
     return mb
 
@@ -111,6 +112,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     register_error_handlers(app)
     delivery.init_app(app)
+    security.init_app(app)
     auth.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(api_bp)

@@ -43,6 +43,7 @@ from geozones.web.openapi import document
 from geozones.web.site import site
 from geozones.zones.io import export_plan
 from geozones.zones.place import place_queries, propose_scheme, scheme_at
+from geozones.zones.store import version_number
 
 __all__ = ["MAX_QUERIES", "MAX_QUERY_CHARS", "bp", "scheme_info"]
 
@@ -166,11 +167,7 @@ def _json_body() -> object:
 
 def _version() -> int | None:
     raw = request.args.get("version")
-    if raw is None:
-        return None
-    if not raw.isdigit():
-        raise InputError(f"version must be a whole number; got {raw!r}")
-    return int(raw)
+    return None if raw is None else version_number(raw, "version")
 
 
 @bp.get("/openapi.json")

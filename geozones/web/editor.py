@@ -22,10 +22,10 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request, url_for
 
-from geozones._errors import InputError
 from geozones.web.auth import current_user, require
 from geozones.web.mapview import ATTRIBUTION
 from geozones.web.site import site
+from geozones.zones.store import version_number
 
 __all__ = ["bp"]
 
@@ -88,10 +88,7 @@ def compare_page(name: str) -> str:
 
 
 def _int_arg(key: str) -> int:
-    raw = request.args.get(key, "").strip()
-    if not raw.isdecimal() or not 0 < int(raw) < 2**31:
-        raise InputError(f"{key} must be a version number (1, 2, ...); got {raw!r}")
-    return int(raw)
+    return version_number(request.args.get(key, ""), key)
 
 
 def _version_arg() -> int | None:

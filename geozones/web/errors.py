@@ -90,9 +90,15 @@ def register_error_handlers(app: Flask) -> None:
         return error_response(type(exc).__name__, detail, 413)
 
     @app.errorhandler(HTTPException)
-    def _http_error(exc: HTTPException) -> tuple[Any, int]:
+    def _http_error(exc: HTTPException) -> Any:
         status = exc.code or 500
-        return error_response(type(exc).__name__, exc.description or exc.name, status)
+        body, status = error_response(type(exc).__name__, exc.description or exc.name, status)
+        response = current_app.make_response((body, status))
+        # the exception's own headers (a 405's Allow, a 401's WWW-Authenticate), not its type
+        for name, value in exc.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def _internal_error(exc: Exception) -> tuple[Any, int]:

@@ -13,6 +13,7 @@ JavaScript (``static/map.js``).
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -196,6 +197,21 @@ class LayerKey:
     note: str = ""
 
 
+def _escaped(layer: dict[str, Any]) -> dict[str, Any]:
+    """A GeoJSON layer with every text property HTML-escaped (plan and zone names are anyone's)."""
+    features = [
+        {
+            **feature,
+            "properties": {
+                k: html.escape(v) if isinstance(v, str) else v
+                for k, v in feature["properties"].items()
+            },
+        }
+        for feature in layer["features"]
+    ]
+    return {**layer, "features": features}
+
+
 def _rate_words(entry: LegendEntry) -> str:
     """A legend entry's rate and what it covers, e.g. "£19.68 an hour, 3 to 6 miles by road"."""
     return f"£{entry.rate} an hour, {entry.note}" if entry.rate else entry.note
@@ -301,7 +317,8 @@ def render_map(
     keys: list[LayerKey] = []
 
     def overlay(data: dict[str, Any], key: LayerKey, **options: Any) -> None:
-        folium.GeoJson(data, name=key.layer, **options).add_to(fmap)
+        # Leaflet shows layer names, tooltips and popups as HTML: escape what the data says
+        folium.GeoJson(_escaped(data), name=html.escape(key.layer), **options).add_to(fmap)
         keys.append(key)
 
     bands = layers.band_areas(region, stamp, scheme) if scheme is not None else None

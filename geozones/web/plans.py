@@ -62,7 +62,7 @@ from geozones.web.site import site
 from geozones.zones.builders import district_plan, pcn_plan
 from geozones.zones.io import export_plan, zone_svg
 from geozones.zones.plan import DEMAND_COLUMNS, ZonePlan, now
-from geozones.zones.store import demand_rows
+from geozones.zones.store import demand_rows, version_number
 from geozones.zones.units import UNIT_LAYERS, load_units
 
 __all__ = [
@@ -278,19 +278,15 @@ def _note(body: Mapping[str, Any]) -> str:
 
 
 def _version_number(value: object, where: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InputError(f"{where} must be a version number (1, 2, ...); got {value!r}")
-    return value
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InputError(f"{where} must be a version number (a whole number from 1); got {value!r}")
+    return version_number(str(value), where)
 
 
 def _int_arg(name: str) -> int | None:
     """A query parameter that is a version number (1, 2, ...); None when absent."""
     raw = request.args.get(name, "")
-    if raw == "":
-        return None
-    if not (raw.isascii() and raw.isdigit() and 0 < int(raw) < 2**63):
-        raise InputError(f"{name} must be a version number (1, 2, ...); got {raw!r}")
-    return int(raw)
+    return None if raw == "" else version_number(raw, name)
 
 
 def _required_int(name: str) -> int:

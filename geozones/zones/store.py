@@ -58,6 +58,7 @@ __all__ = [
     "AUDIT_COLUMNS",
     "DEMAND_ROW_COLUMNS",
     "INSTANCE_ENV",
+    "MAX_NUMBER",
     "SCHEMA_VERSION",
     "STORE_FILE",
     "Move",
@@ -71,6 +72,7 @@ __all__ = [
     "instance_dir",
     "parse_plan_ref",
     "unit_moves",
+    "version_number",
 ]
 
 #: Environment variable naming the instance folder (plan store and other state).
@@ -252,7 +254,16 @@ class PlanComparison:
 
 
 #: Versions are positive integers SQLite can hold.
-_MAX_VERSION = 2**63 - 1
+#: The largest plan id or version a store holds (SQLite's INTEGER).
+MAX_NUMBER = 2**63 - 1
+
+
+def version_number(text: str, where: str) -> int:
+    """``text`` as a version number, 1 to :data:`MAX_NUMBER`; an InputError naming ``where``."""
+    digits = text.strip()
+    if not (digits.isascii() and digits.isdigit()) or not 1 <= int(digits) <= MAX_NUMBER:
+        raise InputError(f"{where} must be a version number (a whole number from 1); got {text!r}")
+    return int(digits)
 
 
 def parse_plan_ref(text: str) -> PlanRef:
@@ -269,13 +280,10 @@ def parse_plan_ref(text: str) -> PlanRef:
         raise InputError(f"plan reference {text!r}: give a plan name or id, e.g. norfolk-pcn-areas")
     number: int | None = None
     if sep:
-        if not (version.isascii() and version.isdigit()) or not 1 <= int(version) <= _MAX_VERSION:
-            raise InputError(
-                f"plan reference {text!r}: the version after '@' must be a whole number from 1, "
-                "e.g. hertfordshire-lot-areas@2"
-            )
-        number = int(version)
-    key: int | str = int(name) if name.isascii() and name.isdigit() else name
+        where = f"plan reference {text!r}: the version after '@' (e.g. hertfordshire-lot-areas@2)"
+        number = version_number(version, where)
+    digits = name.isascii() and name.isdigit() and int(name) <= MAX_NUMBER
+    key: int | str = int(name) if digits else name
     return PlanRef(key, number)
 
 

@@ -23,6 +23,13 @@
     return node;
   }
 
+  // Leaflet shows a tooltip's string as HTML: zone names are anyone's, so give it text
+  function textNode(text) {
+    var span = document.createElement("span");
+    span.textContent = text;
+    return span;
+  }
+
   function number(value, digits) {
     return value.toLocaleString("en-GB", { maximumFractionDigits: digits || 0, minimumFractionDigits: digits || 0 });
   }
@@ -497,8 +504,8 @@
         var i = byCode[feature.properties.code];
         units[i].layer = layer;
         layer.bindTooltip(function () {
-          return units[i].name + " (" + units[i].code + "): " + (zoneOf[i] || "no zone") +
-            (locked[i] ? ", locked" : "") + "; " + number(units[i].hours, 1) + " h a week";
+          return textNode(units[i].name + " (" + units[i].code + "): " + (zoneOf[i] || "no zone") +
+            (locked[i] ? ", locked" : "") + "; " + number(units[i].hours, 1) + " h a week");
         }, { sticky: true });
         layer.on("click", function () { paint(i); });
       }

@@ -96,12 +96,16 @@
     document.querySelectorAll(".gz-key[data-layer]").forEach(function (key) {
       keys[key.getAttribute("data-layer")] = key;
     });
+    // the control's names are HTML (escaped by the server): read them as text, in an inert
+    // document where nothing loads or runs
+    var parser = new DOMParser();
+    function text(name) { return parser.parseFromString(name, "text/html").body.textContent; }
     control._layers.forEach(function (entry) {
-      var key = keys[entry.name];
+      var key = keys[text(entry.name)];
       if (key) { key.hidden = !map.hasLayer(entry.layer); }
     });
     map.on("overlayadd overlayremove", function (event) {
-      var key = keys[event.name];
+      var key = keys[text(event.name)];
       if (key) { key.hidden = event.type === "overlayremove"; }
     });
   }
@@ -185,7 +189,10 @@
             radius: 9, color: config.route, weight: 4, fillColor: "#ffffff", fillOpacity: 1,
             interactive: false
           }).addTo(routeLayer);
-          ring.bindTooltip(surgery.properties.name, { permanent: true, direction: "top", offset: [0, -8] });
+          // a tooltip's string would be HTML: give it the surgery's name as text
+          var label = document.createElement("span");
+          label.textContent = surgery.properties.name;
+          ring.bindTooltip(label, { permanent: true, direction: "top", offset: [0, -8] });
           var props = line.properties;
           var words = add(answerBox.querySelector(".gz-why ul") || add(answerBox, "ul"), "li",
             "The route drawn on the map: " + props.miles.toFixed(2) + " miles, " +

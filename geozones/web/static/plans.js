@@ -101,7 +101,12 @@
         return { color: changed ? "#c00000" : "#555555", weight: changed ? 2.5 : 0.5,
           fillColor: colours[p.zone] || "#ffffff", fillOpacity: 0.6 };
       },
-      onEachFeature: function (f, l) { l.bindTooltip(f.properties.name + ": " + (f.properties.zone || "no zone"), { sticky: true }); }
+      onEachFeature: function (f, l) {
+        // a tooltip's string would be HTML: zone names are anyone's, so give it text
+        var span = document.createElement("span");
+        span.textContent = f.properties.name + ": " + (f.properties.zone || "no zone");
+        l.bindTooltip(span, { sticky: true });
+      }
     }).addTo(map);
     map.fitBounds(layer.getBounds());
     return map;
