@@ -53,7 +53,8 @@ def to_geojson(frame: gpd.GeoDataFrame, columns: list[str], simplify: bool = Tru
         Simplify by :data:`SIMPLIFY_M` (leave False for points).
 
     """
-    out = frame[[*columns, frame.geometry.name]].copy()
+    # the index is not sent (drop_id) and geopandas 1.0 cannot read an Arrow-backed one
+    out = frame[[*columns, frame.geometry.name]].reset_index(drop=True)
     if simplify:
         out = out.set_geometry(out.geometry.simplify(SIMPLIFY_M))
     out = out.to_crs(WGS84)
