@@ -6,6 +6,7 @@ accounts: two commissioners and a viewer.
 """
 
 import threading
+from dataclasses import replace
 
 import pytest
 import shapely
@@ -16,7 +17,7 @@ from werkzeug.serving import make_server
 from geozones.schemes.scheme import get_scheme
 from geozones.web import create_app
 from geozones.web.auth import user_store
-from geozones.zones.builders import lot_plan
+from geozones.zones.builders import district_plan, lot_plan
 
 PASSWORD = "correct horse battery staple"  # noqa: S105  (the test users' password)
 PLAN = "hertfordshire-lots"
@@ -205,3 +206,39 @@ def test_the_editor_page_has_no_serious_accessibility_violation(ann, server):
     log_in(ann, server, "ann")
     open_editor(ann, server)
     assert test_browser.axe_violations(ann, server) == []
+
+
+@pytest.fixture(scope="module")
+def herefordshire_server(herefordshire, build_root, tmp_path_factory):
+    """Herefordshire with a plan of the council's zone names: its Table 12.2 is the reference."""
+    app = create_app(
+        {
+            "BUILD_DIR": str(build_root),
+            "INSTANCE_DIR": str(tmp_path_factory.mktemp("editor-herefordshire")),
+            "REGIONS": ["herefordshire"],
+        }
+    )
+    user_store(app).add("ann", PASSWORD, "commissioner")
+    whole = district_plan(herefordshire, name="o-zones")
+    zones = whole.assignment.copy()
+    zones[:] = "Zone A"
+    zones.iloc[:40] = "Zone B"
+    app.extensions["geozones"].store.save(
+        replace(whole, assignment=zones, zones=("Zone A", "Zone B"))
+    )
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+    thread.join()
+
+
+def test_the_councils_published_zone_figures_sit_beside_the_drafts(ann, herefordshire_server):
+    log_in(ann, herefordshire_server, "ann")
+    ann.goto(f"{herefordshire_server}/plans/o-zones/edit")
+    ann.wait_for_selector("#gz-reference:not([hidden]) tbody tr")
+    rows = ann.inner_text("#gz-reference tbody").splitlines()
+    assert rows[0].split("\t")[:2] == ["Zone A", "161"]  # seed 002 Table 12.2
+    assert "1,682" in rows[0] and "£1,381,734" in rows[0]
+    assert rows[4].split("\t")[:2] == ["Zone E", "86"]

@@ -196,6 +196,23 @@
       .forEach(function (text) { add(tr, "td", text); });
   }
 
+  // The council's published per-zone figures (where the plan's zones are a published layer's),
+  // each beside the draft's.
+  function renderReference(sums) {
+    var box = $("gz-reference");
+    box.hidden = !payload.reference;
+    if (!payload.reference) { return; }
+    var body = box.querySelector("tbody");
+    body.textContent = "";
+    payload.reference.forEach(function (r) {
+      var s = sums.zones[r.zone] || { clients: 0, hours: 0, cost: 0 };
+      var tr = add(body, "tr");
+      add(tr, "th", r.zone).scope = "row";
+      [number(r.clients), number(s.clients), number(r.weekly_hours), number(s.hours, 1),
+        pounds(Number(r.annual_cost)), pounds(s.cost * WEEKS)].forEach(function (text) { add(tr, "td", text); });
+    });
+  }
+
   function renameZone(old, cell) {
     cell.textContent = "";
     var input = add(cell, "input", null, "form-control form-control-sm");
@@ -285,7 +302,9 @@
     var redraw = changed === null ? units.map(function (_, i) { return i; }) : changed.slice();
     Object.keys(before).concat(Object.keys(problems)).forEach(function (k) { redraw.push(Number(k)); });
     redraw.forEach(function (i) { units[i].layer.setStyle(style(i)); });
-    renderZones(totals());
+    var sums = totals();
+    renderZones(sums);
+    renderReference(sums);
     $("gz-undo").disabled = !undos.length;
     $("gz-redo").disabled = !redos.length;
   }
