@@ -39,6 +39,7 @@ from geozones.web import auth, delivery, security
 from geozones.web.api import bp as api_bp
 from geozones.web.editor import bp as editor_bp
 from geozones.web.errors import register_error_handlers
+from geozones.web.health import health
 from geozones.web.pages import bp as pages_bp
 from geozones.web.plans import bp as plans_bp
 from geozones.web.site import Site
@@ -124,6 +125,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     @app.get("/healthz")
     def healthz() -> Any:
-        return jsonify(status="ok")
+        body, status = health(app.extensions["geozones"])
+        return jsonify(body), status
 
     return app
