@@ -31,6 +31,19 @@ pytestmark = [
 ]
 
 
+@contextmanager
+def live(app):
+    """``app`` served on a free loopback port in a thread: its base URL, until the block ends."""
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_port}"
+    finally:
+        httpd.shutdown()
+        thread.join()
+
+
 @pytest.fixture(scope="module")
 def server(norfolk, build_root, tmp_path_factory):
     if assets.missing():
@@ -42,12 +55,8 @@ def server(norfolk, build_root, tmp_path_factory):
             "REGIONS": ["norfolk"],
         }
     )
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join()
+    with live(app) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

@@ -5,14 +5,12 @@ the 14 lots of the previous Support at Home contracts, from LSOAs) and three
 accounts: two commissioners and a viewer.
 """
 
-import threading
 from dataclasses import replace
 
 import pytest
 import shapely
 import test_browser
 from auth_helpers import login
-from werkzeug.serving import make_server
 
 from geozones.schemes.scheme import get_scheme
 from geozones.web import create_app
@@ -50,12 +48,8 @@ def server(hertfordshire, build_root, source, tmp_path_factory):
         headers={"X-CSRF-Token": token},
     )
     assert uploaded.status_code == 200, uploaded.get_json()
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join()
+    with test_browser.live(app) as base:
+        yield base
 
 
 @pytest.fixture
@@ -226,12 +220,8 @@ def herefordshire_server(herefordshire, build_root, tmp_path_factory):
     app.extensions["geozones"].store.save(
         replace(whole, assignment=zones, zones=("Zone A", "Zone B"))
     )
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join()
+    with test_browser.live(app) as base:
+        yield base
 
 
 def test_the_councils_published_zone_figures_sit_beside_the_drafts(ann, herefordshire_server):

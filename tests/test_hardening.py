@@ -7,11 +7,9 @@ unbounded upload limit.
 """
 
 import re
-import threading
 
 import pytest
 import test_browser
-from werkzeug.serving import make_server
 
 from geozones._errors import InputError
 from geozones.web import create_app
@@ -112,12 +110,8 @@ def test_an_upload_limit_that_bounds_nothing_is_refused(tmp_path, limit):
 
 @pytest.fixture(scope="module")
 def server(app):
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join()
+    with test_browser.live(app) as base:
+        yield base
 
 
 def _policed(message):

@@ -42,6 +42,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
 
 from geozones._errors import ConflictError, DataError, InputError, NotFoundError
+from geozones.zones.store import immediate
 
 __all__ = [
     "ACCOUNTS_FILE",
@@ -232,13 +233,8 @@ class UserStore:
                 if not write:
                     yield db
                     return
-                db.execute("BEGIN IMMEDIATE")
-                try:
+                with immediate(db):
                     yield db
-                except BaseException:
-                    db.execute("ROLLBACK")
-                    raise
-                db.execute("COMMIT")
         except (sqlite3.DatabaseError, OSError) as exc:
             raise DataError(
                 f"accounts store {self.path}: {exc}; it must be a writable SQLite file"

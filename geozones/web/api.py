@@ -45,7 +45,7 @@ from geozones.zones.io import export_plan
 from geozones.zones.place import place_queries, propose_scheme, scheme_at
 from geozones.zones.store import version_number
 
-__all__ = ["MAX_QUERIES", "MAX_QUERY_CHARS", "bp", "scheme_info"]
+__all__ = ["MAX_QUERIES", "MAX_QUERY_CHARS", "bp", "json_request", "scheme_info"]
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -150,19 +150,22 @@ def _region_geocoder(name: str, build: Path, stamp: int) -> Geocoder:
     return Geocoder.for_region(name, build)
 
 
-def _json_body() -> object:
-    """The request body read as JSON; a body that is not JSON is a 400 saying why."""
+def json_request(shape: str) -> object:
+    """The request body read as JSON; a body that is not JSON is a 400 saying why.
+
+    ``shape`` is what the endpoint takes, as the messages show it (e.g. ``{"queries": [...]}``).
+    """
     try:
         return json.loads(request.get_data())
     except RecursionError:
-        raise BadRequest(f"the JSON body is nested too deeply to read; send {_BODY}") from None
+        raise BadRequest(f"the JSON body is nested too deeply to read; send {shape}") from None
     except UnicodeDecodeError as exc:
         raise BadRequest(
             f"the body is not UTF-8 (byte 0x{exc.object[exc.start]:02x} at {exc.start}); "
-            f"send JSON in UTF-8: {_BODY}"
+            f"send JSON in UTF-8: {shape}"
         ) from None
     except ValueError:
-        raise BadRequest(f"the body must be JSON: {_BODY}") from None
+        raise BadRequest(f"the body must be JSON: {shape}") from None
 
 
 def _version() -> int | None:
@@ -299,7 +302,7 @@ def _answers(classifier: Classifier, queries: list[str]) -> list[dict[str, Any]]
 @bp.post("/lookup")
 def lookup_many() -> Response:
     """Classify up to :data:`MAX_QUERIES` queries."""
-    body = _json_body()
+    body = json_request(_BODY)
     if not isinstance(body, dict):
         raise BadRequest(f"the body must be JSON: {_BODY}")
     if not isinstance(body.get("queries"), list):

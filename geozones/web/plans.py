@@ -55,6 +55,7 @@ from geozones.regions.data import RegionData
 from geozones.regions.specs import Viability
 from geozones.schemes.pricing import WEEKS_PER_YEAR, hourly_rate
 from geozones.schemes.scheme import Scheme, ZoneReference, get_scheme
+from geozones.web.api import json_request
 from geozones.web.auth import current_user, require
 from geozones.web.layers import SIMPLIFY_M, to_geojson
 from geozones.web.mapview import ATTRIBUTION
@@ -256,9 +257,10 @@ def plan_pricing(plan: ZonePlan) -> Pricing:
 
 def json_body() -> dict[str, Any]:
     """The request's JSON object body; anything else is a 400."""
-    body = request.get_json(silent=True)
+    shape = "a JSON object (Content-Type: application/json) as the body"
+    body = json_request(shape)
     if not isinstance(body, dict):
-        raise BadRequest("send a JSON object (Content-Type: application/json) as the body")
+        raise BadRequest(f"send {shape}")
     return body
 
 

@@ -69,6 +69,7 @@ __all__ = [
     "VersionNote",
     "default_store_path",
     "demand_rows",
+    "immediate",
     "instance_dir",
     "parse_plan_ref",
     "unit_moves",
@@ -256,6 +257,22 @@ class PlanComparison:
 #: Versions are positive integers SQLite can hold.
 #: The largest plan id or version a store holds (SQLite's INTEGER).
 MAX_NUMBER = 2**63 - 1
+
+
+@contextmanager
+def immediate(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """A ``BEGIN IMMEDIATE`` transaction on ``db`` (autocommit mode): committed, or rolled back.
+
+    The write lock is taken at the start, so what the transaction reads it can
+    rely on until it commits (the plan store's saves, the accounts' logins).
+    """
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
 
 
 def version_number(text: str, where: str) -> int:
@@ -504,14 +521,8 @@ class PlanStore:
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         """A write transaction holding the write lock from its start; rolled back on error."""
-        with self._connect(write=True) as db:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                yield db
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
+        with self._connect(write=True) as db, immediate(db):
+            yield db
 
     def save(
         self,

@@ -7,7 +7,6 @@
   "use strict";
 
   var config = JSON.parse(document.getElementById("gz-config").textContent);
-  var token = document.querySelector("meta[name=csrf-token]");
   var api = config.api + "/plans/" + encodeURIComponent(config.plan);
   var UNASSIGNED = "#ffffff";
   var PROBLEM = "#c00000";
@@ -15,13 +14,7 @@
 
   function $(id) { return document.getElementById(id); }
 
-  function add(parent, tag, text, className) {
-    var node = document.createElement(tag);
-    if (text !== undefined && text !== null) { node.textContent = text; }
-    if (className) { node.className = className; }
-    parent.appendChild(node);
-    return node;
-  }
+  var add = window.gzDom.add;
 
   // Leaflet shows a tooltip's string as HTML: zone names are anyone's, so give it text
   function textNode(text) {
@@ -36,12 +29,7 @@
 
   function pounds(value) { return "£" + number(value, 0); }
 
-  function send(method, url, body) {
-    var headers = { "Content-Type": "application/json", Accept: "application/json" };
-    if (token) { headers["X-CSRF-Token"] = token.content; }
-    return fetch(url, { method: method, headers: headers, body: JSON.stringify(body), credentials: "same-origin" })
-      .then(function (r) { return r.json().then(function (b) { return { ok: r.ok, status: r.status, body: b }; }); });
-  }
+  var send = window.gzDom.send;
 
   function say(id, text, isError) {
     var node = $(id);

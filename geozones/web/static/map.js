@@ -21,13 +21,7 @@
   // What each suggestion is (the API's `kind`), shown beside it in the list.
   var KINDS = { "postcode": "Postcode", "place": "Place", "street": "Street" };
 
-  function add(parent, tag, text, className) {
-    var node = document.createElement(tag);
-    if (text !== undefined && text !== null) { node.textContent = text; }
-    if (className) { node.className = className; }
-    parent.appendChild(node);
-    return node;
-  }
+  var add = window.gzDom.add;
 
   function row(list, term, value) {
     if (value === null || value === undefined || value === "") { return null; }

@@ -4,17 +4,10 @@
   "use strict";
 
   var config = JSON.parse(document.getElementById("gz-config").textContent);
-  var token = document.querySelector("meta[name=csrf-token]");
 
   function $(id) { return document.getElementById(id); }
 
-  function add(parent, tag, text, className) {
-    var node = document.createElement(tag);
-    if (text !== undefined && text !== null) { node.textContent = text; }
-    if (className) { node.className = className; }
-    parent.appendChild(node);
-    return node;
-  }
+  var add = window.gzDom.add;
 
   function link(parent, text, href) {
     var a = add(parent, "a", text);
@@ -59,11 +52,11 @@
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var body = { name: form.elements.name.value.trim(), region: form.elements.region.value, kind: form.elements.kind.value };
-      var headers = { "Content-Type": "application/json" };
-      if (token) { headers["X-CSRF-Token"] = token.content; }
-      fetch(config.api + "/plans", { method: "POST", headers: headers, body: JSON.stringify(body), credentials: "same-origin" })
-        .then(function (r) { return r.json().then(function (b) { if (!r.ok) { throw new Error(b.detail || b.error); } return b; }); })
-        .then(function (made) { window.location.href = page(made.plan, "edit"); })
+      window.gzDom.send("POST", config.api + "/plans", body)
+        .then(function (res) {
+          if (!res.ok) { throw new Error(res.body.detail || res.body.error); }
+          window.location.href = page(res.body.plan, "edit");
+        })
         .catch(fail);
     });
   }
